@@ -1,0 +1,118 @@
+"""Command line: ``shnor validate``, ``shnor compute``, ``shnor report``.
+
+Exit codes: 0 — done; 2 — input or parameter errors (nothing written);
+1 — some reports failed (the others are written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import DataValidationError, ParameterError
+
+__all__ = ["main"]
+
+EXIT_DATA = 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-root", default="data_raw", help="папка с данными сезонов (по умолчанию data_raw)")
+    p.add_argument("--municipality", default="all", help="муниципалитет или all")
+    p.add_argument("--year", default="all", help="год или all")
+    p.add_argument("--strict", action="store_true", help="любая исключённая или преобразованная строка — ошибка")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="shnor", description="Выявление и поддержка ШНОР и ШНСУ: расчёт и отчёты.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="проверить входные файлы")
+    _common(v)
+    c = sub.add_parser("compute", help="рассчитать статусы, индексы и модель; записать таблицы")
+    _common(c)
+    c.add_argument("--out", default="outputs", help="папка результатов (по умолчанию outputs)")
+    c.add_argument("--params", default=None, help="дополнительный файл параметров YAML")
+    r = sub.add_parser("report", help="рассчитать и сформировать отчёты HTML/PDF")
+    _common(r)
+    r.add_argument("--out", default="outputs", help="папка результатов (по умолчанию outputs)")
+    r.add_argument("--params", default=None, help="дополнительный файл параметров YAML")
+    r.add_argument("--format", default="html,pdf", help="форматы отчёта: html,pdf")
+    r.add_argument("--jobs", type=int, default=None, help="число параллельных отчётов (по умолчанию — число ядер)")
+    return ap
+
+
+def _parameters_dir(data_root: Path) -> Path | None:
+    candidate = data_root.resolve().parent / "parameters"
+    return candidate if (candidate / "default.yml").exists() else None
+
+
+def _load(args):
+    from .pipeline import load_dataset
+
+    data = load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
+    return data
+
+
+def _cmd_validate(args) -> int:
+    data = _load(args)
+    n_issues = 0
+    for (m, y) in data.keys(args.municipality, args.year):
+        s = data.seasons[(m, y)]
+        n_issues += len(s.issues)
+        files = ", ".join(sorted(s.tables))
+        print(f"{m} {y}: файлы в порядке ({files}); строк исключено/преобразовано: {len(s.issues)}")
+        for _, i in s.issues.iterrows():
+            print(f"    {i['file']}, строка {i['row']}: {i['action']} — {i['reason']}")
+    print("Проверка завершена: структурных ошибок нет.")
+    return 0
+
+
+def _cmd_compute(args) -> int:
+    from tqdm import tqdm
+
+    from .params import load_params
+    from .pipeline import compute_season, write_outputs
+
+    data = _load(args)
+    pdir = _parameters_dir(Path(args.data_root))
+    keys = data.keys(args.municipality, args.year)
+    params = {m: load_params(m, args.params, pdir) for m in sorted({m for m, _ in keys})}
+    results = []
+    for m, y in tqdm(keys, desc="Расчёт", unit="сезон", disable=len(keys) < 2, file=sys.stderr):
+        results.append(compute_season(data, m, y, params[m]))
+    # Compute everything first, write afterwards: a failure leaves no partial set.
+    for r in results:
+        target = write_outputs(r, Path(args.out))
+        sh = r.shares
+        print(f"{r.municipality} {r.year}: ОО {sh['schools']}, ШНОР {sh['shnor']}, ШНСУ {sh['shnsu']}, "
+              f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {sh['share_shnor_shnsu'] * 100:.1f}% → {target}")
+        for note in r.notes:
+            print(f"    примечание: {note}")
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .reporting import run_season_reports
+
+    return run_season_reports(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"validate": _cmd_validate, "compute": _cmd_compute, "report": _cmd_report}
+    try:
+        return handlers[args.command](args)
+    except DataValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_DATA
+    except ParameterError as exc:
+        print(f"Ошибка в параметрах: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("Прервано.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

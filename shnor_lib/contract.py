@@ -1,0 +1,268 @@
+"""The declared data contract (METHODOLOGY §10).
+
+One table of files, columns, Russian labels, types and checks drives loading,
+validation, the README's contract section and the templates. Nothing else in
+the package hard-codes a column name of an input file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Column",
+    "FileSpec",
+    "CONTRACT",
+    "PROCEDURES",
+    "SUBJECT_ALIASES",
+    "SIGNIFICANCE_LEVELS",
+    "RISK_FACTORS",
+    "normalize_label",
+    "canonical_procedure",
+    "canonical_subject",
+    "contract_markdown",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input file.
+
+    Parameters
+    ----------
+    name : English name used in code and accepted as a header.
+    label : Russian label accepted as a header (the one the templates use).
+    kind : ``"str"``, ``"int"`` (a count), ``"float"`` (a share or score) or ``"yesno"``.
+    required : the file is unusable without it.
+    unit : shown in templates and the README.
+    aliases : further accepted headers (other spellings met in real forms).
+    """
+
+    name: str
+    label: str
+    kind: str = "int"
+    required: bool = False
+    unit: str = "чел."
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One input file of a season: its stem, its key and its columns."""
+
+    stem: str
+    title: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required: bool = False
+    open_columns: bool = False  # monitoring: the catalogue adds its own fields
+    notes: str = ""
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+_ID = Column("school_id", "Код ОО", "str", True, "", ("ОО", "Номер ОО", "Код школы"))
+
+CONTRACT: dict[str, FileSpec] = {
+    spec.stem: spec
+    for spec in (
+        FileSpec(
+            "schools",
+            "Перечень общеобразовательных организаций",
+            ("school_id",),
+            (
+                _ID,
+                Column("name", "Наименование ОО", "str", True, "", ("Наименование", "Учреждение")),
+                Column("kind", "Тип ОО", "str", unit="СОШ/ООШ/гимназия/лицей"),
+                Column("territory", "Территория", "str", unit="город/село"),
+                Column("students_total", "Число обучающихся", "int", aliases=("Всего обучающихся",)),
+            ),
+            required=True,
+        ),
+        FileSpec(
+            "results",
+            "Результаты оценочных процедур",
+            ("school_id", "procedure", "subject", "grade"),
+            (
+                _ID,
+                Column("procedure", "Процедура", "str", True, "ВПР/ОГЭ/ЕГЭ"),
+                Column("subject", "Предмет", "str", True, ""),
+                Column("grade", "Класс", "int", True, ""),
+                Column("participants", "Участников", "int", True, aliases=("Количество участников",)),
+                Column("n2", "Отметка 2", "float", aliases=("«2»", "2")),
+                Column("n3", "Отметка 3", "float", aliases=("«3»", "3")),
+                Column("n4", "Отметка 4", "float", aliases=("«4»", "4")),
+                Column("n5", "Отметка 5", "float", aliases=("«5»", "5")),
+                Column("failed", "Не преодолели порог", "int"),
+                Column("high", "Высокий балл", "int", unit="чел. (80+ баллов)"),
+                Column("mean_score", "Средний балл", "float", unit="балл"),
+                Column("journal_lowered", "Понизили", "float", unit="чел. или доля"),
+                Column("journal_confirmed", "Подтвердили", "float", unit="чел. или доля"),
+                Column("journal_raised", "Повысили", "float", unit="чел. или доля"),
+            ),
+            required=True,
+            notes="ВПР/ОГЭ: отметки n2–n5; ЕГЭ: failed, high, mean_score.",
+        ),
+        FileSpec(
+            "social",
+            "Социальный паспорт школы",
+            ("school_id",),
+            (
+                _ID,
+                Column("students_total", "Число обучающихся", "int", True, aliases=("Всего обучающихся",)),
+                Column("both_parents_higher_ed", "Оба родителя с высшим образованием", "int"),
+                Column("single_parent", "Из неполных семей", "int"),
+                Column("non_native_russian", "Русский язык не родной", "int"),
+                Column("on_register", "Состоят на учёте", "int", aliases=("На учёте (ВШУ/ПДН/КДН)",)),
+                Column("unemployed_parents", "Безработные родители", "int"),
+                Column("ovz", "Обучающиеся с ОВЗ", "int"),
+            ),
+        ),
+        FileSpec(
+            "teachers",
+            "Кадровый состав",
+            ("school_id",),
+            (
+                _ID,
+                Column("teachers_total", "Всего педагогов", "int", True),
+                Column("higher_education", "С высшим образованием", "int"),
+                Column("category_highest", "Высшая категория (ВКК)", "int", aliases=("ВКК",)),
+                Column("category_first", "Первая категория (1КК)", "int", aliases=("1КК",)),
+                Column("category_szd", "Соответствие должности (СЗД)", "int", aliases=("СЗД",)),
+                Column("experience_10plus", "Стаж 10 лет и более", "int"),
+                Column("vacancies", "Вакансии", "int"),
+            ),
+        ),
+        FileSpec(
+            "monitoring",
+            "Мониторинговая форма",
+            ("school_id",),
+            (
+                _ID,
+                Column("teachers_total", "Всего педагогов"),
+                Column("teachers_diagnosed", "Прошли диагностику дефицитов"),
+                Column("teachers_diag_subject", "Диагностика: предметные"),
+                Column("teachers_diag_method", "Диагностика: методические"),
+                Column("teachers_diag_psych", "Диагностика: психолого-педагогические"),
+                Column("teachers_method_support", "Получили методическую поддержку"),
+                Column("teachers_network_mo", "Включены в сетевые МО"),
+                Column("teachers_method_active", "В методическом активе"),
+                Column("teachers_iom", "Имеют ИОМ"),
+                Column("diag_level_a", "Уровень A"),
+                Column("diag_level_b", "Уровень B"),
+                Column("diag_level_c", "Уровень C"),
+                Column("diag_level_d", "Уровень D"),
+                Column("students_total", "Число обучающихся"),
+                Column("students_iup", "Обучающихся с ИУП"),
+                Column("students_tutor", "С тьюторской поддержкой"),
+                Column("has_curator", "Закреплён куратор", "yesno", unit="да/нет"),
+                Column("has_leader_school", "Закреплена школа-лидер", "yesno", unit="да/нет"),
+                Column("has_shppko", "Есть ШППКО", "yesno", unit="да/нет"),
+                Column("has_failure_prevention", "Программа профилактики неуспешности", "yesno", unit="да/нет"),
+                Column("risk_internet_solved", "Риск: интернет устранён", "yesno", unit="да/нет"),
+                Column("risk_computers_solved", "Риск: компьютерная техника устранён", "yesno", unit="да/нет"),
+                Column("risk_staff_solved", "Риск: кадровый дефицит устранён", "yesno", unit="да/нет"),
+            ),
+            open_columns=True,
+            notes="Поля мониторинговой формы; каталог показателей может добавлять свои (они сохраняются как есть).",
+        ),
+        FileSpec(
+            "risk_profiles",
+            "Рисковые профили",
+            ("school_id", "factor"),
+            (
+                _ID,
+                Column("factor", "Фактор риска", "str", True, "1–10 или название"),
+                Column("significance", "Значимость", "str", True, "высокая/средняя/низкая"),
+            ),
+        ),
+        FileSpec(
+            "indices",
+            "Готовые индексы (опубликованные или рассчитанные вне программы)",
+            ("school_id",),
+            (
+                _ID,
+                Column("isbsh", "ИСБШ", "float", unit="z"),
+                Column("isbsh_group", "Группа ИСБШ", "int", unit="1–11"),
+                Column("iursh", "ИУРШ", "float", unit="z"),
+                Column("iursh_group", "Группа ИУРШ", "int", unit="1–4"),
+                Column("quality_index", "Индекс качества", "float", unit="0–1"),
+                Column("quality_group", "Группа качества", "int", unit="1–11"),
+            ),
+        ),
+    )
+}
+
+REQUIRED_FILES = [s.stem for s in CONTRACT.values() if s.required]
+
+PROCEDURES = {"впр": "ВПР", "огэ": "ОГЭ", "гиа-9": "ОГЭ", "гиа9": "ОГЭ", "егэ": "ЕГЭ",
+              "гиа-11": "ЕГЭ", "дкр": "ДКР", "кдр": "КДР", "vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+
+SUBJECT_ALIASES = {
+    "русский язык": "русский язык", "русский": "русский язык", "рус. яз.": "русский язык",
+    "russian": "русский язык",
+    "математика": "математика", "математика (базовая)": "математика",
+    "математика (профильная)": "математика", "алгебра": "математика", "mathematics": "математика",
+    "math": "математика",
+}
+
+SIGNIFICANCE_LEVELS = {"высокая": 3, "средняя": 2, "низкая": 1}
+
+RISK_FACTORS = {
+    1: "Низкий уровень оснащения школы",
+    2: "Дефицит педагогических кадров",
+    3: "Недостаточная предметная и методическая компетентность педагогов",
+    4: "Риски низкой адаптивности учебного процесса",
+    5: "Несформированность внутришкольной системы повышения квалификации",
+    6: "Высокая доля обучающихся с рисками учебной неуспешности",
+    7: "Высокая доля обучающихся с ОВЗ",
+    8: "Низкое качество преодоления языковых и культурных барьеров",
+    9: "Пониженный уровень качества школьной образовательной и воспитательной среды",
+    10: "Низкий уровень вовлечённости родителей",
+    11: "Низкая учебная мотивация обучающихся",
+    12: "Пониженный уровень школьного благополучия",
+    13: "Низкий уровень дисциплины в классе",
+}
+
+
+def normalize_label(text: object) -> str:
+    """Lower-case, ё→е, collapse spaces and strip quotes so headers match loosely."""
+    s = str(text).replace("\ufeff", "").strip().lower().replace("ё", "е")
+    s = s.replace("«", "").replace("»", "").replace('"', "")
+    return " ".join(s.split())
+
+
+def canonical_procedure(value: object) -> str | None:
+    """Map a procedure spelling to ВПР/ОГЭ/ЕГЭ/…; None when unknown."""
+    return PROCEDURES.get(normalize_label(value))
+
+
+def canonical_subject(value: object) -> str:
+    """Map a subject spelling to its canonical name; unknown subjects keep their own name."""
+    key = normalize_label(value)
+    return SUBJECT_ALIASES.get(key, key)
+
+
+def contract_markdown() -> str:
+    """The contract as Markdown tables (the README's section is generated from this)."""
+    out = []
+    for spec in CONTRACT.values():
+        req = "обязательный" if spec.required else "необязательный"
+        out.append(f"### `{spec.stem}` — {spec.title} ({req})\n")
+        if spec.notes:
+            out.append(spec.notes + "\n")
+        out.append("| column | Russian label | type | required | unit |")
+        out.append("|---|---|---|---|---|")
+        for c in spec.columns:
+            out.append(f"| `{c.name}` | {c.label} | {c.kind} | {'yes' if c.required else ''} | {c.unit} |")
+        out.append("")
+    return "\n".join(out)
+

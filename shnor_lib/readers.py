@@ -1,0 +1,226 @@
+"""Reading a season's files from disk: CSV (UTF-8 / Windows-1251, ``,`` / ``;`` / tab) or XLSX.
+
+The reader returns every cell as text exactly as written, with the spreadsheet row
+number of each row and the headers mapped to the contract's English names. Types
+and checks are the validator's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import CONTRACT, FileSpec, normalize_label
+from .errors import Problem
+
+__all__ = ["RawFile", "RawSeason", "read_table", "read_season", "sha256_file", "list_seasons"]
+
+EXTENSIONS = (".csv", ".xlsx")
+ROW = "_row"  # spreadsheet row number (header = 1)
+
+
+@dataclass
+class RawFile:
+    """One input file read as text: ``frame`` has contract names as columns plus ``_row``."""
+
+    stem: str
+    path: Path
+    frame: pd.DataFrame
+    sha256: str
+    headers: dict[str, str] = field(default_factory=dict)  # contract name -> header as written
+    encoding: str | None = None
+    separator: str | None = None
+
+    def label(self, column: str) -> str:
+        """The header the user wrote for ``column`` (to quote it back in messages)."""
+        return self.headers.get(column, column)
+
+
+@dataclass
+class RawSeason:
+    """All files found for one municipality and year."""
+
+    municipality: str
+    year: int
+    folder: Path
+    files: dict[str, RawFile]
+    problems: list[Problem]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def list_seasons(data_root: Path, municipality: str = "all", year: str | int = "all") -> list[tuple[str, int]]:
+    """(municipality, year) pairs present under ``data_root``, sorted."""
+    out = []
+    root = Path(data_root)
+    if not root.is_dir():
+        return out
+    for mdir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        if municipality not in ("all", None) and mdir.name != municipality:
+            continue
+        for ydir in sorted(p for p in mdir.iterdir() if p.is_dir() and p.name.isdigit()):
+            if year not in ("all", None) and int(ydir.name) != int(year):
+                continue
+            out.append((mdir.name, int(ydir.name)))
+    return out
+
+
+def _decode(raw: bytes, display: str) -> tuple[str, str] | Problem:
+    if b"\x00" in raw[:4096]:
+        return Problem(display, None, None, "файл не является текстовым CSV (двоичные данные).",
+                       "Сохраните таблицу как CSV (UTF-8) или XLSX.")
+    for enc in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+        except UnicodeDecodeError:
+            continue
+    return Problem(display, None, None, "не удаётся определить кодировку файла.",
+                   "Сохраните файл в кодировке UTF-8 или Windows-1251.")
+
+
+def _sniff_separator(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, str | None] | Problem:
+    if path.suffix.lower() == ".xlsx":
+        try:
+            sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds for broken files
+            return Problem(display, None, None, f"файл XLSX не читается ({type(exc).__name__}).",
+                           "Откройте его в Excel и сохраните заново как «Книга Excel (.xlsx)».")
+        grid = [[_cell_text(v) for v in row] for row in sheet.itertuples(index=False)]
+        return grid, None, None
+    raw = path.read_bytes()
+    decoded = _decode(raw, display)
+    if isinstance(decoded, Problem):
+        return decoded
+    text, encoding = decoded
+    sep = _sniff_separator(text)
+    try:
+        grid = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=sep)]
+    except csv.Error as exc:
+        return Problem(display, None, None, f"файл CSV повреждён: {exc}.", "Сохраните его заново как CSV.")
+    return grid, encoding, sep
+
+
+def _header_index(spec: FileSpec) -> dict[str, str]:
+    index = {}
+    for col in spec.columns:
+        for text in (col.name, col.label, *col.aliases):
+            index.setdefault(normalize_label(text), col.name)
+    return index
+
+
+def read_table(path: Path, spec: FileSpec, display: str | None = None) -> RawFile | list[Problem]:
+    """Read one file into text cells with contract column names.
+
+    Returns a :class:`RawFile`, or the list of problems that prevent reading it
+    (undecodable, empty, duplicated or missing required headers).
+    """
+    path = Path(path)
+    display = display or str(path)
+    got = _read_grid(path, display)
+    if isinstance(got, Problem):
+        return [got]
+    grid, encoding, sep = got
+    # Leading blank lines are skipped; the first non-empty row is the header.
+    start = next((i for i, row in enumerate(grid) if any(c for c in row)), None)
+    if start is None:
+        return [Problem(display, None, None, "файл пустой.", "Заполните его по шаблону (шнор init).")]
+    header = grid[start]
+    index = _header_index(spec)
+    names: list[str] = []
+    headers: dict[str, str] = {}
+    problems: list[Problem] = []
+    for j, cell in enumerate(header):
+        name = index.get(normalize_label(cell))
+        if name is None:
+            name = cell.strip() or f"_blank_{j}"
+            if not spec.open_columns:
+                name = f"_extra:{name}"
+        if name in headers:
+            problems.append(Problem(display, start + 1, cell, f"столбец повторяется (уже есть «{headers[name]}»).",
+                                    "Оставьте один из них."))
+        headers[name] = cell
+        names.append(name)
+    missing = [c for c in spec.required_columns if c not in headers]
+    for col in missing:
+        c = spec.column(col)
+        problems.append(Problem(display, start + 1, c.label, "нет обязательного столбца.",
+                                f"Добавьте столбец «{c.label}» (или «{c.name}»)."))
+    if problems:
+        return problems
+    body = grid[start + 1:]
+    rows, numbers = [], []
+    english = {normalize_label(c.name) for c in spec.columns}
+    for i, row in enumerate(body):
+        if not any(c for c in row):
+            continue
+        # Templates carry a second header row with English names and units: skip it.
+        if i == 0 and all(normalize_label(c).split(" ")[0] in english for c in row if c):
+            continue
+        row = list(row) + [""] * (len(names) - len(row))
+        if len(row) > len(names) and any(row[len(names):]):
+            problems.append(Problem(display, start + i + 2, None,
+                                    f"в строке {len(row)} значений, а в заголовке {len(names)} столбцов.",
+                                    "Проверьте разделитель и лишние ячейки справа."))
+            continue
+        rows.append(row[: len(names)])
+        numbers.append(start + i + 2)
+    if problems:
+        return problems
+    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
+    frame[ROW] = numbers
+    return RawFile(spec.stem, path, frame, sha256_file(path), headers, encoding, sep)
+
+
+def read_season(data_root: Path, municipality: str, year: int) -> RawSeason:
+    """Find and read every contract file of ``data_root/municipality/year``."""
+    folder = Path(data_root) / municipality / str(year)
+    files: dict[str, RawFile] = {}
+    problems: list[Problem] = []
+    for stem, spec in CONTRACT.items():
+        found = [folder / f"{stem}{ext}" for ext in EXTENSIONS if (folder / f"{stem}{ext}").exists()]
+        display_dir = f"{Path(data_root).name}/{municipality}/{year}"
+        if not found:
+            if spec.required:
+                problems.append(Problem(f"{display_dir}/{stem}.csv", None, None,
+                                        f"нет обязательного файла «{stem}» ({spec.title}).",
+                                        "Положите его в папку сезона как .csv или .xlsx."))
+            continue
+        if len(found) > 1:
+            problems.append(Problem(f"{display_dir}/{stem}", None, None,
+                                    "файл есть и в CSV, и в XLSX — неясно, какой использовать.",
+                                    "Оставьте один из них."))
+            continue
+        got = read_table(found[0], spec, f"{display_dir}/{found[0].name}")
+        if isinstance(got, list):
+            problems.extend(got)
+        else:
+            files[stem] = got
+    return RawSeason(municipality, int(year), folder, files, problems)
