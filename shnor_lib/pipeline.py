@@ -258,7 +258,7 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     fsum = fl.groupby("school_id").apply(
         lambda d: "; ".join(f"{r.procedure}, {r.subject}: {r.flag_label}" for r in d.itertuples()),
         include_groups=False) if len(fl) else pd.Series(dtype=object)
-    schools["objectivity_flags"] = schools["school_id"].map(fsum).fillna("")
+    schools["objectivity_flags"] = schools["school_id"].map(fsum).astype(object).fillna("")
     for c in SCHOOL_COLUMNS:
         if c not in schools.columns:
             schools[c] = np.nan

@@ -145,7 +145,7 @@ def _check_keys(df: pd.DataFrame, raw: RawFile, col: _Collector, key: tuple[str,
     if dup.any():
         first_seen: dict[tuple, int] = {}
         for _, r in df[dup].iterrows():
-            k = tuple(r[c] for c in key)
+            k = tuple(int(r[c]) if isinstance(r[c], float) and r[c].is_integer() else r[c] for c in key)
             if k in first_seen:
                 col.add(int(r[ROW]), key[-1], f"повтор записи {', '.join(map(str, k))} (уже в строке {first_seen[k]}).",
                         "Удалите дубликат или исправьте ключ.")
@@ -280,7 +280,8 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
         col = _Collector(rf)
         collectors[stem] = col
         df = _typed(rf, col)
-        _check_keys(df, rf, col, CONTRACT[stem].key if stem != "results" else ("school_id", "procedure", "subject", "grade"))
+        if stem != "results":  # results are checked on canonical procedure names below
+            _check_keys(df, rf, col, CONTRACT[stem].key)
         tables[stem] = df
 
     schools = tables.get("schools")
