@@ -116,9 +116,17 @@ def fit_quality_model(data: pd.DataFrame, params: dict) -> QualityModelResults |
     })
     pred["residual"] = pred["observed"] - pred["predicted"]
     big = pred["residual"].abs() >= p["min_effect"]
-    pred["resilience"] = np.select(
-        [(pred["observed"] > pred["pi_high"]) & big, (pred["observed"] < pred["pi_low"]) & big],
-        [RESILIENT, BELOW], WITHIN)
+    above = pred["observed"] > pred["pi_high"]
+    below = pred["observed"] < pred["pi_low"]
+    if "quality_n" in complete.columns and complete[yname].between(0, 1).all():
+        # A share from a small cohort is noisy: also require the school's own Wilson
+        # interval to exclude the prediction, so small schools are not labelled on noise.
+        from .metrics import wilson_interval
+        n = complete["quality_n"].to_numpy(float)
+        lo, hi = wilson_interval(pred["observed"].to_numpy() * n, n, 1 - alpha)
+        above &= ~(lo <= pred["predicted"].to_numpy())
+        below &= ~(hi >= pred["predicted"].to_numpy())
+    pred["resilience"] = np.select([above & big, below & big], [RESILIENT, BELOW], WITHIN)
     notes = []
     if len(complete) < p["small_sample"]:
         notes.append(f"малая выборка: {len(complete)} школ (< {p['small_sample']}) — оценки неустойчивы, "
@@ -178,10 +186,19 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
     n_groups = data["school_key"].nunique()
     if n_groups < 5 or len(data) < 1.5 * n_groups:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = smf.mixedlm(formula, data=data, groups=data["school_key"])
-        fit = model.fit(reml=True, method=["lbfgs", "powell"])
+    model = smf.mixedlm(formula, data=data, groups=data["school_key"])
+    fit = None
+    # Optimisers fail differently near a zero group variance; try the robust ones in turn.
+    for method in ("lbfgs", "powell", "nm"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = model.fit(reml=True, method=method)
+            break
+        except (np.linalg.LinAlgError, ValueError):
+            continue
+    if fit is None:
+        return None
     re = fit.random_effects
     re_cov = fit.random_effects_cov
     z = stats.norm.ppf(1 - p["alpha"] / 2)

@@ -80,12 +80,13 @@ class Dataset:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
 
 
-def load_dataset(data_root: str | Path, municipality: str = "all", year: str | int = "all",
+def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", year: str | int = "all",
                  strict: bool = False) -> Dataset:
     """Read and validate seasons under ``data_root``.
 
     Every year of each selected municipality is loaded (the ШНОР rule looks at Y−1),
-    whatever ``year`` says; ``year`` only has to exist.
+    whatever ``year`` says; ``year`` only has to exist. ``municipality`` is a name,
+    a list of names or ``"all"``.
 
     Raises
     ------
@@ -93,7 +94,11 @@ def load_dataset(data_root: str | Path, municipality: str = "all", year: str | i
         With every structural problem of every season, or when nothing matches.
     """
     root = Path(data_root)
-    wanted = list_seasons(root, municipality, year)
+    if isinstance(municipality, (list, tuple)):
+        wanted = [k for k in list_seasons(root, "all", year) if k[0] in municipality]
+        municipality = ", ".join(municipality)
+    else:
+        wanted = list_seasons(root, municipality, year)
     if not wanted:
         what = f"муниципалитет «{municipality}»" if municipality != "all" else "ни одного муниципалитета"
         yr = f", год {year}" if year != "all" else ""

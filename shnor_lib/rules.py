@@ -6,6 +6,8 @@ Every decision carries its reason in words and numbers, e.g.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -31,6 +33,11 @@ def fmt_pct(share: float, digits: int = 1) -> str:
     if pd.isna(share):
         return "—"
     return f"{100 * share:.{digits}f}%".replace(".", ",")
+
+
+def _ru(text: str) -> str:
+    """Decimal commas in numbers like 4.55 (Russian typography)."""
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)
 
 
 def _n(x: float) -> str:
@@ -103,9 +110,11 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
                               & (per_proc["year"] == r["year"]) & (per_proc["procedure"] != r["procedure"])].dropna(subset=["v"])
             if len(others) and (others["v"] < others["median"]).all():
                 what = ", ".join(f"{o.procedure} {o.v:.2f} (медиана {o.median:.2f})" for o in others.itertuples())
+                name = "средний балл" if metric == "mean_mark" else "качество знаний"
                 rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "inflated",
-                             "detail": f"{int(r['grade'])} класс: {metric} = {r[metric]:.2f} выше верхней границы "
-                                       f"{fence[idx]:.2f}, а другие процедуры ниже медианы: {what}"})
+                             "detail": _ru(f"{int(r['grade'])} класс: {name} {r[metric]:.2f} выше верхней границы "
+                                           f"{fence[idx]:.2f} (Q3 + {p['iqr_k']}·IQR по округу), а другие процедуры "
+                                           f"ниже медианы: {what}")})
 
     # journal_mismatch: ВПР marks against journal marks (FIS OKO).
     if {"journal_raised", "journal_confirmed"} <= set(results.columns):

@@ -115,3 +115,10 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     conda_reqs = sorted(r for r in pip_list if not r.startswith("-e"))
     assert sorted(conda_reqs) == sorted(project["dependencies"])
     assert "python=3.11" in env["dependencies"]
+
+
+def test_readme_contract_section_is_generated_from_the_code():
+    from shnor_lib import contract_markdown
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- contract:begin", 1)[1].split("-->", 1)[1].split("<!-- contract:end -->", 1)[0]
+    assert section.strip() == contract_markdown().strip()
