@@ -1,0 +1,561 @@
+"""Run parameterised report notebooks and publish them as HTML/PDF.
+
+One *job* is one notebook executed with one set of parameters (a
+municipality and a year) into its own folder::
+
+    <output_dir>/report.ipynb   the executed notebook: the log of the run, always kept
+    <output_dir>/report.html    the report, written only when the run succeeded
+    <output_dir>/report.pdf     the same report printed by headless Chromium
+
+Jobs run in parallel worker processes; one failing job never stops the
+others, and :func:`write_index` lists every outcome on one page.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from shnor_lib.atomic import atomic_write_text
+from shnor_lib.export import PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
+
+__all__ = [
+    "FORMATS",
+    "ReportJob",
+    "ReportOutcome",
+    "ReportParameterError",
+    "check_parameters",
+    "run_report",
+    "run_reports",
+    "write_index",
+]
+
+#: Formats :func:`run_report` can publish.
+FORMATS = ("html", "pdf")
+
+NOTEBOOK_NAME = "report.ipynb"
+HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
+
+
+class ReportParameterError(ValueError):
+    """A job passes a parameter the notebook does not declare (message in Russian)."""
+
+
+@dataclass
+class ReportJob:
+    """One notebook to execute with one set of parameters.
+
+    Parameters
+    ----------
+    notebook : pathlib.Path
+        The template notebook (with a cell tagged ``parameters``).
+    output_dir : pathlib.Path
+        Folder of this report; created when missing. Every job needs its own.
+    parameters : dict
+        Values injected by papermill; each must be declared in the notebook's
+        parameters cell.
+    title : str
+        Title of the HTML page (``<title>``).
+    key : tuple
+        ``(municipality, year)``; shown in the index.
+    """
+
+    notebook: Path
+    output_dir: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+    title: str = "Отчёт"
+    key: tuple = ()
+
+    def __post_init__(self) -> None:
+        self.notebook = Path(self.notebook)
+        self.output_dir = Path(self.output_dir)
+        self.parameters = dict(self.parameters)
+        self.key = tuple(self.key)
+
+
+@dataclass
+class ReportOutcome:
+    """What happened to one :class:`ReportJob`.
+
+    Parameters
+    ----------
+    job : ReportJob
+        The job.
+    ok : bool
+        The notebook ran to the end and the HTML was written.
+    html, pdf : pathlib.Path or None
+        Files written by *this* run (``None`` when not written).
+    notebook_out : pathlib.Path
+        Where the executed notebook is kept (also after a failure; it does
+        not exist when the job failed before execution).
+    error : str or None
+        Russian one-line reason of a failure, e.g. ``"ячейка 3: ValueError: сломано"``.
+    failed_cell : int or None
+        1-based number of the failing code cell, counting the template's
+        code cells (the cell papermill injects is not counted).
+    pdf_note : str or None
+        Russian explanation when a PDF was wanted but not produced; the
+        report itself is still good.
+    seconds : float
+        Wall time of the job.
+    kept_previous : tuple of pathlib.Path
+        After a failure: report files of an earlier run left untouched in
+        ``output_dir`` (they do not reflect this run).
+    """
+
+    job: ReportJob
+    ok: bool
+    html: Path | None
+    pdf: Path | None
+    notebook_out: Path
+    error: str | None
+    failed_cell: int | None
+    pdf_note: str | None
+    seconds: float
+    kept_previous: tuple[Path, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """Russian one-line status: ``готов``, ``ошибка: …`` or ``готов; PDF недоступен: …``."""
+        if not self.ok:
+            text = f"ошибка: {self.error}"
+            if self.kept_previous:
+                names = ", ".join(p.name for p in self.kept_previous)
+                text += f" (новый отчёт не записан; в папке остался прежний: {names})"
+            return text
+        if self.pdf_note:
+            return f"готов; PDF недоступен: {self.pdf_note}"
+        return "готов"
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def check_parameters(notebook: str | os.PathLike[str], parameters: dict[str, Any]) -> dict[str, Any]:
+    """Check that every parameter is declared in the notebook's parameters cell.
+
+    Parameters
+    ----------
+    notebook : str or os.PathLike
+        The template notebook.
+    parameters : dict
+        Parameters a job wants to inject.
+
+    Returns
+    -------
+    dict
+        The declared parameters as returned by :func:`papermill.inspect_notebook`.
+
+    Raises
+    ------
+    FileNotFoundError
+        The notebook does not exist.
+    ReportParameterError
+        Some parameter is unknown to the notebook (papermill itself would only warn).
+    """
+    import papermill
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"блокнот не найден: {path}")
+    declared = papermill.inspect_notebook(str(path))
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        names = ", ".join(f"«{name}»" for name in unknown)
+        word = "параметр" if len(unknown) == 1 else "параметры"
+        if declared:
+            known = ", ".join(f"«{name}»" for name in declared)
+            hint = f"в ячейке с тегом parameters объявлены только: {known}"
+        else:
+            hint = "в блокноте нет ячейки с тегом parameters"
+        raise ReportParameterError(f"блокнот {path.name} не знает {word} {names}: {hint}")
+    return declared
+
+
+# --------------------------------------------------------------------------- one report
+
+
+def _kernel_config(socket_dir: str):
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        return Config()  # ZeroMQ has no IPC transport on Windows
+    # papermill issue #511: parallel kernels on TCP race for ports
+    # ("Address already in use"); a private IPC socket per kernel cannot collide.
+    return Config({"KernelManager": {"transport": "ipc", "ip": f"{socket_dir}/k-{uuid.uuid4().hex[:12]}"}})
+
+
+def _execute(job: ReportJob, notebook_out: Path, kernel_name: str):
+    """Execute the job's notebook; the result lands at ``notebook_out`` even on failure."""
+    import papermill
+
+    tmp = notebook_out.with_name(f".{notebook_out.stem}.{uuid.uuid4().hex}.ipynb")
+    socket_dir = tempfile.mkdtemp(prefix="shnor-k-")
+    try:
+        return papermill.execute_notebook(
+            str(job.notebook),
+            str(tmp),
+            parameters=job.parameters,
+            kernel_name=kernel_name,
+            start_timeout=60,
+            progress_bar=False,
+            log_output=False,
+            # relative paths in a notebook mean the same as when it is opened in Jupyter
+            cwd=str(job.notebook.resolve().parent),
+            config=_kernel_config(socket_dir),
+        )
+    finally:
+        # papermill saves the notebook (with the error output) before raising;
+        # publish that file in one step so readers never see a half-saved one.
+        if tmp.exists():
+            os.replace(tmp, notebook_out)
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def _is_error_output(output: dict) -> bool:
+    if output.get("output_type") != "error":
+        return False
+    # papermill treats sys.exit() / sys.exit(0) as a clean stop
+    return not (output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"))
+
+
+def _failed_code_cell(notebook_out: Path) -> int | None:
+    """1-based number of the failing code cell in the template's own numbering."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(notebook_out, as_version=4)
+    except (OSError, ValueError):
+        return None
+    number = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        number += 1
+        if any(_is_error_output(out) for out in cell.get("outputs", [])):
+            return number
+        if cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
+            return number
+    return None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"неизвестный формат отчёта: {', '.join(unknown)}; допустимы: {', '.join(FORMATS)}")
+    return formats
+
+
+def run_report(
+    job: ReportJob,
+    *,
+    formats: Sequence[str] = ("html", "pdf"),
+    kernel_name: str = "python3",
+) -> ReportOutcome:
+    """Execute one report notebook and publish it.
+
+    Never raises for problems of the report itself (bad parameter, failing
+    cell, missing browser): they are described in the returned outcome.
+
+    Parameters
+    ----------
+    job : ReportJob
+        What to run and where to put it.
+    formats : sequence of {"html", "pdf"}, default ("html", "pdf")
+        What to publish. The PDF is printed from ``report.html``, so asking
+        for PDF writes the HTML too. A missing PDF engine does not fail the
+        report: the HTML is written and ``pdf_note`` says how to get PDFs.
+    kernel_name : str, default "python3"
+        Jupyter kernel to execute with.
+
+    Returns
+    -------
+    ReportOutcome
+        On failure ``ok`` is False, ``error`` is a Russian one-liner and no
+        new ``report.html``/``report.pdf`` is written (files of an earlier
+        run are left alone and listed in ``kept_previous``); the executed
+        notebook with its traceback is kept at ``notebook_out``.
+    """
+    formats = _check_formats(formats)
+    start = time.perf_counter()
+    out_dir = job.output_dir
+    notebook_out = out_dir / NOTEBOOK_NAME
+    html_path, pdf_path = out_dir / HTML_NAME, out_dir / PDF_NAME
+
+    def outcome(**fields: Any) -> ReportOutcome:
+        values: dict[str, Any] = dict(html=None, pdf=None, error=None, failed_cell=None, pdf_note=None)
+        values.update(fields)
+        return ReportOutcome(job=job, notebook_out=notebook_out, seconds=time.perf_counter() - start, **values)
+
+    def failure(error: str, failed_cell: int | None = None) -> ReportOutcome:
+        kept = tuple(p for p in (html_path, pdf_path) if p.exists())
+        return outcome(ok=False, error=error, failed_cell=failed_cell, kept_previous=kept)
+
+    try:
+        check_parameters(job.notebook, job.parameters)
+    except (FileNotFoundError, ReportParameterError) as exc:
+        return failure(str(exc))
+
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        nb = _execute(job, notebook_out, kernel_name)
+    except PapermillExecutionError as exc:
+        cell = _failed_code_cell(notebook_out)
+        where = f"ячейка {cell}" if cell is not None else f"ячейка In [{exc.exec_count}]"
+        detail = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else exc.ename
+        return failure(f"{where}: {detail}", cell)
+    except Exception as exc:  # kernel did not start or died: still one job's failure
+        return failure(f"блокнот не выполнен: {type(exc).__name__}: {_one_line(exc) or '—'}")
+
+    if not formats:
+        return outcome(ok=True)
+
+    try:
+        atomic_write_text(html_path, notebook_to_html(nb, title=job.title))
+    except Exception as exc:
+        return failure(f"не удалось сформировать HTML: {type(exc).__name__}: {_one_line(exc)}")
+
+    pdf, pdf_note = None, None
+    if "pdf" in formats:
+        try:
+            pdf = html_to_pdf(html_path, pdf_path)
+        except PdfEngineMissing as exc:
+            pdf_note = str(exc)
+        except PdfExportError as exc:
+            pdf_note = str(exc)
+    if pdf is None and pdf_path.exists():
+        # a PDF of an earlier run next to a new HTML would be read as current
+        pdf_path.unlink()
+        removed = "прежний report.pdf удалён, так как он не соответствует новому HTML-отчёту"
+        pdf_note = f"{pdf_note} ({removed})" if pdf_note else removed
+    return outcome(ok=True, html=html_path, pdf=pdf, pdf_note=pdf_note)
+
+
+# --------------------------------------------------------------------------- many reports
+
+
+def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
+    html_path, pdf_path = job.output_dir / HTML_NAME, job.output_dir / PDF_NAME
+    return ReportOutcome(
+        job=job,
+        ok=False,
+        html=None,
+        pdf=None,
+        notebook_out=job.output_dir / NOTEBOOK_NAME,
+        error=f"процесс, выполнявший отчёт, аварийно завершился: {type(exc).__name__}: {_one_line(exc)}",
+        failed_cell=None,
+        pdf_note=None,
+        seconds=0.0,
+        kept_previous=tuple(p for p in (html_path, pdf_path) if p.exists()),
+    )
+
+
+def run_reports(
+    jobs: Iterable[ReportJob],
+    *,
+    n_jobs: int | None = None,
+    formats: Sequence[str] = ("html", "pdf"),
+    progress: bool = True,
+    kernel_name: str = "python3",
+) -> list[ReportOutcome]:
+    """Run many report jobs in parallel worker processes.
+
+    Parameters
+    ----------
+    jobs : iterable of ReportJob
+        Jobs with pairwise different ``output_dir``.
+    n_jobs : int, optional
+        Worker processes; default ``os.cpu_count()``. ``1`` runs the jobs one
+        after another in this process. On 2 cores more than 2 gains nothing.
+    formats : sequence of {"html", "pdf"}, default ("html", "pdf")
+        Passed to :func:`run_report`.
+    progress : bool, default True
+        Show a progress bar («Отчёты») on stderr.
+    kernel_name : str, default "python3"
+        Jupyter kernel to execute with.
+
+    Returns
+    -------
+    list of ReportOutcome
+        In the order of ``jobs``, whatever order they finished in.
+
+    Notes
+    -----
+    Workers are started with the ``spawn`` method on every platform (the
+    parent may hold threads and ZeroMQ sockets that must not be forked), so a
+    script calling this function needs the usual
+    ``if __name__ == "__main__":`` guard.
+    """
+    from tqdm.auto import tqdm
+
+    jobs = list(jobs)
+    formats = _check_formats(formats)
+    if n_jobs is not None and n_jobs < 1:
+        raise ValueError(f"число процессов должно быть не меньше 1, получено {n_jobs}")
+    seen: dict[Path, ReportJob] = {}
+    for job in jobs:
+        folder = job.output_dir.resolve()
+        if folder in seen:
+            raise ValueError(f"два отчёта пишутся в одну папку {job.output_dir}: {seen[folder].key} и {job.key}")
+        seen[folder] = job
+    if not jobs:
+        return []
+
+    workers = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
+    results: list[ReportOutcome | None] = [None] * len(jobs)
+    bar = tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress)
+    try:
+        if workers == 1:
+            for i, job in enumerate(jobs):
+                results[i] = run_report(job, formats=formats, kernel_name=kernel_name)
+                bar.update()
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = {
+                    pool.submit(run_report, job, formats=formats, kernel_name=kernel_name): i
+                    for i, job in enumerate(jobs)
+                }
+                try:
+                    for future in as_completed(futures):
+                        i = futures[future]
+                        try:
+                            results[i] = future.result()
+                        except Exception as exc:  # a worker died (BrokenProcessPool, …)
+                            results[i] = _crashed(jobs[i], exc)
+                        bar.update()
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        bar.close()
+    return [r for r in results if r is not None]
+
+
+# --------------------------------------------------------------------------- index page
+
+_INDEX_CSS = """
+@page { size: A4; margin: 15mm 12mm; }
+body { font-family: "PT Sans", "Segoe UI", Arial, "DejaVu Sans", sans-serif; color: #1a1a1a;
+       max-width: 190mm; margin: 0 auto; padding: 10mm 6mm; line-height: 1.45; }
+h1 { color: #1f4e79; font-size: 1.6em; border-bottom: 2px solid #1f4e79; padding-bottom: .2em; }
+p.summary { color: #444; }
+table { border-collapse: collapse; width: 100%; font-size: .95em; }
+thead { display: table-header-group; background: #eef1f5; }
+th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #d5d5d5; vertical-align: top; }
+th { border-bottom: 1.5px solid #444; }
+tbody tr:nth-child(even) { background: #f7f8fa; }
+tr { page-break-inside: avoid; break-inside: avoid; }
+td.year { white-space: nowrap; }
+.ok { color: #1b6e2a; }
+.warn { color: #8a5a00; }
+.err { color: #a11d1d; }
+a { color: #1f4e79; margin-right: .8em; }
+"""
+
+
+def _href(path: Path, root: Path) -> str:
+    rel = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    return html.escape(quote(rel, safe="/"))
+
+
+def write_index(
+    outcomes: Sequence[ReportOutcome],
+    out_root: str | os.PathLike[str],
+    *,
+    title: str = "Отчёты по мониторингу ШНОР и ШНСУ",
+) -> Path:
+    """Write ``<out_root>/index.html``: one row per report with status and links.
+
+    The page is Russian, self-contained (no external resources), and every
+    value coming from data or error messages is HTML-escaped. Links are
+    relative, so the folder can be moved or zipped as a whole.
+
+    Parameters
+    ----------
+    outcomes : sequence of ReportOutcome
+        Rows, in the order given; ``job.key`` is ``(municipality, year)``.
+    out_root : str or os.PathLike
+        Folder of the index; report folders are expected below it.
+    title : str, default "Отчёты по мониторингу ШНОР и ШНСУ"
+        Page title and heading.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written ``index.html``.
+    """
+    root = Path(out_root)
+    root.mkdir(parents=True, exist_ok=True)
+    esc = html.escape
+    rows = []
+    for outcome in outcomes:
+        key = tuple(outcome.job.key)
+        municipality = key[0] if len(key) > 0 else outcome.job.output_dir.name
+        year = key[1] if len(key) > 1 else ""
+        css = "err" if not outcome.ok else ("warn" if outcome.pdf_note else "ok")
+        links = []
+        for path, label in (
+            (outcome.html, "HTML"),
+            (outcome.pdf, "PDF"),
+            (outcome.notebook_out, "блокнот"),
+        ):
+            if path is not None and Path(path).exists():
+                links.append(f'<a href="{_href(Path(path), root)}">{label}</a>')
+        rows.append(
+            "<tr>"
+            f"<td>{esc(str(municipality))}</td>"
+            f'<td class="year">{esc(str(year))}</td>'
+            f'<td class="{css}">{esc(outcome.status)}</td>'
+            f"<td>{''.join(links) or '—'}</td>"
+            "</tr>"
+        )
+    total = len(outcomes)
+    good = sum(o.ok for o in outcomes)
+    summary = f"Готово {good} из {total}."
+    if good < total:
+        summary += f" С ошибками: {total - good} — подробности в столбце «Статус» и в блокноте отчёта."
+    page = f"""<!DOCTYPE html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{esc(title)}</title>
+<style>{_INDEX_CSS}</style>
+</head>
+<body>
+<h1>{esc(title)}</h1>
+<p class="summary">{esc(summary)}</p>
+<table>
+<thead><tr><th>Муниципалитет</th><th>Год</th><th>Статус</th><th>Файлы</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+    return atomic_write_text(root / "index.html", page)
