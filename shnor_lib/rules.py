@@ -71,8 +71,15 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     # iteratively — the most deviant grade is flagged first and leaves the pool — so that one
     # extreme grade does not make every other grade look like a jump.
     alpha = 1 - p["jump_confidence"]
-    for key, g in grades.groupby(keys, sort=True):
-        active = g[g["participants"] > 0]
+    gr = grades[grades["participants"] > 0]
+    tot = gr.groupby(keys)[["failed", "participants"]].transform("sum")
+    n0 = tot["participants"] - gr["participants"]
+    p0 = ((tot["failed"] - gr["failed"]) / n0.where(n0 > 0)).fillna(0)
+    # a grade can only be a jump if it differs by ≥ jump_min_pp from the rest at least once
+    candidate = (n0 > 0) & ((gr["fail_share"] - p0).abs() * 100 >= p["jump_min_pp"])
+    screened = gr.set_index(keys).index.isin(gr[candidate].set_index(keys).index.unique())
+    for key, g in gr[screened].groupby(keys, sort=True):
+        active = g
         while len(active) >= 2:
             tot_f, tot_n = active["failed"].sum(), active["participants"].sum()
             best = None
@@ -99,8 +106,8 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     metric = p["inflated_metric"]
     g_keys = ["municipality", "year", "procedure", "subject", "grade"]
     q = grades.groupby(g_keys)[metric]
-    fence = q.transform(lambda s: s.quantile(0.75) + p["iqr_k"] * (s.quantile(0.75) - s.quantile(0.25))
-                        if s.notna().sum() >= 4 else np.nan)
+    q1, q3, cnt = q.transform(lambda s: s.quantile(0.25)), q.transform(lambda s: s.quantile(0.75)), q.transform("count")
+    fence = (q3 + p["iqr_k"] * (q3 - q1)).where(cnt >= 4)
     above = grades[grades[metric] > fence]
     if len(above):
         per_proc = grades.groupby(["municipality", "school_id", "year", "procedure"])[metric].mean().rename("v").reset_index()
@@ -149,20 +156,18 @@ def triggered_procedures(pooled: pd.DataFrame, threshold: float, params: dict) -
     ``evidence`` (the subjects that reached the threshold, in words and numbers).
     Groups below ``min_participants`` never count.
     """
-    m = pooled[pooled["in_scope"]].copy()
-    m["hit"] = m["enough"] & (m["fail_share"] >= threshold - 1e-12)
     keys = ["municipality", "school_id", "year", "procedure"]
-    rows = []
-    n_subjects = len(params["subjects"])
-    for key, g in m.groupby(keys, sort=True):
-        hits = g[g["hit"]]
-        if params["subject_mode"] == "all":
-            trig = len(hits) == n_subjects
-        else:
-            trig = len(hits) > 0
-        rows.append({**dict(zip(keys, key)), "triggered": trig,
-                     "evidence": "; ".join(_describe(r) for r in hits.itertuples())})
-    return pd.DataFrame(rows, columns=[*keys, "triggered", "evidence"])
+    m = pooled[pooled["in_scope"]].copy()
+    if m.empty:
+        return pd.DataFrame(columns=[*keys, "triggered", "evidence"])
+    m["hit"] = m["enough"] & (m["fail_share"] >= threshold - 1e-12)
+    m["text"] = np.where(m["hit"], [_describe(r) for r in m.itertuples()], "")
+    g = m.groupby(keys, sort=True)
+    out = g["hit"].sum().rename("hits").to_frame()
+    out["evidence"] = g["text"].agg(lambda t: "; ".join(x for x in t if x))
+    need = len(params["subjects"]) if params["subject_mode"] == "all" else 1
+    out["triggered"] = out["hits"] >= need
+    return out.reset_index()[[*keys, "triggered", "evidence"]]
 
 
 def _rule(trig: pd.DataFrame, school: str, year: int, has_prev: bool) -> tuple[bool, str, str]:
