@@ -153,20 +153,22 @@ class SeasonResult:
                 "share_shnor_shnsu": union / n if n else np.nan}
 
 
-def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """ИСБШ, ИУРШ, quality index and groups for every school of every loaded season."""
-    base = data.table("schools")[["municipality", "year", "school_id"]]
+def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame,
+                   scope: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """ИСБШ, ИУРШ, quality index and groups for every school of the loaded seasons
+    (of municipality ``scope`` only, when given)."""
+    base = data.table("schools", scope)[["municipality", "year", "school_id"]]
     quality = compute_quality_index(pooled_all, params)
     frame = base.merge(quality, on=["municipality", "year", "school_id"], how="left")
     info: dict = {}
-    social = data.table("social")
+    social = data.table("social", scope)
     if len(social):
         shares = social_shares(social).merge(quality, on=["municipality", "year", "school_id"], how="left")
         isb, info = compute_isbsh(shares, params, quality=shares["quality_index"])
         frame = frame.merge(isb, on=["municipality", "year", "school_id"], how="left")
     else:
         frame[["isbsh", "isbsh_group", "isbsh_quartile"]] = np.nan
-    teachers = data.table("teachers")
+    teachers = data.table("teachers", scope)
     if len(teachers):
         iu = compute_iursh(teacher_shares(teachers, params), params)
         frame = frame.merge(iu, on=["municipality", "year", "school_id"], how="left")
@@ -174,7 +176,7 @@ def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame) -> tup
         frame[["iursh", "iursh_group"]] = np.nan
     frame["quality_group"] = compute_quality_groups(frame, params)
     frame["indices_source"] = "рассчитано"
-    published = data.table("indices")
+    published = data.table("indices", scope)
     if len(published):
         pub = published.set_index(["municipality", "year", "school_id"])
         frame = frame.set_index(["municipality", "year", "school_id"])
@@ -202,7 +204,11 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     if (municipality, year) not in data.seasons:
         raise KeyError(f"season {municipality}/{year} is not loaded")
     notes: list[str] = []
-    results = data.table("results")
+    # Other municipalities matter only as a reference population ("all"); otherwise
+    # computing one municipality must not cost more when many are loaded.
+    refs = (params["isbsh"]["reference"], params["iursh"]["reference"], params["quality"]["reference"])
+    scope = None if "all" in refs else municipality
+    results = data.table("results", scope)
     results = results[results["year"] <= year]
     grades = _with_municipality(results, params)
     flags = objectivity_flags(grades, results, params)
@@ -213,7 +219,7 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
         mark = used.merge(excluded.assign(_x=True), on=["municipality", *KEY, "grade"], how="left")["_x"].fillna(False)
         used = used[~mark.values.astype(bool)]
     pooled_all = _pooled_by_municipality(used, params)
-    frame, isbsh_info = _indices_frame(data, params, pooled_all)
+    frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
 
     mine = pooled_all[pooled_all["municipality"] == municipality]
     season = data.seasons[(municipality, year)]
