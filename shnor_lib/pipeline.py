@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .indices import (
 from .metrics import KEY, grade_metrics, pooled_metrics
 from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from .params import params_digest
+from .provenance import manifest
 from .readers import list_seasons, read_season
 from .rules import identify, objectivity_flags
 from .validation import ISSUE_COLUMNS, Season, validate_season
@@ -141,6 +143,8 @@ class SeasonResult:
     checksums: dict[str, str]
     notes: list[str] = field(default_factory=list)
     previous_year: int | None = None
+    seconds: float | None = None
+    data_root: Path | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -203,6 +207,7 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     """
     if (municipality, year) not in data.seasons:
         raise KeyError(f"season {municipality}/{year} is not loaded")
+    started = time.perf_counter()
     notes: list[str] = []
     # Other municipalities matter only as a reference population ("all"); otherwise
     # computing one municipality must not cost more when many are loaded.
@@ -287,7 +292,8 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
         fl.drop(columns="municipality").reset_index(drop=True),
         excluded[excluded["municipality"] == municipality].reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
-        isbsh_info, checksums, notes, year - 1 if has_prev else None)
+        isbsh_info, checksums, notes, year - 1 if has_prev else None,
+        time.perf_counter() - started, data.data_root)
 
 
 def _id_sort_key(ids: pd.Series) -> pd.Series:
@@ -385,13 +391,10 @@ def _write_all(r: SeasonResult, folder: Path) -> None:
     if r.isbsh_info:
         parts.append("\n\nИСБШ: " + yaml.safe_dump(r.isbsh_info, allow_unicode=True, sort_keys=True))
     (folder / "model.txt").write_text("\n".join(parts), encoding="utf-8")
-    manifest = {
-        "municipality": r.municipality, "year": r.year, "parameters_digest": params_digest(r.params),
-        "parameter_files": r.params.get("_sources", []),
-        "inputs": dict(sorted(r.checksums.items())),
-        "notes": r.notes,
-    }
-    (folder / "manifest.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "manifest.json").write_text(manifest(
+        municipality=r.municipality, year=r.year, checksums=r.checksums, params=r.params,
+        digest=params_digest(r.params), status="рассчитано", seconds=r.seconds, notes=r.notes,
+        data_root=r.data_root), encoding="utf-8")
     clean = {k: v for k, v in r.params.items() if not k.startswith("_")}
     (folder / "parameters_used.yml").write_text(yaml.safe_dump(clean, allow_unicode=True, sort_keys=False),
                                                 encoding="utf-8")

@@ -169,7 +169,7 @@ def test_cli_compute_writes_the_tables(tmp_path, capsys):
     assert main(["compute", "--data-root", str(root), "--out", str(out)]) == 0
     folder = out / "t" / "2024"
     for name in ["schools.csv", "schools.xlsx", "metrics.csv", "metrics_by_grade.csv", "data_issues.csv",
-                 "identifier_table.csv", "model.txt", "manifest.yml"]:
+                 "identifier_table.csv", "model.txt", "manifest.json"]:
         assert (folder / name).exists(), name
     import pandas as pd
     issues = pd.read_csv(folder / "data_issues.csv")
