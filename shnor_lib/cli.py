@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--params", default=None, help="дополнительный файл параметров YAML")
     r.add_argument("--format", default="html,pdf", help="форматы отчёта: html,pdf")
     r.add_argument("--jobs", type=int, default=None, help="число параллельных отчётов (по умолчанию — число ядер)")
+    r.add_argument("--resume", action="store_true",
+                   help="не пересчитывать отчёты, у которых не изменились данные, параметры и блокнот")
     return ap
 
 

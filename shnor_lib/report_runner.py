@@ -125,10 +125,13 @@ class ReportOutcome:
     pdf_note: str | None
     seconds: float
     kept_previous: tuple[Path, ...] = ()
+    skipped: bool = False
 
     @property
     def status(self) -> str:
         """Russian one-line status: ``готов``, ``ошибка: …`` or ``готов; PDF недоступен: …``."""
+        if self.skipped:
+            return "готов (входные данные не изменились — не пересчитывался)"
         if not self.ok:
             text = f"ошибка: {self.error}"
             if self.kept_previous:
@@ -529,6 +532,7 @@ def write_index(
             "<tr>"
             f"<td>{esc(str(municipality))}</td>"
             f'<td class="year">{esc(str(year))}</td>'
+            f"<td>{esc(outcome.job.title)}</td>"
             f'<td class="{css}">{esc(outcome.status)}</td>'
             f"<td>{''.join(links) or '—'}</td>"
             "</tr>"
@@ -550,7 +554,7 @@ def write_index(
 <h1>{esc(title)}</h1>
 <p class="summary">{esc(summary)}</p>
 <table>
-<thead><tr><th>Муниципалитет</th><th>Год</th><th>Статус</th><th>Файлы</th></tr></thead>
+<thead><tr><th>Муниципалитет</th><th>Год</th><th>Отчёт</th><th>Статус</th><th>Файлы</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>

@@ -1,26 +1,45 @@
-"""``shnor report``: compute every selected season, run the report notebook for each
+"""``shnor report``: compute every selected season, run the report notebooks for each
 (municipality, year) in parallel, publish HTML/PDF and an index page.
 
-Fault isolation: a municipality whose files have structural errors gets a failed
-row in the index (with the first problems) and the others are still reported; a
-notebook that fails keeps its executed copy and names the failing cell.
+Per season the main notebook is ``notebooks/season_report.ipynb`` (→ ``<out>/M/Y/report.*``);
+a notebook named ``notebooks/<M>_<Y>.ipynb`` (e.g. the Pervouralsk reproduction) is run
+too, into ``<out>/M/Y/<its name>/``.
+
+Fault isolation: a municipality whose files have structural errors gets a failed row
+in the index (with the first problems) and the others are still reported; a notebook
+that fails keeps its executed copy and names the failing cell. With ``resume`` a job
+whose inputs, parameters, notebook and package version are unchanged since its last
+successful run is not run again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import __version__
+from .atomic import atomic_write_text
 from .errors import DataValidationError
-from .params import PROJECT_DIR, load_params
-from .pipeline import compute_season, load_dataset, write_outputs
+from .params import PROJECT_DIR, load_params, params_digest
+from .pipeline import Dataset, compute_season, load_dataset, write_outputs
 from .readers import list_seasons
 from .report_runner import ReportJob, ReportOutcome, run_reports, write_index
 
-__all__ = ["SEASON_NOTEBOOK", "build_reports", "run_season_reports"]
+__all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "build_reports", "run_season_reports"]
 
-SEASON_NOTEBOOK = PROJECT_DIR / "notebooks" / "season_report.ipynb"
+NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+SEASON_NOTEBOOK = NOTEBOOKS_DIR / "season_report.ipynb"
+STAMP = ".shnor_report.json"
 EXIT_FAILED, EXIT_DATA = 1, 2
+
+
+@dataclass
+class _Planned:
+    job: ReportJob
+    fingerprint: str
 
 
 def _parameters_dir(data_root: Path) -> Path | None:
@@ -29,23 +48,67 @@ def _parameters_dir(data_root: Path) -> Path | None:
 
 
 def _data_failure(municipality: str, year: int, out_root: Path, exc: DataValidationError) -> ReportOutcome:
-    job = ReportJob(SEASON_NOTEBOOK, out_root / municipality / str(year), {}, key=(municipality, year))
+    job = ReportJob(SEASON_NOTEBOOK, out_root / municipality / str(year), {},
+                    title=f"Аналитическая справка: {municipality}, {year}", key=(municipality, year))
     first = "; ".join(str(p) for p in exc.problems[:3])
     more = f" (всего ошибок: {len(exc.problems)})" if len(exc.problems) > 3 else ""
     return ReportOutcome(job, False, None, None, job.output_dir / "report.ipynb",
                          f"ошибки во входных данных: {first}{more}", None, None, 0.0)
 
 
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _fingerprint(notebook: Path, params: dict, data: Dataset, municipality: str, year: int, formats) -> str:
+    inputs = {p: h for (m, y), s in data.seasons.items() if m == municipality and y <= year
+              for p, h in s.checksums.items()}
+    blob = json.dumps({"notebook": _sha(notebook), "params": params_digest(params), "inputs": sorted(inputs.items()),
+                       "version": __version__, "formats": sorted(formats)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _unchanged(planned: _Planned, formats) -> ReportOutcome | None:
+    folder = planned.job.output_dir
+    stamp = folder / STAMP
+    html, pdf = folder / "report.html", folder / "report.pdf"
+    try:
+        done = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if done.get("fingerprint") != planned.fingerprint or not html.exists():
+        return None
+    if "pdf" in formats and done.get("pdf") and not pdf.exists():
+        return None
+    return ReportOutcome(planned.job, True, html, pdf if pdf.exists() else None, folder / "report.ipynb",
+                         None, None, done.get("pdf_note"), 0.0, skipped=True)
+
+
+def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: str | None) -> list[ReportJob]:
+    folder = out_root / m / str(y)
+    common = {"municipality": m, "year": int(y), "data_root": str(data_root),
+              "params_file": str(Path(params_file).resolve()) if params_file else None}
+    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder)},
+                      title=f"Аналитическая справка: {m}, {y}", key=(m, y))]
+    extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
+    if extra.exists():
+        sub = folder / "reproduction"
+        jobs.append(ReportJob(extra, sub, {**common, "output_dir": str(sub)},
+                              title=f"Воспроизведение опубликованных данных: {m}, {y}", key=(m, y)))
+    return jobs
+
+
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
                   params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
-                  strict: bool = False, progress: bool = True) -> tuple[list[ReportOutcome], bool]:
+                  strict: bool = False, progress: bool = True, resume: bool = False
+                  ) -> tuple[list[ReportOutcome], bool]:
     """Compute, write tables and reports for every selected season.
 
     Returns
     -------
     (outcomes, data_errors)
-        One outcome per (municipality, year) in order, and whether any
-        municipality was skipped for structural input errors.
+        Outcomes in season order (main report first, then extra notebooks), and
+        whether any municipality was skipped for structural input errors.
     """
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
     seasons = list_seasons(data_root, municipality, year)
@@ -53,7 +116,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         load_dataset(data_root, municipality, year)  # raises the «не найдены данные» error
     munis = sorted({m for m, _ in seasons})
     pdir = _parameters_dir(data_root)
-    outcomes: dict[tuple[str, int], ReportOutcome] = {}
+    failed: dict[tuple[str, int], ReportOutcome] = {}
     good: list[str] = []
     for m in munis:
         try:
@@ -63,37 +126,50 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(10)}", file=sys.stderr)
             for mm, y in seasons:
                 if mm == m:
-                    outcomes[(mm, y)] = _data_failure(mm, y, out_root, exc)
-    jobs = []
+                    failed[(mm, y)] = _data_failure(mm, y, out_root, exc)
+    planned: list[_Planned] = []
     if good:
         data = load_dataset(data_root, good, strict=strict)
         for m, y in seasons:
             if m not in good:
                 continue
             params = load_params(m, params_file, pdir)
+            for job in _season_jobs(m, y, out_root, data_root, params_file):
+                planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
+            if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)):
+                continue
             write_outputs(compute_season(data, m, y, params), out_root)
-            folder = out_root / m / str(y)
-            jobs.append(ReportJob(
-                SEASON_NOTEBOOK, folder,
-                {"municipality": m, "year": int(y), "data_root": str(data_root),
-                 "params_file": str(Path(params_file).resolve()) if params_file else None,
-                 "output_dir": str(folder)},
-                title=f"Аналитическая справка: {m}, {y}", key=(m, y)))
-    for outcome in run_reports(jobs, n_jobs=n_jobs, formats=formats, progress=progress):
-        outcomes[tuple(outcome.job.key)] = outcome
-    ordered = [outcomes[k] for k in seasons]
+    skipped = {id(p): _unchanged(p, formats) for p in planned} if resume else {}
+    to_run = [p for p in planned if not skipped.get(id(p))]
+    results = dict(zip((id(p) for p in to_run), run_reports([p.job for p in to_run], n_jobs=n_jobs,
+                                                            formats=formats, progress=progress)))
+    ordered: list[ReportOutcome] = []
+    by_key: dict[tuple, list[_Planned]] = {}
+    for p in planned:
+        by_key.setdefault(tuple(p.job.key), []).append(p)
+    for key in seasons:
+        if key in failed:
+            ordered.append(failed[key])
+            continue
+        for p in by_key.get(key, []):
+            outcome = skipped.get(id(p)) or results[id(p)]
+            if outcome.ok and not outcome.skipped:
+                atomic_write_text(p.job.output_dir / STAMP, json.dumps(
+                    {"fingerprint": p.fingerprint, "pdf": outcome.pdf is not None, "pdf_note": outcome.pdf_note},
+                    ensure_ascii=False) + "\n")
+            ordered.append(outcome)
     write_index(ordered, out_root)
-    return ordered, len(good) < len(munis)
+    return ordered, bool(failed)
 
 
 def run_season_reports(args) -> int:
     """CLI entry of ``shnor report``."""
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out), args.municipality, args.year,
-                                          args.params, formats, args.jobs, args.strict)
+                                          args.params, formats, args.jobs, args.strict, resume=args.resume)
     for o in outcomes:
         m, y = o.job.key
-        print(f"{m} {y}: {o.status}" + (f" → {o.html}" if o.html else ""))
+        print(f"{m} {y} — {o.job.title}: {o.status}" + (f" → {o.html}" if o.html else ""))
     print(f"Оглавление отчётов: {Path(args.out).resolve() / 'index.html'}")
     if data_errors:
         return EXIT_DATA
