@@ -22,7 +22,8 @@ __all__ = ["PROJECT_DIR", "default_parameters_dir", "load_params", "validate_par
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Keys whose value is a free mapping (their defaults are empty or user-extensible).
-_FREE_MAPPINGS = {"isbsh.fixed", "iursh.fixed", "isbsh.weights", "targets"}
+_FREE_MAPPINGS = {"isbsh.fixed", "iursh.fixed", "isbsh.weights", "targets", "monitoring.municipal_answers", "monitoring.indicator_targets",
+                  "risk.groups"}
 
 _CHOICES = {
     "subject_mode": {"any", "all"},
