@@ -17,6 +17,7 @@ __all__ = [
     "SUBJECT_ALIASES",
     "SIGNIFICANCE_LEVELS",
     "RISK_FACTORS",
+    "RISK_FACTOR_ALIASES",
     "normalize_label",
     "canonical_procedure",
     "canonical_subject",
@@ -230,6 +231,11 @@ RISK_FACTORS = {
     11: "Низкая учебная мотивация обучающихся",
     12: "Пониженный уровень школьного благополучия",
     13: "Низкий уровень дисциплины в классе",
+}
+
+# Other wordings of the same factors met in published profiles (seed 004, tables 4–6).
+RISK_FACTOR_ALIASES = {
+    "Недостаточная предметная и методическая компетентность педагогических работников": 3,
 }
 
 
