@@ -44,9 +44,6 @@ __all__ = [
 #: Formats :func:`run_report` can publish.
 FORMATS = ("html", "pdf")
 
-NOTEBOOK_NAME = "report.ipynb"
-HTML_NAME = "report.html"
-PDF_NAME = "report.pdf"
 
 
 class ReportParameterError(ValueError):
@@ -77,6 +74,7 @@ class ReportJob:
     parameters: dict[str, Any] = field(default_factory=dict)
     title: str = "Отчёт"
     key: tuple = ()
+    name: str = "report"  # base name of the files: <name>.ipynb, <name>.html, <name>.pdf
 
     def __post_init__(self) -> None:
         self.notebook = Path(self.notebook)
@@ -303,8 +301,8 @@ def run_report(
     formats = _check_formats(formats)
     start = time.perf_counter()
     out_dir = job.output_dir
-    notebook_out = out_dir / NOTEBOOK_NAME
-    html_path, pdf_path = out_dir / HTML_NAME, out_dir / PDF_NAME
+    notebook_out = out_dir / f"{job.name}.ipynb"
+    html_path, pdf_path = out_dir / f"{job.name}.html", out_dir / f"{job.name}.pdf"
 
     def outcome(**fields: Any) -> ReportOutcome:
         values: dict[str, Any] = dict(html=None, pdf=None, error=None, failed_cell=None, pdf_note=None)
@@ -361,13 +359,13 @@ def run_report(
 
 
 def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
-    html_path, pdf_path = job.output_dir / HTML_NAME, job.output_dir / PDF_NAME
+    html_path, pdf_path = job.output_dir / f"{job.name}.html", job.output_dir / f"{job.name}.pdf"
     return ReportOutcome(
         job=job,
         ok=False,
         html=None,
         pdf=None,
-        notebook_out=job.output_dir / NOTEBOOK_NAME,
+        notebook_out=job.output_dir / f"{job.name}.ipynb",
         error=f"процесс, выполнявший отчёт, аварийно завершился: {type(exc).__name__}: {_one_line(exc)}",
         failed_cell=None,
         pdf_note=None,
@@ -420,9 +418,9 @@ def run_reports(
         raise ValueError(f"число процессов должно быть не меньше 1, получено {n_jobs}")
     seen: dict[Path, ReportJob] = {}
     for job in jobs:
-        folder = job.output_dir.resolve()
+        folder = job.output_dir.resolve() / job.name
         if folder in seen:
-            raise ValueError(f"два отчёта пишутся в одну папку {job.output_dir}: {seen[folder].key} и {job.key}")
+            raise ValueError(f"два отчёта пишутся в одни файлы {folder}: {seen[folder].key} и {job.key}")
         seen[folder] = job
     if not jobs:
         return []

@@ -253,10 +253,18 @@ def test_failing_job_leaves_the_previous_report_untouched(batch):
     assert "новый отчёт не записан" in failed.status
 
 
-def test_two_jobs_writing_into_one_folder_are_refused(tmp_path):
+def test_two_jobs_writing_into_the_same_files_are_refused(tmp_path):
     jobs = [_job(OK_NB, tmp_path / "same"), _job(OK_NB, tmp_path / "same", year=2023)]
-    with pytest.raises(ValueError, match="одну папку"):
+    with pytest.raises(ValueError, match="одни файлы"):
         run_reports(jobs, n_jobs=1, progress=False)
+
+
+def test_jobs_with_different_names_share_a_folder(tmp_path):
+    a, b = _job(OK_NB, tmp_path / "cards"), _job(OK_NB, tmp_path / "cards", year=2023)
+    a.name, b.name = "1", "2"
+    outcomes = run_reports([a, b], n_jobs=1, formats=("html",), progress=False)
+    assert [o.ok for o in outcomes] == [True, True]
+    assert (tmp_path / "cards" / "1.html").exists() and (tmp_path / "cards" / "2.ipynb").exists()
 
 
 # --------------------------------------------------------------------------- index
