@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import DataValidationError, ParameterError
+from .errors import DataValidationError, ParameterError, ShnorError
 
 __all__ = ["main"]
 
@@ -27,6 +27,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="shnor", description="Выявление и поддержка ШНОР и ШНСУ: расчёт и отчёты.")
     sub = ap.add_subparsers(dest="command", required=True)
+    i = sub.add_parser("init", help="создать шаблоны XLSX для нового сезона")
+    i.add_argument("--data-root", default="data_raw", help="папка с данными сезонов (по умолчанию data_raw)")
+    i.add_argument("--municipality", required=True, help="муниципалитет (имя папки)")
+    i.add_argument("--year", required=True, help="год сезона, например 2025")
+    i.add_argument("--overwrite", action="store_true", help="заменить уже созданные шаблоны XLSX")
     v = sub.add_parser("validate", help="проверить входные файлы")
     _common(v)
     c = sub.add_parser("compute", help="рассчитать статусы, индексы и модель; записать таблицы")
@@ -49,9 +54,33 @@ def _parameters_dir(data_root: Path) -> Path | None:
     return candidate if (candidate / "default.yml").exists() else None
 
 
+def _check_selection(args) -> None:
+    """Municipality and year become folder names: refuse ../, separators and odd characters."""
+    from .paths import safe_component
+
+    if args.municipality != "all":
+        safe_component(args.municipality, "муниципалитет")
+    if args.year != "all":
+        y = safe_component(args.year, "год")
+        if not (y.isascii() and y.isdigit()):
+            from .errors import PathError
+            raise PathError(f"Недопустимое значение (год): «{y}» — ожидается год цифрами, например 2024, или all.")
+
+
+def _cmd_init(args) -> int:
+    from .xlsx_templates import create_templates
+
+    written = create_templates(Path(args.data_root), args.municipality, args.year, overwrite=args.overwrite,
+                               log=print)
+    print(f"Создано шаблонов: {len(written)}. Заполните их и запустите: "
+          f"shnor validate --municipality {args.municipality} --year {args.year}")
+    return 0
+
+
 def _load(args):
     from .pipeline import load_dataset
 
+    _check_selection(args)
     data = load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
     return data
 
@@ -102,7 +131,7 @@ def _cmd_report(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"validate": _cmd_validate, "compute": _cmd_compute, "report": _cmd_report}
+    handlers = {"init": _cmd_init, "validate": _cmd_validate, "compute": _cmd_compute, "report": _cmd_report}
     try:
         return handlers[args.command](args)
     except DataValidationError as exc:
@@ -110,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DATA
     except ParameterError as exc:
         print(f"Ошибка в параметрах: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except ShnorError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_DATA
     except KeyboardInterrupt:
         print("Прервано.", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ShnorError", "DataValidationError", "ParameterError"]
+__all__ = ["Problem", "ShnorError", "DataValidationError", "ParameterError", "PathError"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class ShnorError(Exception):
 
 class ParameterError(ShnorError):
     """A parameter file has an unknown key, a wrong type or an invalid value."""
+
+
+class PathError(ShnorError):
+    """A name given by the user (municipality, year) cannot safely become a folder name."""
 
 
 class DataValidationError(ShnorError):

@@ -321,15 +321,28 @@ def _pooled_by_municipality(results: pd.DataFrame, params: dict) -> pd.DataFrame
 # ---------------------------------------------------------------- writing
 
 def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        df.to_excel(xw, index=False, sheet_name=sheet[:31])
-        book = xw.book
-        # Fixed metadata so the same tables give the same bytes.
-        import datetime as _dt
-        fixed = _dt.datetime(2000, 1, 1)
-        book.properties.created = fixed
-        book.properties.modified = fixed
-        book.properties.creator = "shnor"
+    """One sheet with a bold header; fixed metadata and zip dates so equal tables give equal bytes."""
+    import datetime as _dt
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from .xlsx_templates import save_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append([str(c) for c in df.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in df.itertuples(index=False):
+        ws.append([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+                   (v.item() if isinstance(v, np.generic) else v) for v in row])
+    ws.freeze_panes = "A2"
+    fixed = _dt.datetime(2000, 1, 1)
+    wb.properties.created = wb.properties.modified = fixed
+    wb.properties.creator = "shnor"
+    save_workbook(wb, path)
 
 
 def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -371,12 +384,13 @@ def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
 
 
 def _write_all(r: SeasonResult, folder: Path) -> None:
-    schools = r.schools.copy()
+    # Text from input files (names, verbatim rows) must never become a spreadsheet formula.
+    schools = _safe_cells(r.schools)
     schools.to_csv(folder / "schools.csv", index=False, encoding="utf-8")
-    _write_xlsx(_safe_cells(schools), folder / "schools.xlsx", "Школы")
+    _write_xlsx(schools, folder / "schools.xlsx", "Школы")
     r.metrics.to_csv(folder / "metrics.csv", index=False, encoding="utf-8")
     r.metrics_by_grade.to_csv(folder / "metrics_by_grade.csv", index=False, encoding="utf-8")
-    r.issues.to_csv(folder / "data_issues.csv", index=False, encoding="utf-8")
+    _safe_cells(r.issues).to_csv(folder / "data_issues.csv", index=False, encoding="utf-8")
     r.flags.to_csv(folder / "objectivity.csv", index=False, encoding="utf-8")
     r.identifier_table.to_csv(folder / "identifier_table.csv", encoding="utf-8")
     r.clusters.to_csv(folder / "clusters.csv", index=False, encoding="utf-8")

@@ -164,6 +164,9 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
 
 def run_season_reports(args) -> int:
     """CLI entry of ``shnor report``."""
+    from .cli import _check_selection
+
+    _check_selection(args)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out), args.municipality, args.year,
                                           args.params, formats, args.jobs, args.strict, resume=args.resume)

@@ -1,7 +1,8 @@
 """Two-tier validation of a season (METHODOLOGY §10).
 
-Structural errors (missing file or column, blank required cell, unparseable number,
-unknown school, duplicate key, negative count, count above the total) are collected
+Structural errors (missing file or column, blank required cell, unparseable or infinite
+number, unknown school, duplicate key, negative count, count above the total, a value
+outside its list or range, a ``results`` file with no usable row) are collected
 — all of them, with file, row and column — and raised together as
 :class:`~shnor_lib.errors.DataValidationError`: the run stops and nothing is written.
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from .contract import (
     CONTRACT,
+    RISK_FACTOR_ALIASES,
     RISK_FACTORS,
     SIGNIFICANCE_LEVELS,
     canonical_procedure,
@@ -72,7 +74,9 @@ def parse_number(text: str) -> float | None:
         s = s[:-1]
     if not _NUM_RE.match(s):
         return math.nan
-    return float(s.replace(",", "."))
+    value = float(s.replace(",", "."))
+    # «1e309» overflows to infinity: no count or score is infinite, so it is not a number.
+    return value if math.isfinite(value) else math.nan
 
 
 class _Collector:
@@ -125,7 +129,9 @@ def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
                             "Исправьте его (допустимы цифры и десятичная запятая).")
                     values.append(np.nan)
                     continue
-                if num < 0:
+                # z-scores (ИСБШ, ИУРШ) are the contract's only signed quantities; counts, shares
+                # and scores below zero are typos.
+                if num < 0 and c.unit != "z":
                     col.add(rownum, c.name, f"отрицательное значение {cell}.", "Количество не может быть меньше нуля.")
                 if c.kind == "int" and not float(num).is_integer():
                     col.add(rownum, c.name, f"значение «{cell}» должно быть целым числом (количество).")
@@ -139,6 +145,8 @@ def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
 
 
 def _check_keys(df: pd.DataFrame, raw: RawFile, col: _Collector, key: tuple[str, ...]) -> None:
+    # Rows with a blank key part are already reported as blank required cells.
+    df = df.dropna(subset=list(key))
     if df.empty:
         return
     dup = df.duplicated(list(key), keep=False)
@@ -308,7 +316,9 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
         _check_keys(res.dropna(subset=["procedure"]), raw.files["results"], col,
                     ("school_id", "procedure", "subject", "grade"))
         if schools is not None:
-            totals = schools.set_index("school_id")["students_total"]
+            # Duplicate or blank codes in schools are reported on their own; map each code once.
+            totals = (schools.dropna(subset=["school_id"]).drop_duplicates("school_id")
+                      .set_index("school_id")["students_total"])
             res["_students_total"] = res["school_id"].map(totals)
             _check_not_above(res, ["participants"], "_students_total", col, "Число обучающихся (schools)")
             res = res.drop(columns="_students_total")
@@ -327,13 +337,20 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     if "risk_profiles" in tables:
         rp, col = tables["risk_profiles"], collectors["risk_profiles"]
         by_name = {normalize_label(v): k for k, v in RISK_FACTORS.items()}
+        by_name.update({normalize_label(v): k for v, k in RISK_FACTOR_ALIASES.items()})
+        lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
         codes, names, levels = [], [], []
         for _, r in rp.iterrows():
             f = r["factor"]
             num = parse_number(f) if f is not None else None
-            if num is not None and not math.isnan(num) and int(num) in RISK_FACTORS:
+            if num is not None and not math.isnan(num) and num.is_integer() and int(num) in RISK_FACTORS:
                 codes.append(int(num))
                 names.append(RISK_FACTORS[int(num)])
+            elif num is not None and not math.isnan(num):
+                # A bare number outside the catalogue is a typo, not a factor of a regional list.
+                col.add(int(r[ROW]), "factor", f"фактор «{f}» — ожидается номер {lo}–{hi} или название фактора.")
+                codes.append(None)
+                names.append(str(f))
             else:
                 text = re.sub(r"^\s*\d+[.)]\s*", "", str(f))
                 code = by_name.get(normalize_label(text))
@@ -360,6 +377,13 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     issues: list[dict] = []
     if "results" in tables:
         res = _reconcile_marks(tables["results"], raw.files["results"], issues, raw.municipality, raw.year)
+        if res.empty and not strict:
+            # Nothing left to compute on: stop and say why, row by row, instead of an empty season.
+            display = "/".join(raw.files["results"].path.parts[-4:])
+            raise DataValidationError(
+                [Problem(display, None, None, f"ни одна строка не пригодна для расчёта: все строки ({len(issues)}) "
+                         "исключены.", "Исправьте строки, перечисленные ниже.")]
+                + [Problem(i["file"], i["row"], None, f"{i['action']}: {i['reason']}") for i in issues])
         tables["results"] = _journal_shares(res.copy())
     issues_df = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     if strict and len(issues_df):

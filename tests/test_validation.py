@@ -186,3 +186,15 @@ def test_compute_is_deterministic(tmp_path):
     main(["compute", "--data-root", str(root), "--out", str(b)])
     for name in ["schools.csv", "metrics.csv", "schools.xlsx", "identifier_table.csv"]:
         assert (a / "t" / "2024" / name).read_bytes() == (b / "t" / "2024" / name).read_bytes(), name
+
+
+def test_formula_like_text_is_neutralised_in_csv_and_xlsx(tmp_path):
+    import openpyxl
+    import pandas as pd
+    root = season(tmp_path, [row("1", "ВПР", "математика", 5, 20, 5)], schools=[["1", "=HYPERLINK(\"x\")", 500]])
+    out = tmp_path / "o"
+    assert main(["compute", "--data-root", str(root), "--out", str(out)]) == 0
+    csv_name = pd.read_csv(out / "t" / "2024" / "schools.csv", dtype=str)["name"][0]
+    xlsx_cell = openpyxl.load_workbook(out / "t" / "2024" / "schools.xlsx").active["B2"]
+    assert csv_name == "'=HYPERLINK(\"x\")"
+    assert xlsx_cell.data_type == "s" and xlsx_cell.value == "'=HYPERLINK(\"x\")"

@@ -1,0 +1,102 @@
+"""End to end: ``shnor report`` on the demo season and a broken municipality.
+
+One run (module fixture) of the real command; the tests read what a department
+head would get: HTML without code, with every section, charts and a table of
+contents; a PDF whose text is Russian; an index that lists the broken season
+as failed while the good one is written.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO, write_csv
+from shnor_lib.cli import main
+from shnor_lib.export import find_browser
+
+SECTIONS = ["1. Итоги", "2. Выявленные школы", "3. Результаты оценочных процедур", "4. Объективность результатов",
+            "5. Социальный контекст и учительский ресурс", "6. Качество с учётом контекста", "7. Кластеры школ",
+            "8. Качество данных", "9. Методика"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    root = tmp / "data_raw"
+    shutil.copytree(REPO / "data_raw" / "demo", root / "demo")
+    broken = root / "broken" / "2024"
+    write_csv(broken / "schools.csv", ["school_id", "name"], [["1", "Школа 1"]])
+    write_csv(broken / "results.csv", ["school_id", "procedure", "subject", "grade", "participants", "n2", "n3", "n4", "n5"],
+              [["99", "ВПР", "математика", 5, 20, 5, 15, 0, 0]])
+    out = tmp / "outputs"
+    code = main(["report", "--data-root", str(root), "--out", str(out), "--year", "2024", "--jobs", "2"])
+    return code, out
+
+
+def test_broken_data_fails_alone_with_exit_2(run):
+    code, out = run
+    assert code == 2
+    assert (out / "demo" / "2024" / "report.html").exists()
+    assert not (out / "broken" / "2024" / "report.html").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "ошибки во входных данных" in index and "неизвестный код ОО «99»" in index
+    assert 'href="demo/2024/report.html"' in index
+
+
+def test_html_has_no_code_and_every_section(run):
+    _, out = run
+    html = (out / "demo" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"class=\"[^\"]*jp-Input(Area|Prompt)", html)
+    assert "import shnor_lib" not in html and "compute_season(" not in html
+    for heading in SECTIONS:
+        assert heading in html, heading
+    assert "Содержание" in html
+    assert len(re.findall(r'src="data:image/png;base64,', html)) >= 6
+    assert not re.search(r"<script[^>]+src=\"https?:", html)
+    assert "Traceback" not in html and "Warning" not in html
+
+
+def test_tables_of_compute_sit_beside_the_report(run):
+    _, out = run
+    folder = out / "demo" / "2024"
+    for name in ["schools.csv", "schools.xlsx", "metrics.csv", "data_issues.csv", "identifier_table.csv",
+                 "model.txt", "manifest.json", "report.ipynb"]:
+        assert (folder / name).exists(), name
+
+
+@pytest.mark.skipif(find_browser() is None or shutil.which("pdftotext") is None,
+                    reason="нет Chromium или pdftotext: PDF не проверяется")
+def test_pdf_text_is_russian(run):
+    _, out = run
+    pdf = out / "demo" / "2024" / "report.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for heading in ["Итоги", "Выявленные школы", "Качество данных", "Методика"]:
+        assert heading in text, heading
+
+
+@pytest.mark.skipif(find_browser() is None, reason="нет Chromium")
+def test_report_and_index_open_in_chromium_without_console_errors(run):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, out = run
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_browser(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        try:
+            for page_path, selector, least in [(out / "demo" / "2024" / "report.html", "h2", 9),
+                                               (out / "index.html", "tbody tr", 2)]:
+                page = browser.new_page()
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(page_path.as_uri())
+                page.wait_for_load_state("load")
+                assert page.locator(selector).count() >= least
+                page.close()
+        finally:
+            browser.close()
+    assert errors == []
