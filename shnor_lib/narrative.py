@@ -188,7 +188,7 @@ def _published_indices(result) -> bool:
 
 def report_title(result, name: str | None = None) -> str:
     """The report's title line (Markdown ``#``) carrying the municipality and the year."""
-    who = name or f"муниципалитет «{result.municipality}»"
+    who = name or result.params.get("municipality_name") or f"муниципалитет «{result.municipality}»"
     return f"# Аналитическая справка по итогам мониторинга ШНОР и ШНСУ\n\n**{who}, {result.year} год**"
 
 
@@ -1027,6 +1027,7 @@ PARAM_LABELS = {
     "iursh.category_first_weight": "ИУРШ: вес первой категории", "iursh.experience_years": "ИУРШ: стаж, лет",
     "quality.index": "индекс качества", "quality.reference": "группы качества: эталонная совокупность",
     "group_band_sd": "ширина групп, стандартных отклонений", "model.formula": "формула модели качества",
+    "municipality_name": "название муниципалитета в отчётах",
     "model.weights": "веса модели", "model.alpha": "1 − уровень доверия модели",
     "model.min_effect": "минимальное отклонение для отметки школы", "model.small_sample": "малая выборка: меньше школ",
     "model.mixed": "модель со случайным эффектом школы", "clustering.n_clusters": "число кластеров",
