@@ -84,17 +84,19 @@ def _unchanged(planned: _Planned, formats) -> ReportOutcome | None:
                          None, None, done.get("pdf_note"), 0.0, skipped=True)
 
 
-def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: str | None) -> list[ReportJob]:
+def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: str | None,
+                 name: str | None = None) -> list[ReportJob]:
     folder = out_root / m / str(y)
+    shown = name or m
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
     jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder)},
-                      title=f"Аналитическая справка: {m}, {y}", key=(m, y))]
+                      title=f"Аналитическая справка: {shown}, {y}", key=(m, y))]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
         sub = folder / "reproduction"
         jobs.append(ReportJob(extra, sub, {**common, "output_dir": str(sub)},
-                              title=f"Воспроизведение опубликованных данных: {m}, {y}", key=(m, y)))
+                              title=f"Воспроизведение опубликованных данных: {shown}, {y}", key=(m, y)))
     return jobs
 
 
@@ -134,7 +136,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             if m not in good:
                 continue
             params = load_params(m, params_file, pdir)
-            for job in _season_jobs(m, y, out_root, data_root, params_file):
+            for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name")):
                 planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
             if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)):
                 continue
