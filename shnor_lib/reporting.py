@@ -32,7 +32,7 @@ __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "build_reports", "run_season_repo
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 SEASON_NOTEBOOK = NOTEBOOKS_DIR / "season_report.ipynb"
-STAMP = ".shnor_report.json"
+CARD_NOTEBOOK = NOTEBOOKS_DIR / "school_card.ipynb"
 EXIT_FAILED, EXIT_DATA = 1, 2
 
 
@@ -68,10 +68,14 @@ def _fingerprint(notebook: Path, params: dict, data: Dataset, municipality: str,
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _stamp(job: ReportJob) -> Path:
+    return job.output_dir / f".{job.name}.shnor-run.json"
+
+
 def _unchanged(planned: _Planned, formats) -> ReportOutcome | None:
-    folder = planned.job.output_dir
-    stamp = folder / STAMP
-    html, pdf = folder / "report.html", folder / "report.pdf"
+    folder, name = planned.job.output_dir, planned.job.name
+    stamp = _stamp(planned.job)
+    html, pdf = folder / f"{name}.html", folder / f"{name}.pdf"
     try:
         done = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -80,7 +84,7 @@ def _unchanged(planned: _Planned, formats) -> ReportOutcome | None:
         return None
     if "pdf" in formats and done.get("pdf") and not pdf.exists():
         return None
-    return ReportOutcome(planned.job, True, html, pdf if pdf.exists() else None, folder / "report.ipynb",
+    return ReportOutcome(planned.job, True, html, pdf if pdf.exists() else None, folder / f"{name}.ipynb",
                          None, None, done.get("pdf_note"), 0.0, skipped=True)
 
 
@@ -98,6 +102,43 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
         jobs.append(ReportJob(extra, sub, {**common, "output_dir": str(sub)},
                               title=f"Воспроизведение опубликованных данных: {shown}, {y}", key=(m, y)))
     return jobs
+
+
+def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, params_file: str | None,
+               name: str | None = None) -> list[ReportJob]:
+    """One card per school of interest, written to ``<out>/M/Y/schools/<id>.html``."""
+    from .errors import PathError
+    from .paths import safe_component
+
+    if not CARD_NOTEBOOK.exists():
+        return []
+    folder = out_root / m / str(y) / "schools"
+    jobs = []
+    for sid in ids:
+        try:
+            safe_component(sid, "код ОО")
+        except PathError as exc:
+            print(f"{m} {y}: карточка школы не сформирована — {exc}", file=sys.stderr)
+            continue
+        jobs.append(ReportJob(CARD_NOTEBOOK, folder, {
+            "municipality": m, "year": int(y), "school_id": str(sid), "data_root": str(data_root),
+            "params_file": str(Path(params_file).resolve()) if params_file else None, "output_dir": str(folder)},
+            title=f"Карточка школы {sid}: {name or m}, {y}", key=(m, y), name=str(sid)))
+    return jobs
+
+
+def _cards_row(m: str, y: int, outcomes: list[ReportOutcome], out_root: Path) -> ReportOutcome:
+    """One line of the main index for a season's cards, linking their own index page."""
+    folder = out_root / m / str(y) / "schools"
+    page = write_index(outcomes, folder, title=f"Карточки школ: {m}, {y}")
+    bad = [o for o in outcomes if not o.ok]
+    job = ReportJob(CARD_NOTEBOOK, folder, {}, title=f"Карточки школ ({len(outcomes)})", key=(m, y), name="index")
+    error = None
+    if bad:
+        error = f"не сформированы {len(bad)} из {len(outcomes)}: " + "; ".join(
+            f"{o.job.name}: {o.error}" for o in bad[:3])
+    return ReportOutcome(job, not bad, page, None, folder / "index.ipynb", error, None, None,
+                         sum(o.seconds for o in outcomes))
 
 
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
@@ -138,9 +179,13 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             params = load_params(m, params_file, pdir)
             for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name")):
                 planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
+            result = compute_season(data, m, y, params)
+            ids = [str(i) for i in result.schools.loc[result.schools["status"].fillna("") != "", "school_id"]]
+            for job in _card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name")):
+                planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
             if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)):
                 continue
-            write_outputs(compute_season(data, m, y, params), out_root)
+            write_outputs(result, out_root)
     skipped = {id(p): _unchanged(p, formats) for p in planned} if resume else {}
     to_run = [p for p in planned if not skipped.get(id(p))]
     results = dict(zip((id(p) for p in to_run), run_reports([p.job for p in to_run], n_jobs=n_jobs,
@@ -153,13 +198,16 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         if key in failed:
             ordered.append(failed[key])
             continue
+        cards = []
         for p in by_key.get(key, []):
             outcome = skipped.get(id(p)) or results[id(p)]
             if outcome.ok and not outcome.skipped:
-                atomic_write_text(p.job.output_dir / STAMP, json.dumps(
+                atomic_write_text(_stamp(p.job), json.dumps(
                     {"fingerprint": p.fingerprint, "pdf": outcome.pdf is not None, "pdf_note": outcome.pdf_note},
                     ensure_ascii=False) + "\n")
-            ordered.append(outcome)
+            (cards if p.job.notebook == CARD_NOTEBOOK else ordered).append(outcome)
+        if cards:
+            ordered.append(_cards_row(*key, cards, out_root))
     write_index(ordered, out_root)
     return ordered, bool(failed)
 
