@@ -363,7 +363,8 @@ def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
     """
     target = Path(out_root) / result.municipality / str(result.year)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{result.year}.tmp-", dir=target.parent))
+    _recover_interrupted(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{result.year}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         _write_all(result, tmp)
         backup = None
@@ -381,6 +382,36 @@ def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _recover_interrupted(target: Path) -> None:
+    """Finish what a killed run left beside ``target``: restore or merge its backup
+    (``.<year>.old-<pid>``) and drop its temporary folder (``.<year>.tmp-<pid>-…``)."""
+    for stale in sorted(target.parent.glob(f".{target.name}.*-*")):
+        parts = stale.name.split("-")
+        if len(parts) < 2 or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        if pid != os.getpid() and _alive(pid):
+            continue  # another run is writing right now
+        if ".old-" in stale.name:
+            if not target.exists():
+                os.replace(stale, target)
+                continue
+            for f in stale.iterdir():
+                if not (target / f.name).exists():
+                    os.replace(f, target / f.name)
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _write_all(r: SeasonResult, folder: Path) -> None:
