@@ -91,7 +91,14 @@ def _html_exporter():
 
 
 def _without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Return a copy of ``nb`` without stderr stream outputs (warnings, logs)."""
+    """Return a copy of ``nb`` without stderr stream outputs (warnings, logs), and with
+    raw HTML in generated Markdown outputs shown as text.
+
+    Generated conclusions are Markdown built from data (school names typed by users):
+    Markdown passes raw HTML through, so a name like ``<img onerror=…>`` would become
+    markup. Our texts use Markdown syntax only, so every ``<`` in a Markdown *output*
+    is text and is escaped. Markdown *cells* (written by us) are left alone.
+    """
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
@@ -100,6 +107,12 @@ def _without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 for out in cell.get("outputs", [])
                 if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
             ]
+            for out in cell["outputs"]:
+                data = out.get("data") or {}
+                if "text/markdown" in data:
+                    text = data["text/markdown"]
+                    text = "".join(text) if isinstance(text, list) else text
+                    data["text/markdown"] = text.replace("<", "&lt;")
     return nb
 
 

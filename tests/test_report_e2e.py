@@ -18,9 +18,11 @@ from conftest import REPO, write_csv
 from shnor_lib.cli import main
 from shnor_lib.export import find_browser
 
+XSS_NAME = '<img src=x onerror="window.__xss=1">МБОУ СОШ № 7<script>window.__xss=2</script>'
 SECTIONS = ["1. Итоги", "2. Выявленные школы", "3. Результаты оценочных процедур", "4. Объективность результатов",
             "5. Социальный контекст и учительский ресурс", "6. Качество с учётом контекста", "7. Кластеры школ",
-            "8. Качество данных", "9. Методика"]
+            "8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика", "11. Школы-лидеры",
+            "12. Качество данных", "13. Методика"]
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +30,29 @@ def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     root = tmp / "data_raw"
     shutil.copytree(REPO / "data_raw" / "demo", root / "demo")
+    # A hostile school name: it must show as text, never run (issue: safe HTML).
+    import openpyxl
+    book = openpyxl.load_workbook(root / "demo" / "2024" / "schools.xlsx")
+    sheet = book.active
+    for r in sheet.iter_rows(min_row=2):
+        if str(r[0].value) == "7":
+            r[1].value = XSS_NAME
+    book.save(root / "demo" / "2024" / "schools.xlsx")
     broken = root / "broken" / "2024"
     write_csv(broken / "schools.csv", ["school_id", "name"], [["1", "Школа 1"]])
     write_csv(broken / "results.csv", ["school_id", "procedure", "subject", "grade", "participants", "n2", "n3", "n4", "n5"],
               [["99", "ВПР", "математика", 5, 20, 5, 15, 0, 0]])
     out = tmp / "outputs"
+    before = _digest(root)
     code = main(["report", "--data-root", str(root), "--out", str(out), "--year", "2024", "--jobs", "2"])
+    assert _digest(root) == before, "data_raw must never be written"
     return code, out
+
+
+def _digest(folder):
+    import hashlib
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_broken_data_fails_alone_with_exit_2(run):
@@ -78,6 +96,32 @@ def test_pdf_text_is_russian(run):
         assert heading in text, heading
 
 
+def test_hostile_school_name_is_escaped_in_html(run):
+    _, out = run
+    html = (out / "demo" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert "<script>window.__xss" not in html and '<img src=x onerror="window.__xss' not in html
+    assert "&lt;script&gt;window.__xss=2&lt;/script&gt;" in html
+
+
+@pytest.mark.skipif(find_browser() is None, reason="нет Chromium")
+def test_hostile_school_name_does_not_run_in_chromium(run):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, out = run
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_browser(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto((out / "demo" / "2024" / "report.html").as_uri())
+            page.wait_for_load_state("load")
+            assert page.evaluate("window.__xss === undefined")
+            assert "<script>window.__xss=2</script>" in page.inner_text("body")
+            assert dialogs == []
+        finally:
+            browser.close()
+
+
 @pytest.mark.skipif(find_browser() is None, reason="нет Chromium")
 def test_report_and_index_open_in_chromium_without_console_errors(run):
     playwright = pytest.importorskip("playwright.sync_api")
@@ -100,3 +144,14 @@ def test_report_and_index_open_in_chromium_without_console_errors(run):
         finally:
             browser.close()
     assert errors == []
+
+
+# Runs last: it rewrites the index of the shared run.
+def test_resume_skips_unchanged_reports(run):
+    code, out = run
+    root = out.parent / "data_raw"
+    again = main(["report", "--data-root", str(root), "--out", str(out), "--year", "2024", "--municipality", "demo",
+                  "--resume"])
+    assert again == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "не пересчитывался" in index
