@@ -26,6 +26,7 @@ import platform
 import re
 from collections.abc import Iterable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,28 @@ __all__ = [
     "relative_path",
     "input_files_table",
     "package_versions",
+    "indicator_value",
+    "monitoring_table",
+    "monitoring_text",
+    "diagnostics_table",
+    "diagnostics_text",
+    "risk_text",
+    "risk_groups_table",
+    "short_trigger",
+    "recommendations_by_school",
+    "measures_table",
+    "transitions_table",
+    "transitions_text",
+    "fail_changes_table",
+    "fail_changes_text",
+    "support_table",
+    "support_text",
+    "explain_table",
+    "explain_text",
+    "leaders_table",
+    "leaders_text",
+    "CARD_LINK",
+    "md",
     "style_table",
     "table",
 ]
@@ -365,7 +388,8 @@ def identified_text(result) -> str:
     extra = ids[_flag(s, "shnsu") & _flag(s, "risk_zone") & ~_flag(s, "shnor")]
     if len(extra):
         lines.append(f"- ШНСУ с признаками зоны риска (статус — ШНСУ): {_school_list(extra, names, False)}.")
-    tail = "Основания — в таблице ниже: процедура, предмет, год, доля не преодолевших порог и число участников."
+    tail = ("Основания — в таблице ниже: процедура, предмет, год, доля не преодолевших порог и число участников; "
+            "код школы в таблице — ссылка на её карточку.")
     if not len(shnor) and not len(shnsu) and not len(risk):
         tail = ("Школы, у которых доля не преодолевших порог достигла порога хотя бы в одной процедуре, "
                 "перечислены в разделе 3.")
@@ -924,11 +948,23 @@ def not_computed_table(result) -> pd.DataFrame:
                      "нужны данные нескольких лет по тем же школам"))
     if result.clusters is None or result.clusters.empty:
         rows.append(("7. Кластеры", "кластеры школ", "мало школ с результатами ВПР и ОГЭ"))
+    y = result.year
+    if not _has_input(result, "monitoring"):
+        rows.append(("8. Показатели мониторинга", "показатели по форме мониторинга; уровни диагностики A–D",
+                     f"нет файла monitoring за {y} год"))
+    if result.previous_year is None:
+        rows.append(("8. Показатели мониторинга", "уровни динамики показателей 1–3", f"загружен один год ({y})"))
+    if not _has_input(result, "risk_profiles"):
+        rows.append(("9. Рисковые профили", "тепловая карта факторов, группы факторов, рекомендации по факторам",
+                     f"нет файла risk_profiles за {y} год"))
+    if result.previous_year is None:
+        rows.append(("10. Динамика", "переходы между списками, изменения долей, школы в поддержке, причины смены "
+                     "статусов", f"загружен один год ({y})"))
     return pd.DataFrame(rows, columns=["Раздел", "Не рассчитано", "Причина"])
 
 
 def data_quality_text(result) -> str:
-    """Section 8: what the validation changed or left out, and which optional inputs are missing."""
+    """Section 12: what the validation changed or left out, and which optional inputs are missing."""
     i = result.issues
     lines = []
     if i is None or i.empty:
@@ -955,7 +991,7 @@ def data_quality_text(result) -> str:
 # ---------------------------------------------------------------- methodology
 
 def methodology_text(result) -> str:
-    """Section 9: the rules in words with the parameter values actually used."""
+    """Section 13: the rules in words with the parameter values actually used."""
     p = result.params
     th, rk = fmt_pct(p["shnor_threshold"], 0), fmt_pct(p["risk_threshold"], 0)
     grades = ", ".join(str(g) for g in p["vpr_grades"])
@@ -1003,7 +1039,44 @@ def methodology_text(result) -> str:
         f"{plural(p['clustering']['n_clusters'], 'кластер', 'кластера', 'кластеров')}.",
         f"- Доли сопровождаются {fmt_pct(p['confidence_level'], 0)} доверительными интервалами Вильсона.",
     ]
+    lines += _support_methodology(p)
     return "\n".join(lines)
+
+
+def _support_methodology(p: dict) -> list[str]:
+    """Methodology lines of sections 8–11 (monitoring, risk profiles, dynamics, leaders)."""
+    out = []
+    mon = p.get("monitoring") or {}
+    if mon:
+        out.append(f"- **Показатели мониторинга**: каталог `{mon.get('catalogue', 'indicators.yml')}`; доля — "
+                   "Σ числителей / Σ знаменателей по школам совокупности × 100; ответы «да/нет» — 1/0 балл; план "
+                   "выполнен, если факт не хуже планового значения с учётом направления. Динамика (критерии "
+                   "Первоуральска): 3 — улучшение не менее чем на "
+                   f"{fmt_num(mon.get('strong_change_pp', 10), 0)} п.п. без лет ухудшения; 2 — улучшение без лет "
+                   "ухудшения (или лучшее возможное значение все годы); 1 — иначе.")
+    risk = p.get("risk") or {}
+    if risk:
+        out.append(f"- **Рисковые профили**: меры требуются при значимости фактора «{risk.get('act_on')}»; группы "
+                   "факторов — параметр risk.groups; адресные рекомендации — таблица "
+                   f"`{risk.get('recommendations_file')}`, для статусов: {', '.join(risk.get('recommend_for', []))}.")
+    dyn = p.get("dynamics") or {}
+    if dyn:
+        test = {"exact": "точный критерий Фишера", "z": "z-критерий с поправкой на непрерывность"}.get(
+            dyn.get("test"), dyn.get("test"))
+        out.append(f"- **Динамика**: изменение доли «2» между соседними годами — {test} (двусторонний), значимо при "
+                   f"p < {fmt_num(dyn.get('alpha', 0.05), 2)}; причина смены статуса — данные, параметры или ветвь "
+                   "правила (пересчёт соседнего года с параметрами текущего и наоборот).")
+    ld = p.get("leaders") or {}
+    if ld:
+        w = ld.get("weights", {})
+        q = "медианы" if ld.get("fail_quantile") == 0.5 else f"квантиля {fmt_num(ld.get('fail_quantile'))}"
+        out.append(f"- **Школы-лидеры**: кандидат — без статуса во все годы, доля «2» ниже {q} округа каждый год"
+                   + (", без признаков необъективности" if ld.get("exclude_objectivity_flags") else "")
+                   + f"; пары подбираются сразу для всех ШНОР и ШНСУ по наименьшей сумме стоимостей "
+                   f"({fmt_num(w.get('isbsh', 1))}·|ΔИСБШ| + {fmt_num(w.get('territory', 1))}·[другая территория] − "
+                   f"{fmt_num(w.get('resilient', 0))}·[резильентная] − {fmt_num(w.get('positive_residual', 0))}·"
+                   f"[выше прогноза]), не более {ld.get('leader_capacity')} ОО на школу-лидера.")
+    return out
 
 
 _INPUT_LABELS = {"both_parents_higher_ed": "оба родителя с высшим образованием", "on_register": "на учёте",
@@ -1034,6 +1107,16 @@ PARAM_LABELS = {
     "clustering.procedures": "процедуры для кластеров", "clustering.min_schools": "минимум школ для кластеров",
     "targets.shnor_shnsu_share.baseline": "доля ШНОР и ШНСУ: базовое значение, %",
     "targets.shnor_shnsu_share.plan": "доля ШНОР и ШНСУ: плановое значение, %",
+    "monitoring.catalogue": "каталог показателей мониторинга",
+    "monitoring.strong_change_pp": "уровень 3 динамики показателя: улучшение не менее, п.п.",
+    "risk.act_on": "значимость фактора риска, требующая мер", "risk.recommendations_file": "таблица адресных рекомендаций",
+    "risk.recommend_for": "статусы, для которых формируются рекомендации",
+    "dynamics.alpha": "уровень значимости изменения доли «2»", "dynamics.test": "критерий изменения доли «2»",
+    "leaders.leader_capacity": "наибольшее число ОО на школу-лидера",
+    "leaders.partner_statuses": "статусы, за которыми закрепляется школа-лидер",
+    "leaders.fail_quantile": "школа-лидер: доля «2» ниже этого квантиля округа",
+    "leaders.exclude_objectivity_flags": "школа-лидер без признаков необъективности",
+    "leaders.missing_isbsh_gap": "|ΔИСБШ| при неизвестном ИСБШ",
 }
 
 
@@ -1134,9 +1217,591 @@ def package_versions() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Пакет", "Версия"])
 
 
+# ---------------------------------------------------------------- 8. monitoring indicators
+
+_DIRECTION = {"higher_better": "↑ больше — лучше", "lower_better": "↓ меньше — лучше"}
+_DIRECTION_WORDS = {"higher_better": "чем больше, тем лучше", "lower_better": "чем меньше, тем лучше"}
+
+
+def indicator_value(value: float, unit: str) -> str:
+    """A fact or a plan of an indicator: «66,9%» for a share, «1 (да)» / «0 (нет)» for a yes/no score."""
+    if value is None or pd.isna(value):
+        return "—"
+    if unit == "балл":
+        return f"{fmt_num(value, 0)} ({'да' if float(value) >= 0.5 else 'нет'})"
+    return f"{fmt_num(value, 1)}%"
+
+
+def _year_rows(indicators: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """The catalogue's rows of one year (the latest when ``year`` is None), numbered 1… in catalogue order."""
+    if indicators is None or indicators.empty:
+        return pd.DataFrame(columns=[*(indicators.columns if indicators is not None else []), "no"])
+    year = int(indicators["year"].max()) if year is None else int(year)
+    d = indicators[indicators["year"] == year].reset_index(drop=True)
+    return d.assign(no=np.arange(1, len(d) + 1))
+
+
+def _met(v) -> bool | None:
+    """``plan_met`` (True / False / NaN in an object column) as True, False or None."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return bool(v)
+
+
+def monitoring_table(indicators: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The indicator catalogue of one year against plan (section 8).
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        :func:`shnor_lib.indicators.season_indicators` (one or several years).
+    year : int, optional
+        Default: the latest year.
+
+    Returns
+    -------
+    DataFrame
+        «№», «Показатель», «Факт», «План», «Направление», «План выполнен» (да / нет / —),
+        «Динамика (1–3)»; «Примечание» (why a fact is missing) only when some fact is missing.
+    """
+    cols = ["№", "Показатель", "Факт", "План", "Направление", "План выполнен", "Динамика (1–3)"]
+    d = _year_rows(indicators, year)
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    out = pd.DataFrame({
+        "№": d["no"].astype(int).values,
+        "Показатель": d["name"].values,
+        "Факт": [indicator_value(v, u) for v, u in zip(d["fact"], d["unit"], strict=True)],
+        "План": [indicator_value(v, u) for v, u in zip(d["plan"], d["unit"], strict=True)],
+        "Направление": d["direction"].map(_DIRECTION).values,
+        "План выполнен": [{True: "да", False: "нет", None: "—"}[_met(v)] for v in d["plan_met"]],
+        "Динамика (1–3)": [lab or "—" for lab in _text(d["dynamics_label"])],
+    })
+    if d["fact"].isna().any():
+        out["Примечание"] = [str(n) if pd.isna(f) else "" for f, n in zip(d["fact"], _text(d["note"]), strict=True)]
+    return out
+
+
+def _numbers(rows: pd.DataFrame) -> str:
+    return "№ " + ", ".join(str(int(n)) for n in rows["no"])
+
+
+def monitoring_text(result, indicators: pd.DataFrame) -> str:
+    """Section 8: how many plans are met and which are not (fact against plan), the 1–3 levels of
+    the dynamics, and what could not be computed — «показатели мониторинга не рассчитываются: нет
+    файла monitoring» when the season has no monitoring file.
+
+    Parameters
+    ----------
+    result : SeasonResult
+        The season of the report (its input files tell whether ``monitoring`` exists).
+    indicators : DataFrame
+        :func:`shnor_lib.indicators.season_indicators` over the loaded years.
+    """
+    y = result.year
+    d = _year_rows(indicators, y)
+    if d.empty:
+        return f"Показатели мониторинга не рассчитываются: каталог показателей пуст — {NO_DATA}."
+    known = d[d["fact"].notna()]
+    lines = []
+    if not _has_input(result, "monitoring"):
+        what = "; ".join(f"{_lower_first(r.name)} — {indicator_value(r.fact, r.unit)}"
+                         for r in known.itertuples())
+        lines.append(f"Показатели мониторинга не рассчитываются: нет файла monitoring за {y} год. "
+                     + (f"По статусам школ и ответам муниципалитета рассчитано {len(known)} из {len(d)} показателей "
+                        f"каталога: {what}." if len(known) else "Ни один показатель каталога не рассчитан."))
+    plan = d[d["plan_met"].map(_met).notna()]
+    met = plan[plan["plan_met"].map(_met).astype(bool)] if len(plan) else plan
+    missed = plan.drop(met.index)
+    if len(plan):
+        lines.append(f"Плановые значения заданы для {len(plan)} "
+                     f"{plural(len(plan), 'показателя', 'показателей', 'показателей')} с известным фактом {y} года: "
+                     f"план выполнен по {len(met)}, не выполнен по {len(missed)}."
+                     + (f" Выполнены: {_numbers(met)}." if len(met) else ""))
+        if len(missed):
+            lines.append("Не выполнены:\n" + "\n".join(
+                f"- № {int(r.no)}. {r.name}: факт {indicator_value(r.fact, r.unit)} при плане "
+                f"{indicator_value(r.plan, r.unit)} ({_DIRECTION_WORDS[r.direction]})." for r in missed.itertuples()))
+    elif len(known):
+        lines.append("Плановые значения показателей в параметрах не заданы (monitoring.indicator_targets) — "
+                     "выполнение плана не оценивается.")
+    no_plan = known[known["plan"].isna()]
+    if len(plan) and len(no_plan):
+        lines.append(f"Без планового значения: {_numbers(no_plan)}.")
+    years = sorted(int(v) for v in indicators["year"].unique())
+    if len(years) > 1:
+        lv = d["dynamics_level"]
+        counts = {k: d[lv == k] for k in (3, 2, 1)}
+        lines.append(f"Динамика за {years[0]}–{years[-1]} годы (критерии оценки Первоуральска): уровень 3 "
+                     f"(ярко выраженная положительная) — {len(counts[3])}, уровень 2 (положительная стабильная) — "
+                     f"{len(counts[2])}, уровень 1 (отрицательная или отсутствует) — {len(counts[1])}"
+                     + (f" ({_numbers(counts[1])})" if len(counts[1]) else "") + ".")
+    else:
+        lines.append(f"Динамика показателей (уровни 1–3) не оценивается: загружен один год ({y}).")
+    missing = d[d["fact"].isna()]
+    if len(missing) and _has_input(result, "monitoring"):
+        lines.append(f"Не рассчитаны — {NO_DATA}: {_numbers(missing)} (причина — в столбце «Примечание»).")
+    return "\n\n".join(lines)
+
+
+def diagnostics_table(diagnostics: pd.DataFrame) -> pd.DataFrame:
+    """Teachers of ШНОР and ШНСУ by diagnostics level A–D: «Уровень», «Что означает», one column per year
+    («27 (13,1%)»)."""
+    if diagnostics is None or diagnostics.empty:
+        return pd.DataFrame(columns=["Уровень", "Что означает"])
+    d = diagnostics.copy()
+    out = d.drop_duplicates("level")[["level", "label"]].rename(columns={"level": "Уровень", "label": "Что означает"})
+    out = out.reset_index(drop=True)
+    for y, g in d.groupby("year", sort=True):
+        g = g.set_index("level")
+        out[str(int(y))] = [f"{fmt_int(g.loc[lv, 'teachers'])} ({fmt_num(g.loc[lv, 'share'], 1)}%)"
+                            if pd.notna(g.loc[lv, "teachers"]) else "—" for lv in out["Уровень"]]
+    return out
+
+
+def diagnostics_text(result, diagnostics: pd.DataFrame) -> str:
+    """The A–D summary of teacher diagnostics (seed 000, p. 24) in words, or why it is absent."""
+    y = result.year
+    if not _has_input(result, "monitoring"):
+        return f"Уровни диагностики профессиональных дефицитов (A–D) не приводятся: нет файла monitoring за {y} год."
+    if diagnostics is None or diagnostics.empty or not (diagnostics["year"] == y).any() \
+            or diagnostics.loc[diagnostics["year"] == y, "teachers"].sum() == 0:
+        return ("Уровни диагностики профессиональных дефицитов (A–D) не приводятся: в файле monitoring нет "
+                "сведений diag_level_a … diag_level_d по ШНОР и ШНСУ.")
+    g = diagnostics[diagnostics["year"] == y].set_index("level")
+    total = g["teachers"].sum()
+    parts = "; ".join(f"{lv} — {fmt_int(r.teachers)} ({fmt_num(r.share, 1)}%)" for lv, r in g.iterrows())
+    ab = g.loc[["A", "B"], "share"].sum()
+    text = (f"Диагностика профессиональных дефицитов педагогов ШНОР и ШНСУ, {y} год: уровень определён у "
+            f"{fmt_int(total)} {plural(int(total), 'педагога', 'педагогов', 'педагогов')}: {parts}. "
+            f"Системные и локальные дефициты (A и B) — у {fmt_num(ab, 1)}% педагогов")
+    first = diagnostics[diagnostics["year"] == diagnostics["year"].min()].set_index("level")
+    if int(diagnostics["year"].min()) != y and first["teachers"].sum() > 0:
+        text += f" (в {int(diagnostics['year'].min())} году — {fmt_num(first.loc[['A', 'B'], 'share'].sum(), 1)}%)"
+    return text + "."
+
+
+# ---------------------------------------------------------------- 9. risk profiles
+
+_LEVEL_WORD = {3: "высокая", 2: "средняя", 1: "низкая"}
+
+
+def _lower_first(text: str) -> str:
+    """«Высокая доля … с ОВЗ» → «высокая доля … с ОВЗ» (abbreviations keep their capitals)."""
+    text = str(text)
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _factor_name(code: int) -> str:
+    from .contract import RISK_FACTORS
+
+    return RISK_FACTORS.get(int(code), f"фактор {code}")
+
+
+def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = None,
+              recommendations: pd.DataFrame | None = None) -> str:
+    """Section 9: profiled schools, the most frequent high-significance factors, the management groups
+    and the number of addressed recommendations; «не рассчитываются» when there is no risk_profiles file.
+
+    Parameters
+    ----------
+    result : SeasonResult
+    significance : DataFrame
+        :func:`shnor_lib.risk.significance_matrix` (school × factor, 3/2/1).
+    groups : DataFrame, optional
+        :func:`shnor_lib.risk.group_summary`.
+    recommendations : DataFrame, optional
+        :func:`shnor_lib.risk.recommend`.
+    """
+    y = result.year
+    if significance is None or significance.empty:
+        why = (f"нет файла risk_profiles за {y} год" if not _has_input(result, "risk_profiles")
+               else "в файле risk_profiles нет распознанных факторов")
+        return f"Рисковые профили не рассчитываются: {why}."
+    s = result.schools
+    names = _name_of(s)
+    high = significance.eq(3)
+    with_high = high.any(axis=1)
+    lines = [f"Рисковые профили заполнены для {_schools_gen(len(significance))} из {len(s)}; хотя бы один фактор "
+             f"высокой значимости — у {_schools_gen(int(with_high.sum()))}."]
+    top = high.sum(axis=0).sort_values(ascending=False, kind="stable")
+    top = top[top > 0].head(3)
+    if len(top):
+        lines[-1] += " Чаще всего высокую значимость имеют: " + "; ".join(
+            f"{int(c)}. {_lower_first(_factor_name(c))} — {_schools(int(n))}" for c, n in top.items()) + "."
+    interest = s.loc[_text(s["status"]).ne(""), "school_id"].astype(str)
+    absent = [i for i in interest if i not in significance.index]
+    if absent:
+        lines.append(f"Нет рискового профиля у школ со статусом: {_school_list(absent, names)}.")
+    if groups is not None and len(groups):
+        lines.append("Факторы высокой значимости по группам управленческих решений (как в программе Первоуральска): "
+                     + "; ".join(f"{_lower_first(r.group)} — {r.n_schools} ОО" for r in groups.itertuples()) + ".")
+    if recommendations is not None:
+        if len(recommendations):
+            kinds = recommendations["trigger_kind"].str.split("; ").str[0].value_counts()
+            lines.append(f"Адресные рекомендации: {len(recommendations)} "
+                         f"{plural(len(recommendations), 'мера', 'меры', 'мер')} для "
+                         f"{_schools_gen(recommendations['school_id'].nunique())} со статусом; по основаниям: "
+                         + ", ".join(f"{k} — {n}" for k, n in kinds.items())
+                         + ". Каждая мера в таблице ниже показана с тем, что её вызвало; полный текст мер — "
+                         "в перечне мер и в карточках школ.")
+        else:
+            lines.append("Адресных рекомендаций нет: нет школ со статусом, для которого они формируются "
+                         "(risk.recommend_for).")
+    return "\n\n".join(lines)
+
+
+def risk_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
+    """The grouped high-significance factors (seed 004): «Группа факторов», «Число ОО», «ОО», «По факторам»."""
+    cols = ["Группа факторов", "Число ОО", "ОО", "По факторам"]
+    if groups is None or groups.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({"Группа факторов": groups["group"].values, "Число ОО": groups["n_schools"].astype(int).values,
+                         "ОО": groups["schools"].values, "По факторам": groups["detail"].values})
+
+
+def short_trigger(trigger: str) -> str:
+    """A recommendation's trigger in a few words: «фактор 3 «…»: высокая значимость» → «фактор 3»."""
+    parts = [re.sub(r"фактор (\d+) «[^»]*»: \w+ значимость", r"фактор \1", p.strip())
+             for p in str(trigger).split("; ")]
+    return "; ".join(dict.fromkeys(p.replace("статус: ", "статус ") for p in parts))
+
+
+def recommendations_by_school(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """One row per school: «ОО», «Статус», «Меры (основание)» — measure codes grouped by their trigger.
+
+    A line reads «K01, K03 — фактор 3»: measures K01 and K03 were triggered by risk factor 3;
+    the measures' text is in :func:`measures_table`.
+    """
+    cols = ["ОО", "Статус", "Меры (основание)"]
+    if recommendations is None or recommendations.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    r = recommendations.assign(short=recommendations["trigger"].map(short_trigger))
+    for sid in _sorted_ids(r["school_id"].unique()):
+        g = r[r["school_id"] == sid]
+        lines = [f"{', '.join(h['measure_id'])} — {t}" for t, h in g.groupby("short", sort=False)]
+        rows.append({"ОО": f"{sid} ({g['name'].iat[0]})", "Статус": g["status"].iat[0], "Меры (основание)": "\n".join(lines)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def measures_table(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """The measures recommended this season: «Код», «Мера», «Адресат», «Школы»."""
+    cols = ["Код", "Мера", "Адресат", "Школы"]
+    if recommendations is None or recommendations.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for mid, g in recommendations.groupby("measure_id", sort=True):
+        rows.append({"Код": mid, "Мера": g["recommendation"].iat[0], "Адресат": g["addressee"].iat[0],
+                     "Школы": ", ".join(_sorted_ids(g["school_id"].unique()))})
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------- 10. dynamics
+
+_LIST_COLS = {"shnor_change": "ШНОР", "shnsu_change": "ШНСУ", "risk_change": "зона риска"}
+
+
+def _status_word(s) -> str:
+    return s if isinstance(s, str) and s else "без статуса"
+
+
+def _one_year(year: int) -> str:
+    return (f"Динамика не рассчитывается: загружен один год ({year}). Переходы между списками, изменения долей и "
+            "трёхлетний мониторинг школ в поддержке появятся, когда будут данные нескольких лет подряд.")
+
+
+def transitions_table(transitions: pd.DataFrame) -> pd.DataFrame:
+    """Schools with a status in some loaded year: their status each year and what changed.
+
+    Returns
+    -------
+    DataFrame
+        «Код ОО», «Наименование», one «Статус <год>» per year, «Переходы» («2023→2024: ШНОР — вошла»;
+        «осталась» is not repeated: the status columns show it).
+    """
+    if transitions is None or transitions.empty:
+        return pd.DataFrame(columns=["Код ОО", "Наименование", "Переходы"])
+    t = transitions
+    years = sorted(set(t["year_from"]) | set(t["year_to"]))
+    rows = []
+    for sid, g in t.groupby("school_id", sort=False):
+        status = {int(r.year_from): r.status_from for r in g.itertuples()}
+        status.update({int(r.year_to): r.status_to for r in g.itertuples()})
+        if not any(isinstance(v, str) and v and v != "нет в перечне ОО" for v in status.values()):
+            continue
+        moves = []
+        for r in g.itertuples():
+            words = [f"{lab} — {getattr(r, col)}" for col, lab in _LIST_COLS.items()
+                     if getattr(r, col) in ("вошла", "вышла")]
+            if words:
+                moves.append(f"{r.year_from}→{r.year_to}: " + ", ".join(words))
+        row = {"Код ОО": str(sid), "Наименование": g["name"].iat[-1]}
+        row.update({f"Статус {y}": _status_word(status.get(y)) for y in years})
+        row["Переходы"] = "\n".join(moves) or "без изменений"
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["Код ОО", "Наименование", *[f"Статус {y}" for y in years], "Переходы"])
+    return _by_id(out, "Код ОО").reset_index(drop=True)
+
+
+def transitions_text(transitions: pd.DataFrame, year: int) -> str:
+    """Who entered, left and stayed in each list for each pair of consecutive years (codes)."""
+    if transitions is None or transitions.empty:
+        return _one_year(year)
+    lines = []
+    for (y0, y1), g in transitions.groupby(["year_from", "year_to"], sort=True):
+        parts = []
+        for col, lab in _LIST_COLS.items():
+            words = []
+            for change, word in (("вошла", "вошли"), ("вышла", "вышли"), ("осталась", "остались")):
+                ids = _sorted_ids(g.loc[g[col] == change, "school_id"])
+                words.append(f"{word} {', '.join(ids)}" if ids else f"{word} — нет")
+            parts.append(f"{lab}: " + "; ".join(words))
+        lines.append(f"- **{y0} → {y1}** — " + ". ".join(p[0].upper() + p[1:] for p in parts) + ".")
+    years = sorted(set(transitions["year_from"]) | set(transitions["year_to"]))
+    return (f"Статусы школ за {years[0]}–{years[-1]} годы (переходы между соседними годами):\n\n"
+            + "\n".join(lines))
+
+
+def fail_changes_table(changes: pd.DataFrame, significant_only: bool = True) -> pd.DataFrame:
+    """Changes of fail shares between consecutive years (by default only those beyond chance).
+
+    Returns
+    -------
+    DataFrame
+        «Код ОО», «Наименование», «Годы», «Процедура, предмет», «Было», «Стало» («19,8% (38 из 192)»),
+        «Изменение, п.п.», «p».
+    """
+    cols = ["Код ОО", "Наименование", "Годы", "Процедура, предмет", "Было", "Стало", "Изменение, п.п.", "p"]
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=cols)
+    d = changes[changes["significant"]] if significant_only else changes
+    return pd.DataFrame({
+        "Код ОО": d["school_id"].astype(str).values,
+        "Наименование": _text(d["name"]).values,
+        "Годы": [f"{a}→{b}" for a, b in zip(d["year_from"], d["year_to"], strict=True)],
+        "Процедура, предмет": [f"{p}, {s}" for p, s in zip(d["procedure"], d["subject"], strict=True)],
+        "Было": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_from"], d["participants_from"],
+                                                                           strict=True)],
+        "Стало": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_to"], d["participants_to"],
+                                                                            strict=True)],
+        "Изменение, п.п.": d["change_pp"].astype(float).values,
+        "p": [fmt_p(v) for v in d["p_value"]],
+    }, columns=cols)
+
+
+def _p_words(p: float) -> str:
+    return "p < 0,001" if p < 0.001 else f"p = {fmt_p(p)}"
+
+
+def fail_changes_text(changes: pd.DataFrame, params: dict, year: int, n_years: int = 2) -> str:
+    """How many year-over-year changes of fail shares are beyond chance, with the test and α used;
+    by all procedures together, which schools rose and which fell."""
+    if n_years < 2:
+        return f"Не оцениваются: загружен один год ({year})."
+    if changes is None or changes.empty:
+        return "Изменения долей не оцениваются: нет результатов одних и тех же процедур в соседние годы."
+    alpha = fmt_num(params["dynamics"]["alpha"], 2)
+    test = changes["test"].iat[0]
+    sig = changes[changes["significant"]]
+    pooled = sig[sig["procedure"] == "все процедуры"]
+
+    def items(d):
+        return ", ".join(f"{r.school_id} ({r.year_from}→{r.year_to}: {'+' if r.change_pp > 0 else '−'}"
+                         f"{fmt_num(abs(r.change_pp), 1)} п.п., {_p_words(r.p_value)})" for r in d.itertuples()) or "нет"
+
+    text = (f"Доли не преодолевших порог сравнены у каждой школы в соседние годы: {len(changes)} "
+            f"{plural(len(changes), 'сравнение', 'сравнения', 'сравнений')} «школа × процедура × предмет» "
+            f"(и «все процедуры» вместе). За пределами случайных колебаний (p < {alpha}, {test}) — {len(sig)}; "
+            "они перечислены в таблице ниже.")
+    if len(sig):
+        text += (" По всем процедурам вместе доля значимо выросла у школ: "
+                 f"{items(pooled[pooled['change_pp'] > 0])}; снизилась у школ: {items(pooled[pooled['change_pp'] < 0])}.")
+    text += (" Остальные изменения в пределах случайных колебаний: у малых школ даже заметная разница долей может "
+             "быть случайной.")
+    return text
+
+
+def support_table(view: pd.DataFrame) -> pd.DataFrame:
+    """The three-year view of schools in support (seed 001, 1.2.12), one row per school.
+
+    Returns
+    -------
+    DataFrame
+        «Код ОО», «Наименование», «В поддержке с», one column per year («ШНОР\\n25,0% (142 из 568)»:
+        status and the pooled fail share), «Изменение, п.п.» (last year against the year of inclusion).
+    """
+    if view is None or view.empty:
+        return pd.DataFrame(columns=["Код ОО", "Наименование", "В поддержке с", "Изменение, п.п."])
+    years = sorted(view["year"].unique())
+    rows = []
+    for sid, g in view.groupby("school_id", sort=False):
+        g = g.set_index("year")
+        row = {"Код ОО": str(sid), "Наименование": g["name"].iat[-1], "В поддержке с": g["included_since"].iat[0]}
+        for y in years:
+            if y in g.index:
+                r = g.loc[y]
+                share = (f"{fmt_share(r['fail_share'])} ({r['failed']:.0f} из {r['participants']:.0f})"
+                         if r["participants"] > 0 else "нет результатов")
+                row[str(int(y))] = f"{_status_word(r['status'] if r['status'] != '—' else '')}\n{share}"
+            else:
+                row[str(int(y))] = "—"
+        row["Изменение, п.п."] = float(g["change_pp"].iat[-1]) if len(g) > 1 else np.nan
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["Код ОО", "Наименование", "В поддержке с", *[str(int(y)) for y in years],
+                                      "Изменение, п.п."])
+    return _by_id(out, "Код ОО").reset_index(drop=True)
+
+
+def support_text(view: pd.DataFrame, year: int, n_years: int = 2) -> str:
+    """Schools in support: their number, and how their pooled fail share moved since inclusion."""
+    if n_years < 2:
+        return f"Трёхлетний мониторинг школ в поддержке не ведётся: загружен один год ({year})."
+    if view is None or view.empty:
+        return "Школ в поддержке (ШНОР или ШНСУ хотя бы в один загруженный год) нет."
+    last = view.groupby("school_id", sort=False).tail(1)
+    followed = last[last["year_no"] > 0]
+    new = last[last["year_no"] == 0]
+    n = view["school_id"].nunique()
+    text = (f"В поддержке (ШНОР или ШНСУ хотя бы в один загруженный год) — {_schools(n)}. Год включения — первый "
+            "загруженный год со статусом; для первого загруженного года включение могло быть и раньше («не позднее»). "
+            "Доля — все процедуры и предметы правила вместе (Σ «2» / Σ участников).")
+
+    def item(r):
+        return f"{r.school_id} ({'+' if r.change_pp > 0 else '−'}{fmt_num(abs(r.change_pp), 1)} п.п. за " \
+               f"{r.year_no} {plural(r.year_no, 'год', 'года', 'лет')})"
+
+    if len(followed):
+        down = followed[followed["change_pp"] < 0]
+        up = followed[followed["change_pp"] > 0]
+        text += (" С года включения доля снизилась у: " + (", ".join(item(r) for r in down.itertuples()) or "нет")
+                 + "; выросла у: " + (", ".join(item(r) for r in up.itertuples()) or "нет") + ".")
+    if len(new):
+        text += (f" Включены в {year} году (динамика появится в следующем году): "
+                 + ", ".join(_sorted_ids(new["school_id"])) + ".")
+    left = last[(last["year"] == year) & ~last["status"].isin(["ШНОР", "ШНСУ", "ШНОР+ШНСУ"])]
+    if len(left):
+        text += " Вышли из списков ШНОР и ШНСУ: " + ", ".join(
+            f"{r.school_id} (в {year} году — {_status_word(r.status if r.status != '—' else '')})"
+            for r in left.itertuples()) + "."
+    return text
+
+
+def explain_table(explained: pd.DataFrame) -> pd.DataFrame:
+    """«Что изменилось и почему»: «Код ОО», «Наименование», «Годы», «Было», «Стало», «Причина», «Объяснение»."""
+    cols = ["Код ОО", "Наименование", "Годы", "Было", "Стало", "Причина", "Объяснение"]
+    if explained is None or explained.empty:
+        return pd.DataFrame(columns=cols)
+    e = explained
+
+    def st(s, b):
+        return _status_word(s) + (f" ({b})" if isinstance(b, str) and b else "")
+
+    return pd.DataFrame({
+        "Код ОО": e["school_id"].astype(str).values, "Наименование": _text(e["name"]).values,
+        "Годы": [f"{a}→{b}" for a, b in zip(e["year_from"], e["year_to"], strict=True)],
+        "Было": [st(s, b) for s, b in zip(e["status_from"], e["branch_from"], strict=True)],
+        "Стало": [st(s, b) for s, b in zip(e["status_to"], e["branch_to"], strict=True)],
+        "Причина": e["cause"].values,
+        "Объяснение": [re.sub(r"(?<![\w.])-(?=\d)", "−", str(x)) for x in e["explanation"]],
+    }, columns=cols)
+
+
+def explain_text(explained: pd.DataFrame, year: int, n_years: int) -> str:
+    """How many status changes the data, the parameters and the rule branch caused."""
+    if n_years < 2:
+        return f"Не оценивается: загружен один год ({year})."
+    if explained is None or explained.empty:
+        return "Статусы школ между соседними годами не менялись."
+    e = explained
+    n = len(e)
+    text = (f"Статус (или ветвь правила ШНОР) сменился в {n} "
+            f"{plural(n, 'случае', 'случаях', 'случаях')}: из-за данных — {int(e['by_data'].sum())}, "
+            f"из-за параметров — {int(e['by_params'].sum())}, из-за ветви правила — {int(e['by_branch'].sum())} "
+            "(несколько причин могут действовать вместе). ")
+    if not e["parameter_changes"].astype(bool).any():
+        text += ("Параметры расчёта во все годы одинаковы, поэтому смена статуса вызвана данными (доли перешли порог, "
+                 "условие выполнено второй год подряд, изменилась группа ИСБШ) или сменой ветви правила ШНОР.")
+    else:
+        diffs = "; ".join(dict.fromkeys(x for x in e["parameter_changes"] if x))
+        text += (f"Параметры расчёта между годами менялись ({diffs}): вклад параметров проверен пересчётом соседнего "
+                 "года с параметрами текущего.")
+    return text
+
+
+# ---------------------------------------------------------------- 11. school leaders
+
+def leaders_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Suggested pairs: «Код ОО», «ОО (ШНОР/ШНСУ)», «Статус», «Школа-лидер», «|ΔИСБШ|», «Обоснование»."""
+    cols = ["Код ОО", "ОО (ШНОР/ШНСУ)", "Статус", "Школа-лидер", "|ΔИСБШ|", "Обоснование"]
+    if pairs is None or pairs.empty:
+        return pd.DataFrame(columns=cols)
+    d = pairs[pairs["leader_id"].notna()]
+    return pd.DataFrame({
+        "Код ОО": d["partner_id"].astype(str).values, "ОО (ШНОР/ШНСУ)": _text(d["partner_name"]).values,
+        "Статус": _text(d["partner_status"]).values,
+        "Школа-лидер": [f"{i} ({n})" for i, n in zip(d["leader_id"], d["leader_name"], strict=True)],
+        "|ΔИСБШ|": d["isbsh_gap"].astype(float).values,
+        "Обоснование": [re.sub(r"^школа-лидер № [^:]*: ", "", str(x)) for x in d["explanation"]],
+    }, columns=cols)
+
+
+def leaders_text(pairs: pd.DataFrame, candidates: pd.DataFrame | None, params: dict) -> str:
+    """Section 11: how many ШНОР/ШНСУ got a leader, how many schools could lead, and who is left
+    without a leader and why."""
+    lp = params["leaders"]
+    partners = ", ".join(lp["partner_statuses"])
+    if pairs is None or pairs.empty:
+        return (f"Школы-лидеры не подбираются: в этом году нет школ со статусами {partners}. "
+                "Школа-лидер закрепляется за каждой ШНОР и ШНСУ (приказ Краснодара, раздел 16, показатель 3).")
+    paired = pairs[pairs["leader_id"].notna()]
+    alone = pairs[pairs["leader_id"].isna()]
+    q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {fmt_num(lp['fail_quantile'])}"
+    text = (f"Школа-лидер подбирается для каждой ШНОР и ШНСУ ({_schools_gen(len(pairs))}). ")
+    if candidates is not None and len(candidates):
+        n_ok = int(candidates["eligible"].sum())
+        text += (f"Кандидаты — школы без статуса во все загруженные годы с долей не преодолевших порог ниже {q} "
+                 + "округа каждый год" + (" и без признаков необъективности" if lp["exclude_objectivity_flags"] else "")
+                 + f": {n_ok} из {len(candidates)}. ")
+    if len(paired):
+        leaders = paired["leader_id"].nunique()
+        text += (f"Предложено {len(paired)} {plural(len(paired), 'пара', 'пары', 'пар')}, "
+                 f"{leaders} {plural(leaders, 'школа-лидер', 'школы-лидера', 'школ-лидеров')} (не более "
+                 f"{lp['leader_capacity']} ОО на каждую). Пары подобраны сразу для всех школ так, чтобы сумма "
+                 "«стоимостей» была наименьшей: близкий ИСБШ, та же территория, результаты лидера выше ожидаемых.")
+    if len(alone):
+        text += "\n\nБез школы-лидера:\n" + "\n".join(
+            f"- {r.partner_id} ({r.partner_name}): {re.sub(r'^школа-лидер не подобрана: ', '', str(r.explanation))}."
+            for r in alone.itertuples())
+    else:
+        text += " Все ШНОР и ШНСУ получили школу-лидера."
+    return text
+
+
 # ---------------------------------------------------------------- display
 
-def table(df: pd.DataFrame, empty: str = "Нет строк для показа.", **kws):
+#: Where the report links a school's code: its card, relative to ``<out>/<M>/<Y>/report.html``.
+CARD_LINK = "schools/{}.html"
+
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+
+
+def md(text: str):
+    """Generated Markdown for ``display``, with every HTML special character of the text escaped.
+
+    Values from data (school names, codes, subjects) go into the texts verbatim; a name such as
+    ``<script>alert(1)</script>`` must reach the reader as those characters, never as markup.
+    ``html.escape`` is applied outside code spans (inside them Markdown shows characters as they
+    are); the texts themselves use Markdown only, never HTML, so nothing intended is lost.
+    """
+    from IPython.display import Markdown
+
+    parts = _CODE_SPAN.split(str(text))
+    return Markdown("".join(p if p.startswith("`") and p.endswith("`") and len(p) > 1
+                            else html.escape(p, quote=False) for p in parts))
+
+
+def table(df: pd.DataFrame, empty: str | None = "Нет строк для показа.", **kws):
     """An HTML object of :func:`style_table` for ``display``, or a Markdown note when ``df`` has no rows.
 
     HTML rather than the Styler itself: a Styler's plain-text form carries its memory address,
@@ -1145,21 +1810,31 @@ def table(df: pd.DataFrame, empty: str = "Нет строк для показа.
     from IPython.display import HTML, Markdown
 
     if df is None or len(df) == 0:
-        return Markdown(f"*{empty}*")
+        return Markdown(f"*{html.escape(empty, quote=False)}*" if empty else "")
     return HTML(style_table(df, **kws).to_html())
 
 
 def style_table(df: pd.DataFrame, *, precision: int = 1, formats: dict | None = None, caption: str | None = None,
-                nowrap: Iterable[str] = (), breakall: Iterable[str] = (), center: bool = False):
+                nowrap: Iterable[str] = (), breakall: Iterable[str] = (), center: bool = False,
+                links: dict[str, str] | None = None):
     """A pandas Styler for the reader: no index, decimal comma, «—» for missing values.
 
     Text is HTML-escaped and line breaks become ``<br>``; floats get ``precision``
     decimals unless ``formats`` gives a column its own (digits or a callable). Text is
     left-aligned and numbers right-aligned (``center`` centres everything, for the
     identifier table); ``nowrap`` columns never wrap, ``breakall`` columns (hashes)
-    wrap anywhere.
+    wrap anywhere. ``links`` makes a column's values links: ``{"Код ОО": CARD_LINK}``
+    gives ``<a href="schools/7.html">7</a>`` (the value URL-quoted in the address and
+    HTML-escaped in both places).
     """
     formats = dict(formats or {})
+    for col, pattern in (links or {}).items():
+        def link(v, pattern=pattern):
+            if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "":
+                return "—"
+            href = html.escape(pattern.format(quote(str(v), safe="")), quote=True)
+            return f'<a href="{href}">{html.escape(str(v))}</a>'
+        formats[col] = link
 
     def text(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):

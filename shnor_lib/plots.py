@@ -57,6 +57,10 @@ __all__ = [
     "plot_cluster_profiles",
     "mark_distribution_figure",
     "fail_heatmap_figure",
+    "plot_indicator_plan",
+    "plot_risk_heatmap",
+    "plot_school_results",
+    "school_card_figure",
 ]
 
 #: Okabe–Ito: distinguishable with every common colour-vision deficiency, prints in grey.
@@ -687,7 +691,8 @@ def _fitted_line(model, x: str, grid: np.ndarray) -> pd.DataFrame | None:
 
 
 def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = None, ax: Axes | None = None,
-                          title: str | None = None, ylabel: str = "Индекс качества", **kws) -> Axes:
+                          title: str | None = None, ylabel: str = "Индекс качества", highlight: str | None = None,
+                          label_all: bool = True, **kws) -> Axes:
     """Quality index against ИСБШ: schools labelled, statuses coloured, fitted line with its band.
 
     Parameters
@@ -701,6 +706,10 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = Non
         ``"isbsh"`` or ``"isbsh_group"``; default: the one the model's formula uses.
     ax : Axes, optional
     title, ylabel : str, optional
+    highlight : str, optional
+        A school code to ring in black and label in bold (the school of a card).
+    label_all : bool
+        Label every school with its code (default); False labels only ``highlight``.
     **kws
         Passed to :meth:`Axes.scatter` (the points).
 
@@ -766,7 +775,15 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = Non
     ax.set_title(title)
     pad_y = 0.06 * (np.nanmax(yv) - np.nanmin(yv) or 0.1)
     ax.set_ylim(min(ax.get_ylim()[0], np.nanmin(yv) - pad_y), max(ax.get_ylim()[1], np.nanmax(yv) + pad_y))
-    _place_labels(ax, xs, yv, list(d["school_id"].astype(str)))
+    ids = d["school_id"].astype(str).to_numpy()
+    if highlight is not None and (ids == str(highlight)).any():
+        i = int(np.flatnonzero(ids == str(highlight))[0])
+        ax.scatter([xs[i]], [yv[i]], s=240, facecolors="none", edgecolors="black", linewidths=1.8, zorder=5)
+        ax.annotate(f"№ {highlight}", (xs[i], yv[i]), xytext=(9, 7), textcoords="offset points", fontsize=8.5,
+                    fontweight="bold", zorder=6)
+    if label_all:
+        keep = ids != str(highlight) if highlight is not None else np.ones(len(ids), bool)
+        _place_labels(ax, xs[keep], yv[keep], list(ids[keep]))
     if line_note:
         ax.text(0.01, 0.01, line_note, transform=ax.transAxes, fontsize=7.5, color="#555555")
     return ax
@@ -957,3 +974,262 @@ def plot_cluster_profiles(data: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title(title)
     return ax
+
+
+# ---------------------------------------------------------------- monitoring indicators
+
+_PLAN_COLORS = {True: "#009E73", False: "#D55E00", None: "#B0B0B0"}
+
+
+def _short(text: str, width: int = 46, lines: int = 2) -> str:
+    """``text`` wrapped to at most ``lines`` lines of ``width`` characters (an ellipsis when cut)."""
+    import textwrap
+
+    parts = textwrap.wrap(str(text), width)
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1].rstrip(" ,;") + "…"
+    return "\n".join(parts)
+
+
+def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes | None = None,
+                        title: str | None = None, **kws) -> Axes:
+    """Fact against plan for the indicators measured in % (yes/no items are left to the table).
+
+    Bars are the facts, coloured by whether the plan is met (green), not met (vermillion)
+    or not set (grey); a black tick marks the plan. Labels carry the indicator's number
+    in the report's table and «↓» when a smaller value is better.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`shnor_lib.indicators.season_indicators` (code, name, unit, direction, fact,
+        plan, plan_met, year).
+    year : int, optional
+        Default: the latest year.
+    ax : Axes, optional
+    title : str, optional
+    **kws
+        Passed to :meth:`Axes.barh`.
+
+    Returns
+    -------
+    Axes
+    """
+    year = _latest_year(data, year) if data is not None and len(data) else year
+    title = title or f"Показатели мониторинга {year or ''}: факт и план".replace("  ", " ")
+    if data is None or len(data) == 0:
+        return _no_data(_new_ax(ax, _WIDTH, 2.0), title, "показатели мониторинга не рассчитаны")
+    d = data[data["year"] == year].reset_index(drop=True)
+    d = d.assign(no=np.arange(1, len(d) + 1))
+    d = d[(d["unit"] == "%") & d["fact"].notna()]
+    ax = _new_ax(ax, _WIDTH, 0.34 * max(len(d), 3) + 1.3)
+    if d.empty:
+        return _no_data(ax, title, "нет рассчитанных показателей в %")
+    y = np.arange(len(d))[::-1]
+    met = [None if (isinstance(v, float) and np.isnan(v)) or v is None else bool(v) for v in d["plan_met"]]
+    ax.barh(y, d["fact"], color=[_PLAN_COLORS[m] for m in met], height=0.62, **{"edgecolor": "white", **kws})
+    has_plan = d["plan"].notna().to_numpy()
+    ax.scatter(d["plan"][has_plan], y[has_plan], marker="|", s=260, linewidths=2.4, color="black", zorder=3)
+    for yi, v in zip(y, d["fact"], strict=True):
+        ax.text(v + 1, yi, _comma(v, 1) + "%", va="center", fontsize=7.5)
+    labels = [f"{n}. {'↓ ' if dr == 'lower_better' else ''}{_short(nm)}"
+              for n, nm, dr in zip(d["no"], d["name"], d["direction"], strict=True)]
+    ax.set_yticks(y, labels, fontsize=7.2)
+    ax.set_ylim(-0.6, len(d) - 0.4)
+    ax.set_xlim(0, max(100.0, float(np.nanmax(d[["fact", "plan"]].to_numpy(dtype=float)))) * 1.1)
+    ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_xlabel("Фактическое значение, %")
+    ax.grid(axis="y", visible=False)
+    handles = [Patch(color=_PLAN_COLORS[True], label="план выполнен"),
+               Patch(color=_PLAN_COLORS[False], label="план не выполнен"),
+               Patch(color=_PLAN_COLORS[None], label="план не задан"),
+               Line2D([], [], marker="|", linestyle="", color="black", markersize=11, markeredgewidth=2.4,
+                      label="плановое значение")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.9 / (0.34 * max(len(d), 3) + 1.3)),
+              ncol=4, fontsize=7.5, handlelength=1.2)
+    ax.set_title(title + "\n(↓ — чем меньше, тем лучше; номера — как в таблице)", fontsize=10)
+    return ax
+
+
+# ---------------------------------------------------------------- risk profiles
+
+_SIGNIFICANCE_COLORS = {1: "#D1E5F0", 2: "#F4A582", 3: "#CA0020"}
+_SIGNIFICANCE_LETTERS = {1: "Н", 2: "С", 3: "В"}
+
+
+def plot_risk_heatmap(data: pd.DataFrame, *, statuses: dict | pd.Series | None = None, ax: Axes | None = None,
+                      title: str | None = None, **kws) -> Axes:
+    """School × factor heat map of risk-factor significance (высокая / средняя / низкая).
+
+    Each cell also carries the letter В / С / Н, so the map reads in grey print; an empty
+    cell means the factor was not assessed. Row labels give the school's code and, when
+    ``statuses`` is given, its status in the status colour.
+
+    Parameters
+    ----------
+    data : DataFrame
+        :func:`shnor_lib.risk.significance_matrix` (index school_id, columns factor codes,
+        values 3/2/1 or NaN).
+    statuses : mapping school_id → status, optional
+        E.g. ``res.schools.set_index("school_id")["status"]``.
+    ax : Axes, optional
+    title : str, optional
+    **kws
+        Passed to :meth:`Axes.pcolormesh`.
+
+    Returns
+    -------
+    Axes
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from .contract import RISK_FACTORS
+
+    title = title or "Рисковые профили: значимость факторов риска по школам"
+    n = 0 if data is None else len(data)
+    ax = _new_ax(ax, _WIDTH, 0.15 * max(n, 6) + 2.4)
+    if data is None or data.empty:
+        return _no_data(ax, title, "нет рисковых профилей (файл risk_profiles)")
+    m = data.astype(float)
+    cmap = ListedColormap([_SIGNIFICANCE_COLORS[k] for k in (1, 2, 3)])
+    cmap.set_bad("white")
+    norm = BoundaryNorm([0.5, 1.5, 2.5, 3.5], cmap.N)
+    ax.pcolormesh(np.ma.masked_invalid(m.to_numpy()), **{"cmap": cmap, "norm": norm, "edgecolors": "white",
+                                                         "linewidth": 0.8, **kws})
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            v = m.iat[i, j]
+            if not np.isnan(v):
+                ax.text(j + 0.5, i + 0.5, _SIGNIFICANCE_LETTERS[int(v)], ha="center", va="center", fontsize=6,
+                        color="white" if v == 3 else "#333333")
+    ax.set_xlim(0, m.shape[1])
+    ax.set_ylim(m.shape[0], 0)
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    st = {} if statuses is None else {str(k): (v if isinstance(v, str) else "") for k, v in dict(statuses).items()}
+    ylabels = [f"{sid} · {st[str(sid)]}" if st.get(str(sid)) else str(sid) for sid in m.index]
+    ax.set_yticks(np.arange(m.shape[0]) + 0.5, ylabels, fontsize=6.8)
+    for lab, sid in zip(ax.get_yticklabels(), m.index, strict=True):
+        s = st.get(str(sid), "")
+        if s:
+            lab.set_color(STATUS_COLORS.get(s, "#333333"))
+            lab.set_fontweight("bold")
+    names = [f"{int(c)}. {_short(RISK_FACTORS.get(int(c), str(c)), 26, 3)}" for c in m.columns]
+    ax.set_xticks(np.arange(m.shape[1]) + 0.5, names, rotation=90, fontsize=6.8, ha="center", va="top")
+    ax.tick_params(axis="both", length=0)
+    ax.set_ylabel("Код ОО (статус)")
+    handles = [Patch(facecolor=_SIGNIFICANCE_COLORS[k], edgecolor="#999999",
+                     label=f"{_SIGNIFICANCE_LETTERS[k]} — {w}") for k, w in ((3, "высокая"), (2, "средняя"), (1, "низкая"))]
+    handles.append(Patch(facecolor="white", edgecolor="#999999", label="не оценивался"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=7.5,
+              title="Значимость фактора", title_fontsize=7.5, alignment="left")
+    ax.set_title(title, pad=30)
+    return ax
+
+
+# ---------------------------------------------------------------- school card
+
+_SUBJECT_STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "D"), ("#CC79A7", "^")]
+
+
+def plot_school_results(data: pd.DataFrame, *, school_id: str, year: int | None = None,
+                        procedures: Sequence[str] | None = None, subjects: Sequence[str] | None = None,
+                        grades: Sequence[int] | None = None, threshold: float | None = None,
+                        min_participants: int = 0, ax: Axes | None = None, title: str | None = None,
+                        **kws) -> Axes:
+    """One school's fail share by procedure and grade with 95% Wilson intervals, one colour per subject.
+
+    Parameters
+    ----------
+    data : DataFrame
+        ``SeasonResult.metrics_by_grade`` (fail_share, fail_low, fail_high, participants).
+    school_id : str
+    year : int, optional
+        Default: the latest year.
+    procedures, subjects : sequence of str, optional
+        Default: all present (the rules' ones in a card).
+    grades : sequence of int, optional
+        ВПР grades to show (others procedures keep their grade).
+    threshold : float, optional
+        The ШНОР threshold, drawn as a dashed line.
+    min_participants : int
+        Smaller groups are drawn hollow (the rules ignore them).
+    ax : Axes, optional
+    title : str, optional
+    **kws
+        Passed to :meth:`Axes.scatter`.
+
+    Returns
+    -------
+    Axes
+    """
+    year = _latest_year(data, year)
+    title = title or f"Доля не преодолевших порог, {year}"
+    sel = data[(data["school_id"].astype(str) == str(school_id)) & (data["participants"] > 0)]
+    if year is not None:
+        sel = sel[sel["year"] == year]
+    if procedures is not None:
+        sel = sel[sel["procedure"].isin(list(procedures))]
+    if subjects is not None:
+        sel = sel[sel["subject"].isin(list(subjects))]
+    if grades is not None:
+        sel = sel[(sel["procedure"] != "ВПР") | sel["grade"].isin(list(grades))]
+    rows = sorted({(p, int(g)) for p, g in zip(sel["procedure"], sel["grade"], strict=True)},
+                  key=lambda t: ((list(procedures).index(t[0]) if procedures and t[0] in procedures else 9), t[1]))
+    ax = _new_ax(ax, _WIDTH / 2, 0.3 * max(len(rows), 3) + 1.2)
+    if sel.empty:
+        return _no_data(ax, title, "нет результатов школы")
+    subj = list(subjects) if subjects is not None else sorted(sel["subject"].unique())
+    subj = [s for s in subj if (sel["subject"] == s).any()]
+    pos = {r: i for i, r in enumerate(rows[::-1])}
+    step = 0.32 / max(len(subj) - 1, 1)
+    for k, s in enumerate(subj):
+        color, marker = _SUBJECT_STYLE[k % len(_SUBJECT_STYLE)]
+        d = sel[sel["subject"] == s]
+        yy = np.array([pos[(p, int(g))] for p, g in zip(d["procedure"], d["grade"], strict=True)], dtype=float)
+        yy += (k - (len(subj) - 1) / 2) * step if len(subj) > 1 else 0
+        ax.hlines(yy, d["fail_low"], d["fail_high"], color=color, linewidth=1.3)
+        small = (d["participants"] < min_participants).to_numpy()
+        ax.scatter(d["fail_share"][~small], yy[~small], color=color, marker=marker, label=s.capitalize(),
+                   **{"s": 26, "zorder": 3, **kws})
+        if small.any():
+            ax.scatter(d["fail_share"][small], yy[small], facecolor="white", edgecolor=color, marker=marker,
+                       **{"s": 26, "zorder": 3, **kws})
+    if threshold is not None:
+        ax.axvline(threshold, color="black", linestyle="--", linewidth=1.0, label=f"порог ШНОР {_pct_text(threshold)}")
+    ax.set_yticks(range(len(rows)), [f"{p} {g} кл." for p, g in rows[::-1]], fontsize=7.5)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    top = float(np.nanmax([sel["fail_high"].max(), threshold or 0]))
+    ax.set_xlim(0, min(1.0, top * 1.1 + 0.02))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("Доля «2» с 95% интервалом Вильсона", fontsize=8)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.9, handlelength=1.0)
+    ax.set_title(title, fontsize=9.5)
+    return ax
+
+
+def school_card_figure(result, school_id: str) -> Figure:
+    """The card's two charts side by side: the school's results by grade with intervals, and
+    its quality against ИСБШ among all schools (the school ringed)."""
+    p = result.params
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(_WIDTH, 3.0), layout="constrained",
+                                 gridspec_kw={"width_ratios": [1, 1.15]})
+    plot_school_results(result.metrics_by_grade, school_id=school_id, year=result.year,
+                        procedures=[x for x in p["procedures"] if x != "ЕГЭ"] + (["ЕГЭ"] if "ЕГЭ" in p["procedures"]
+                                                                                else []),
+                        subjects=p["subjects"], grades=p["vpr_grades"], threshold=p["shnor_threshold"],
+                        min_participants=p["min_participants"], ax=a1,
+                        title=f"Результаты {result.year}: доля «2» по классам")
+    plot_quality_vs_isbsh(result.schools, result.model, ax=a2, highlight=school_id, label_all=False,
+                          title="Качество и ИСБШ: школа среди всех ОО")
+    for ax in (a1, a2):
+        ax.title.set_fontsize(9.5)
+        ax.xaxis.label.set_fontsize(8)
+        ax.yaxis.label.set_fontsize(8)
+        ax.tick_params(labelsize=7.5)
+    if a2.get_legend() is not None:
+        a2.get_legend().remove()
+    return fig

@@ -132,7 +132,7 @@ def test_report_and_index_open_in_chromium_without_console_errors(run):
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--disable-quic"])
         try:
-            for page_path, selector, least in [(out / "demo" / "2024" / "report.html", "h2", 9),
+            for page_path, selector, least in [(out / "demo" / "2024" / "report.html", "h2", 13),
                                                (out / "index.html", "tbody tr", 2)]:
                 page = browser.new_page()
                 page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
