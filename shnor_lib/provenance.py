@@ -43,7 +43,7 @@ def manifest(*, municipality: str, year: int, checksums: dict[str, str], params:
         "municipality": municipality,
         "year": year,
         "status": status,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "seconds": None if seconds is None else round(seconds, 3),
         "inputs": [{"file": rel(p), "sha256": h} for p, h in sorted(checksums.items())],
         "parameter_files": params.get("_sources", []),

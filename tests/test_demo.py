@@ -8,8 +8,8 @@ with shnor_lib. Schools not listed have no status.
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO
+
 from shnor_lib import compute_season, load_dataset, load_params
 
 EXPECTED = {

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO
+
 from shnor_lib import ParameterError, band_group, load_params, quartile_group, wilson_interval
 from shnor_lib.indices import compute_isbsh, social_shares
 from shnor_lib.metrics import pooled_metrics

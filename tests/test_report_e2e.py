@@ -13,8 +13,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import REPO, write_csv
+
 from shnor_lib.cli import main
 from shnor_lib.export import find_browser
 

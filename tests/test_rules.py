@@ -8,10 +8,9 @@ procedure in two consecutive years.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-
 from conftest import row
+
 from shnor_lib import compute_season, load_dataset, load_params
 from shnor_lib.rules import fmt_pct, status_of
 

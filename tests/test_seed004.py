@@ -9,8 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from conftest import REPO
+
 from shnor_lib import compute_season, load_dataset, load_params
 
 # The identifier table as printed in seed 004 («Идентификатор школ по качеству … и уровню

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import RESULT_HEADER, row, write_csv
+
 from shnor_lib import DataValidationError, load_dataset
 from shnor_lib.cli import main
 
