@@ -118,14 +118,16 @@ def fit_quality_model(data: pd.DataFrame, params: dict) -> QualityModelResults |
     big = pred["residual"].abs() >= p["min_effect"]
     above = pred["observed"] > pred["pi_high"]
     below = pred["observed"] < pred["pi_low"]
-    if "quality_n" in complete.columns and complete[yname].between(0, 1).all():
+    if "quality_n" in complete.columns and params["quality"]["index"] != "mean_mark":
         # A share from a small cohort is noisy: also require the school's own Wilson
         # interval to exclude the prediction, so small schools are not labelled on noise.
         from .metrics import wilson_interval
         n = complete["quality_n"].to_numpy(float)
-        lo, hi = wilson_interval(pred["observed"].to_numpy() * n, n, 1 - alpha)
-        above &= ~(lo <= pred["predicted"].to_numpy())
-        below &= ~(hi >= pred["predicted"].to_numpy())
+        share = pred["observed"].between(0, 1).to_numpy() & (n > 0)
+        lo, hi = wilson_interval(np.where(share, pred["observed"] * n, np.nan), np.where(share, n, np.nan), 1 - alpha)
+        predicted = pred["predicted"].to_numpy()
+        above &= ~(share & (lo <= predicted))
+        below &= ~(share & (hi >= predicted))
     pred["resilience"] = np.select([above & big, below & big], [RESILIENT, BELOW], WITHIN)
     notes = []
     if len(complete) < p["small_sample"]:
