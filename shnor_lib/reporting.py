@@ -141,6 +141,20 @@ def _cards_row(m: str, y: int, outcomes: list[ReportOutcome], out_root: Path) ->
                          sum(o.seconds for o in outcomes))
 
 
+def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
+    """Add each report's status and duration to the season's run manifest."""
+    path = folder / "manifest.json"
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # the season was not computed (input errors): nothing to add to
+    body["reports"] = [{
+        "title": o.job.title, "status": o.status, "ok": o.ok, "seconds": round(o.seconds, 3),
+        "html": o.html.name if o.html else None, "pdf": o.pdf.name if o.pdf else None,
+    } for o in outcomes]
+    atomic_write_text(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+
+
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
                   params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
                   strict: bool = False, progress: bool = True, resume: bool = False
@@ -208,6 +222,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             (cards if p.job.notebook == CARD_NOTEBOOK else ordered).append(outcome)
         if cards:
             ordered.append(_cards_row(*key, cards, out_root))
+        _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
     write_index(ordered, out_root)
     return ordered, bool(failed)
 

@@ -78,6 +78,16 @@ def test_html_has_no_code_and_every_section(run):
     assert "Traceback" not in html and "Warning" not in html
 
 
+def test_manifest_records_inputs_parameters_versions_and_reports(run):
+    import json
+    _, out = run
+    m = json.loads((out / "demo" / "2024" / "manifest.json").read_text(encoding="utf-8"))
+    assert {i["file"] for i in m["inputs"]} >= {"demo/2024/results.csv", "demo/2023/results.csv"}
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    assert m["parameters"]["shnor_threshold"] == 0.3 and m["versions"]["shnor"] != "—"
+    assert m["reports"][0]["ok"] and m["reports"][0]["status"] == "готов" and m["reports"][0]["seconds"] > 0
+
+
 def test_tables_of_compute_sit_beside_the_report(run):
     _, out = run
     folder = out / "demo" / "2024"
