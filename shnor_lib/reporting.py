@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_write_text
+from .context import CACHE_ENV, SeasonContext, store_context
 from .errors import DataValidationError
 from .params import PROJECT_DIR, load_params, params_digest
 from .pipeline import Dataset, compute_season, load_dataset, write_outputs
@@ -185,15 +187,25 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                 if mm == m:
                     failed[(mm, y)] = _data_failure(mm, y, out_root, exc)
     planned: list[_Planned] = []
+    # The notebooks read the results computed here instead of computing them again.
+    cache_dir = out_root / ".cache"
+    os.environ[CACHE_ENV] = str(cache_dir)
     if good:
         data = load_dataset(data_root, good, strict=strict)
+        computed: dict[str, dict[int, object]] = {}
         for m, y in seasons:
             if m not in good:
                 continue
             params = load_params(m, params_file, pdir)
             for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name")):
                 planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
-            result = compute_season(data, m, y, params)
+            mine = computed.setdefault(m, {})
+            for earlier in sorted(yy for mm, yy in data.seasons if mm == m and yy <= y and yy not in mine):
+                mine[earlier] = compute_season(data, m, earlier, params)
+            result = mine[y]
+            own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
+            store_context(SeasonContext(m, y, own, params, {yy: r for yy, r in mine.items() if yy <= y}),
+                          data_root, cache_dir)
             ids = [str(i) for i in result.schools.loc[result.schools["status"].fillna("") != "", "school_id"]]
             for job in _card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name")):
                 planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
