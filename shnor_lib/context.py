@@ -24,7 +24,7 @@ from .params import load_params, params_digest
 from .pipeline import Dataset, SeasonResult, compute_season, load_dataset
 from .readers import list_seasons, sha256_file
 
-__all__ = ["CACHE_ENV", "SeasonContext", "season_context", "store_context", "parameters_dir_for"]
+__all__ = ["CACHE_ENV", "SeasonContext", "build_context", "season_context", "store_context", "parameters_dir_for"]
 
 CACHE_ENV = "SHNOR_CACHE_DIR"
 
@@ -38,6 +38,8 @@ class SeasonContext:
     data: Dataset
     params: dict
     results: dict[int, SeasonResult]
+    history: list[SeasonResult]   # consecutive loaded years ending with ``year``, oldest first
+    support: object               # cards.SupportContext: sections 8–11 (indicators, risks, dynamics, leaders)
 
     @property
     def res(self) -> SeasonResult:
@@ -49,10 +51,16 @@ class SeasonContext:
         """The previous year's result, when that year is loaded."""
         return self.results.get(self.year - 1)
 
-    @property
-    def history(self) -> list[SeasonResult]:
-        """All results up to ``year``, oldest first (for dynamics)."""
-        return [self.results[y] for y in sorted(self.results)]
+
+
+def build_context(data: Dataset, municipality: str, year: int, params: dict,
+                  results: dict[int, SeasonResult]) -> SeasonContext:
+    """Assemble a context from computed seasons, adding the consecutive history and sections 8–11."""
+    from .cards import season_history, support_context
+
+    history = season_history(data, municipality, year, params, known=tuple(results.values()))
+    return SeasonContext(municipality, year, data, params, dict(results), history,
+                         support_context(data, history))
 
 
 def parameters_dir_for(data_root: str | Path) -> Path | None:
@@ -119,7 +127,7 @@ def season_context(data_root: str | Path, municipality: str, year: int, params_f
     data = load_dataset(root, municipality, strict=strict)
     years = sorted(y for m, y in data.seasons if m == municipality and y <= year)
     results = {y: compute_season(data, municipality, y, params) for y in years}
-    ctx = SeasonContext(municipality, year, data, params, results)
+    ctx = build_context(data, municipality, year, params, results)
     if cache_dir:
         store_context(ctx, root, cache_dir)
     return ctx

@@ -32,6 +32,11 @@ def formula_variables(formula: str, columns) -> list[str]:
     return [c for c in columns if c in names]
 
 
+def _timeless(summary: str) -> str:
+    summary = re.sub(r"(Date:\s+)\w{3}, \d{2} \w{3} \d{4}", lambda m: m.group(1) + " " * 16, summary)
+    return re.sub(r"(Time:\s+)\d{2}:\d{2}:\d{2}", lambda m: m.group(1) + " " * 8, summary)
+
+
 @dataclass
 class QualityModelResults:
     """A fitted quality model: statsmodels results plus what reports need.
@@ -55,8 +60,11 @@ class QualityModelResults:
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """The statsmodels summary with our cautions appended (written to ``model.txt``)."""
-        text = str(self.fit.summary())
+        """The statsmodels summary with our cautions appended (written to ``model.txt``).
+
+        The fit's date and time are blanked: same inputs give the same file.
+        """
+        text = _timeless(str(self.fit.summary()))
         if self.warnings:
             text += "\n\nПредупреждения:\n" + "\n".join(f"- {w}" for w in self.warnings)
         return text

@@ -91,6 +91,7 @@ __all__ = [
     "leaders_table",
     "leaders_text",
     "CARD_LINK",
+    "card_links",
     "md",
     "style_table",
     "table",
@@ -1219,7 +1220,8 @@ def package_versions() -> pd.DataFrame:
 
 # ---------------------------------------------------------------- 8. monitoring indicators
 
-_DIRECTION = {"higher_better": "↑ больше — лучше", "lower_better": "↓ меньше — лучше"}
+_DIRECTION = {"higher_better": "↑ больше", "lower_better": "↓ меньше"}
+_DYNAMICS_SHORT = {1: "1 — отрицательная или нет", 2: "2 — стабильная положительная", 3: "3 — ярко выраженная"}
 _DIRECTION_WORDS = {"higher_better": "чем больше, тем лучше", "lower_better": "чем меньше, тем лучше"}
 
 
@@ -1248,24 +1250,30 @@ def _met(v) -> bool | None:
     return bool(v)
 
 
-def monitoring_table(indicators: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """The indicator catalogue of one year against plan (section 8).
+def monitoring_table(result, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The indicator catalogue of the report's year against plan (section 8).
+
+    Without a ``monitoring`` file only the indicators that could be computed (from statuses and
+    the municipality's answers) are listed; :func:`monitoring_text` says why the others are not.
 
     Parameters
     ----------
+    result : SeasonResult
+        The season of the report (its year and input files).
     indicators : DataFrame
         :func:`shnor_lib.indicators.season_indicators` (one or several years).
-    year : int, optional
-        Default: the latest year.
 
     Returns
     -------
     DataFrame
-        «№», «Показатель», «Факт», «План», «Направление», «План выполнен» (да / нет / —),
-        «Динамика (1–3)»; «Примечание» (why a fact is missing) only when some fact is missing.
+        «№», «Показатель», «Факт», «План», «Лучше» (↑ больше / ↓ меньше), «План выполнен»
+        (да / нет / —), «Динамика (1–3)»; «Примечание» (why a fact is missing) only when some
+        fact is missing.
     """
-    cols = ["№", "Показатель", "Факт", "План", "Направление", "План выполнен", "Динамика (1–3)"]
-    d = _year_rows(indicators, year)
+    cols = ["№", "Показатель", "Факт", "План", "Лучше", "План выполнен", "Динамика (1–3)"]
+    d = _year_rows(indicators, result.year)
+    if not _has_input(result, "monitoring"):
+        d = d[d["fact"].notna()]
     if d.empty:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame({
@@ -1273,9 +1281,9 @@ def monitoring_table(indicators: pd.DataFrame, year: int | None = None) -> pd.Da
         "Показатель": d["name"].values,
         "Факт": [indicator_value(v, u) for v, u in zip(d["fact"], d["unit"], strict=True)],
         "План": [indicator_value(v, u) for v, u in zip(d["plan"], d["unit"], strict=True)],
-        "Направление": d["direction"].map(_DIRECTION).values,
+        "Лучше": d["direction"].map(_DIRECTION).values,
         "План выполнен": [{True: "да", False: "нет", None: "—"}[_met(v)] for v in d["plan_met"]],
-        "Динамика (1–3)": [lab or "—" for lab in _text(d["dynamics_label"])],
+        "Динамика (1–3)": [_DYNAMICS_SHORT.get(int(v), "—") if pd.notna(v) else "—" for v in d["dynamics_level"]],
     })
     if d["fact"].isna().any():
         out["Примечание"] = [str(n) if pd.isna(f) else "" for f, n in zip(d["fact"], _text(d["note"]), strict=True)]
@@ -1452,12 +1460,15 @@ def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = 
 
 
 def risk_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
-    """The grouped high-significance factors (seed 004): «Группа факторов», «Число ОО», «ОО», «По факторам»."""
-    cols = ["Группа факторов", "Число ОО", "ОО", "По факторам"]
+    """The grouped high-significance factors (seed 004): «Группа факторов», «Число ОО», «ОО и факторы»
+    (all schools of the group, then one line per factor with its schools)."""
+    cols = ["Группа факторов", "Число ОО", "ОО и факторы"]
     if groups is None or groups.empty:
         return pd.DataFrame(columns=cols)
+    detail = [f"все: {s}\n" + d.replace("; ", "\n") if n else d
+              for s, d, n in zip(groups["schools"], groups["detail"], groups["n_schools"], strict=True)]
     return pd.DataFrame({"Группа факторов": groups["group"].values, "Число ОО": groups["n_schools"].astype(int).values,
-                         "ОО": groups["schools"].values, "По факторам": groups["detail"].values})
+                         "ОО и факторы": detail})
 
 
 def short_trigger(trigger: str) -> str:
@@ -1569,18 +1580,18 @@ def fail_changes_table(changes: pd.DataFrame, significant_only: bool = True) -> 
     Returns
     -------
     DataFrame
-        «Код ОО», «Наименование», «Годы», «Процедура, предмет», «Было», «Стало» («19,8% (38 из 192)»),
+        «Код ОО», «Годы», «Процедура, предмет», «Было», «Стало» («19,8% (38 из 192)»),
         «Изменение, п.п.», «p».
     """
-    cols = ["Код ОО", "Наименование", "Годы", "Процедура, предмет", "Было", "Стало", "Изменение, п.п.", "p"]
+    cols = ["Код ОО", "Годы", "Процедура, предмет", "Было", "Стало", "Изменение, п.п.", "p"]
     if changes is None or changes.empty:
         return pd.DataFrame(columns=cols)
     d = changes[changes["significant"]] if significant_only else changes
     return pd.DataFrame({
         "Код ОО": d["school_id"].astype(str).values,
-        "Наименование": _text(d["name"]).values,
         "Годы": [f"{a}→{b}" for a, b in zip(d["year_from"], d["year_to"], strict=True)],
-        "Процедура, предмет": [f"{p}, {s}" for p, s in zip(d["procedure"], d["subject"], strict=True)],
+        "Процедура, предмет": ["все процедуры и предметы вместе" if p == "все процедуры" else f"{p}, {s}"
+                               for p, s in zip(d["procedure"], d["subject"], strict=True)],
         "Было": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_from"], d["participants_from"],
                                                                            strict=True)],
         "Стало": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_to"], d["participants_to"],
@@ -1614,11 +1625,12 @@ def fail_changes_text(changes: pd.DataFrame, params: dict, year: int, n_years: i
             f"{plural(len(changes), 'сравнение', 'сравнения', 'сравнений')} «школа × процедура × предмет» "
             f"(и «все процедуры» вместе). За пределами случайных колебаний (p < {alpha}, {test}) — {len(sig)}; "
             "они перечислены в таблице ниже.")
-    if len(sig):
-        text += (" По всем процедурам вместе доля значимо выросла у школ: "
-                 f"{items(pooled[pooled['change_pp'] > 0])}; снизилась у школ: {items(pooled[pooled['change_pp'] < 0])}.")
     text += (" Остальные изменения в пределах случайных колебаний: у малых школ даже заметная разница долей может "
              "быть случайной.")
+    if len(sig):
+        text += ("\n\nПо всем процедурам и предметам вместе доля «2» значимо:\n"
+                 f"- выросла у школ: {items(pooled[pooled['change_pp'] > 0])};\n"
+                 f"- снизилась у школ: {items(pooled[pooled['change_pp'] < 0])}.")
     return text
 
 
@@ -1687,9 +1699,14 @@ def support_text(view: pd.DataFrame, year: int, n_years: int = 2) -> str:
     return text
 
 
+_DATA_PREFIX = re.compile(r"^данные: при одних параметрах статус сменился «[^»]*» → «[^»]*»: ")
+_NEXT_RESULT = re.compile(r"; (?=(?:ВПР|ОГЭ|ЕГЭ|группа ИСБШ|обоснование)\b)")
+
+
 def explain_table(explained: pd.DataFrame) -> pd.DataFrame:
-    """«Что изменилось и почему»: «Код ОО», «Наименование», «Годы», «Было», «Стало», «Причина», «Объяснение»."""
-    cols = ["Код ОО", "Наименование", "Годы", "Было", "Стало", "Причина", "Объяснение"]
+    """«Что изменилось и почему»: «Код ОО», «Годы», «Статус» (было → стало, with the ШНОР branch),
+    «Причина», «Что изменилось» (one line per result that crossed a threshold)."""
+    cols = ["Код ОО", "Годы", "Статус", "Причина", "Что изменилось"]
     if explained is None or explained.empty:
         return pd.DataFrame(columns=cols)
     e = explained
@@ -1697,13 +1714,19 @@ def explain_table(explained: pd.DataFrame) -> pd.DataFrame:
     def st(s, b):
         return _status_word(s) + (f" ({b})" if isinstance(b, str) and b else "")
 
+    def words(text, cause):
+        text = re.sub(r"(?<![\w.])-(?=\d)", "−", str(text))
+        if cause == "данные":  # the columns already say what moved; keep the numbers
+            text = _DATA_PREFIX.sub("", text)
+        return _NEXT_RESULT.sub("\n", text)
+
     return pd.DataFrame({
-        "Код ОО": e["school_id"].astype(str).values, "Наименование": _text(e["name"]).values,
+        "Код ОО": e["school_id"].astype(str).values,
         "Годы": [f"{a}→{b}" for a, b in zip(e["year_from"], e["year_to"], strict=True)],
-        "Было": [st(s, b) for s, b in zip(e["status_from"], e["branch_from"], strict=True)],
-        "Стало": [st(s, b) for s, b in zip(e["status_to"], e["branch_to"], strict=True)],
+        "Статус": [f"{st(s0, b0)} →\n{st(s1, b1)}" for s0, b0, s1, b1 in
+                   zip(e["status_from"], e["branch_from"], e["status_to"], e["branch_to"], strict=True)],
         "Причина": e["cause"].values,
-        "Объяснение": [re.sub(r"(?<![\w.])-(?=\d)", "−", str(x)) for x in e["explanation"]],
+        "Что изменилось": [words(x, c) for x, c in zip(e["explanation"], e["cause"], strict=True)],
     }, columns=cols)
 
 
@@ -1732,17 +1755,17 @@ def explain_text(explained: pd.DataFrame, year: int, n_years: int) -> str:
 # ---------------------------------------------------------------- 11. school leaders
 
 def leaders_table(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Suggested pairs: «Код ОО», «ОО (ШНОР/ШНСУ)», «Статус», «Школа-лидер», «|ΔИСБШ|», «Обоснование»."""
-    cols = ["Код ОО", "ОО (ШНОР/ШНСУ)", "Статус", "Школа-лидер", "|ΔИСБШ|", "Обоснование"]
+    """Suggested pairs: «Код ОО», «ОО (ШНОР/ШНСУ)», «Статус», «Школа-лидер», «Обоснование» (one line per argument)."""
+    cols = ["Код ОО", "ОО (ШНОР/ШНСУ)", "Статус", "Школа-лидер", "Обоснование"]
     if pairs is None or pairs.empty:
         return pd.DataFrame(columns=cols)
     d = pairs[pairs["leader_id"].notna()]
+    why = [re.sub(r"; (?!\d)", "\n", re.sub(r"^школа-лидер № [^:]*: ", "", str(x))) for x in d["explanation"]]
     return pd.DataFrame({
         "Код ОО": d["partner_id"].astype(str).values, "ОО (ШНОР/ШНСУ)": _text(d["partner_name"]).values,
         "Статус": _text(d["partner_status"]).values,
         "Школа-лидер": [f"{i} ({n})" for i, n in zip(d["leader_id"], d["leader_name"], strict=True)],
-        "|ΔИСБШ|": d["isbsh_gap"].astype(float).values,
-        "Обоснование": [re.sub(r"^школа-лидер № [^:]*: ", "", str(x)) for x in d["explanation"]],
+        "Обоснование": why,
     }, columns=cols)
 
 
@@ -1786,6 +1809,15 @@ CARD_LINK = "schools/{}.html"
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 
 
+def card_links(result, column: str = "Код ОО") -> dict[str, dict[str, str]]:
+    """``links`` for :func:`table`: the codes of the schools that have a card (status ШНОР, ШНСУ,
+    зона риска, or the risk-zone flag — the schools of section 2) point to ``CARD_LINK``; other
+    codes stay plain text, so no link leads nowhere."""
+    s = result.schools
+    keep = _text(s["status"]).ne("") | _flag(s, "risk_zone")
+    return {column: {str(i): CARD_LINK.format(quote(str(i), safe="")) for i in s.loc[keep, "school_id"]}}
+
+
 def md(text: str):
     """Generated Markdown for ``display``, with every HTML special character of the text escaped.
 
@@ -1816,7 +1848,8 @@ def table(df: pd.DataFrame, empty: str | None = "Нет строк для пок
 
 def style_table(df: pd.DataFrame, *, precision: int = 1, formats: dict | None = None, caption: str | None = None,
                 nowrap: Iterable[str] = (), breakall: Iterable[str] = (), center: bool = False,
-                links: dict[str, str] | None = None):
+                links: dict[str, str] | None = None, full_width: bool = False, small: bool = False,
+                widths: dict[str, str] | None = None):
     """A pandas Styler for the reader: no index, decimal comma, «—» for missing values.
 
     Text is HTML-escaped and line breaks become ``<br>``; floats get ``precision``
@@ -1824,16 +1857,23 @@ def style_table(df: pd.DataFrame, *, precision: int = 1, formats: dict | None = 
     left-aligned and numbers right-aligned (``center`` centres everything, for the
     identifier table); ``nowrap`` columns never wrap, ``breakall`` columns (hashes)
     wrap anywhere. ``links`` makes a column's values links: ``{"Код ОО": CARD_LINK}``
-    gives ``<a href="schools/7.html">7</a>`` (the value URL-quoted in the address and
-    HTML-escaped in both places).
+    gives ``<a href="schools/7.html">7</a>`` for every value (URL-quoted in the address,
+    HTML-escaped in both places); ``{"Код ОО": {"7": "schools/7.html"}}`` links only the
+    values listed (:func:`card_links`). ``full_width`` stretches the table over the text
+    block, so long text columns wrap into fewer lines; ``small`` sets a smaller type with
+    tighter cells (the one-page school card); ``widths`` fixes columns' shares of the table
+    (``{"Мера": "70%"}``).
     """
     formats = dict(formats or {})
-    for col, pattern in (links or {}).items():
-        def link(v, pattern=pattern):
+    for col, target in (links or {}).items():
+        def link(v, target=target):
             if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "":
                 return "—"
-            href = html.escape(pattern.format(quote(str(v), safe="")), quote=True)
-            return f'<a href="{href}">{html.escape(str(v))}</a>'
+            href = (target.get(str(v)) if isinstance(target, dict)
+                    else target.format(quote(str(v), safe="")))
+            if href is None:
+                return html.escape(str(v))
+            return f'<a href="{html.escape(href, quote=True)}">{html.escape(str(v))}</a>'
         formats[col] = link
 
     def text(v):
@@ -1873,7 +1913,13 @@ def style_table(df: pd.DataFrame, *, precision: int = 1, formats: dict | None = 
         st = st.set_properties(subset=hexes, **{"word-break": "break-all", "font-family": "monospace",
                                                  "font-size": "0.85em"})
     st = st.set_table_styles([{"selector": "th", "props": [("text-align", "center" if center else "left"),
-                                                           ("vertical-align", "bottom")]}])
+                                                           ("vertical-align", "bottom")]}]
+                             + ([{"selector": "", "props": [("width", "100%")]}] if full_width else [])
+                             + ([{"selector": "", "props": [("font-size", "0.78em"), ("line-height", "1.2")]},
+                                 {"selector": "td, th", "props": [("padding", "0.1em 0.5em")]}] if small else []))
+    sized = {c: [{"selector": "", "props": [("width", w)]}] for c, w in (widths or {}).items() if c in df.columns}
+    if sized:
+        st = st.set_table_styles(sized, overwrite=False)
     if caption:
         st = st.set_caption(html.escape(caption))
     return st

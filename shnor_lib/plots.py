@@ -778,6 +778,8 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = Non
     ids = d["school_id"].astype(str).to_numpy()
     if highlight is not None and (ids == str(highlight)).any():
         i = int(np.flatnonzero(ids == str(highlight))[0])
+        lo, hi = ax.get_ylim()  # room for the ring at the edge of the cloud
+        ax.set_ylim(lo - 0.06 * (hi - lo), hi + 0.06 * (hi - lo))
         ax.scatter([xs[i]], [yv[i]], s=240, facecolors="none", edgecolors="black", linewidths=1.8, zorder=5)
         ax.annotate(f"№ {highlight}", (xs[i], yv[i]), xytext=(9, 7), textcoords="offset points", fontsize=8.5,
                     fontweight="bold", zorder=6)
@@ -1023,7 +1025,7 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
     d = data[data["year"] == year].reset_index(drop=True)
     d = d.assign(no=np.arange(1, len(d) + 1))
     d = d[(d["unit"] == "%") & d["fact"].notna()]
-    ax = _new_ax(ax, _WIDTH, 0.34 * max(len(d), 3) + 1.3)
+    ax = _new_ax(ax, _WIDTH, 0.28 * max(len(d), 3) + 1.3)
     if d.empty:
         return _no_data(ax, title, "нет рассчитанных показателей в %")
     y = np.arange(len(d))[::-1]
@@ -1046,7 +1048,7 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
                Patch(color=_PLAN_COLORS[None], label="план не задан"),
                Line2D([], [], marker="|", linestyle="", color="black", markersize=11, markeredgewidth=2.4,
                       label="плановое значение")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.9 / (0.34 * max(len(d), 3) + 1.3)),
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.9 / (0.28 * max(len(d), 3) + 1.3)),
               ncol=4, fontsize=7.5, handlelength=1.2)
     ax.set_title(title + "\n(↓ — чем меньше, тем лучше; номера — как в таблице)", fontsize=10)
     return ax
@@ -1092,8 +1094,7 @@ def plot_risk_heatmap(data: pd.DataFrame, *, statuses: dict | pd.Series | None =
     if data is None or data.empty:
         return _no_data(ax, title, "нет рисковых профилей (файл risk_profiles)")
     m = data.astype(float)
-    cmap = ListedColormap([_SIGNIFICANCE_COLORS[k] for k in (1, 2, 3)])
-    cmap.set_bad("white")
+    cmap = ListedColormap([_SIGNIFICANCE_COLORS[k] for k in (1, 2, 3)]).with_extremes(bad="white")
     norm = BoundaryNorm([0.5, 1.5, 2.5, 3.5], cmap.N)
     ax.pcolormesh(np.ma.masked_invalid(m.to_numpy()), **{"cmap": cmap, "norm": norm, "edgecolors": "white",
                                                          "linewidth": 0.8, **kws})
@@ -1206,7 +1207,7 @@ def plot_school_results(data: pd.DataFrame, *, school_id: str, year: int | None 
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("Доля «2» с 95% интервалом Вильсона", fontsize=8)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.9, handlelength=1.0)
+    ax.legend(loc="best", fontsize=7, frameon=True, framealpha=0.9, handlelength=1.0)
     ax.set_title(title, fontsize=9.5)
     return ax
 
@@ -1215,7 +1216,7 @@ def school_card_figure(result, school_id: str) -> Figure:
     """The card's two charts side by side: the school's results by grade with intervals, and
     its quality against ИСБШ among all schools (the school ringed)."""
     p = result.params
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(_WIDTH, 3.0), layout="constrained",
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(_WIDTH, 1.95), layout="constrained",
                                  gridspec_kw={"width_ratios": [1, 1.15]})
     plot_school_results(result.metrics_by_grade, school_id=school_id, year=result.year,
                         procedures=[x for x in p["procedures"] if x != "ЕГЭ"] + (["ЕГЭ"] if "ЕГЭ" in p["procedures"]
@@ -1223,8 +1224,11 @@ def school_card_figure(result, school_id: str) -> Figure:
                         subjects=p["subjects"], grades=p["vpr_grades"], threshold=p["shnor_threshold"],
                         min_participants=p["min_participants"], ax=a1,
                         title=f"Результаты {result.year}: доля «2» по классам")
+    a1.set_xlabel(f"Доля «2» с {_comma(100 * p['confidence_level'], 0)}% интервалом Вильсона")
     plot_quality_vs_isbsh(result.schools, result.model, ax=a2, highlight=school_id, label_all=False,
                           title="Качество и ИСБШ: школа среди всех ОО")
+    if a2.get_xlabel().startswith("ИСБШ ("):
+        a2.set_xlabel("ИСБШ (0 — среднее по округу)")
     for ax in (a1, a2):
         ax.title.set_fontsize(9.5)
         ax.xaxis.label.set_fontsize(8)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_write_text
-from .context import CACHE_ENV, SeasonContext, store_context
+from .context import CACHE_ENV, build_context, store_context
 from .errors import DataValidationError
 from .params import PROJECT_DIR, load_params, params_digest
 from .pipeline import Dataset, compute_season, load_dataset, write_outputs
@@ -204,7 +204,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                 mine[earlier] = compute_season(data, m, earlier, params)
             result = mine[y]
             own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
-            store_context(SeasonContext(m, y, own, params, {yy: r for yy, r in mine.items() if yy <= y}),
+            store_context(build_context(own, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
                           data_root, cache_dir)
             ids = [str(i) for i in result.schools.loc[result.schools["status"].fillna("") != "", "school_id"]]
             for job in _card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name")):

@@ -479,3 +479,357 @@ def test_styled_tables_hide_the_index_and_use_decimal_commas():
 def test_empty_tables_become_a_note():
     note = narrative.table(pd.DataFrame(columns=["a"]), empty="Нет строк.")
     assert "Нет строк." in note.data
+
+
+# ---------------------------------------------------------------- sections 8–11: hand-made inputs
+
+def _season(year=2024, files=("results", "monitoring", "risk_profiles"), previous=2023):
+    """A stand-in for SeasonResult with what the section texts read: the year and the input files."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(year=year, previous_year=previous,
+                           checksums={f"/d/t/{year}/{f}.csv": "0" * 64 for f in files})
+
+
+def _indicators():
+    """Four indicators over 2023–2024 (facts in %, or 0/1 for the yes/no item).
+
+    1 lower_better 25 → 20 with plan 10: not met, decline of a «lower is better» share = improvement
+      of 5 п.п. without a bad year → level 2;
+    2 higher_better 40 → 55,5 with plan 50: met, +15,5 п.п. → level 3;
+    3 yes/no 1 → 0 with plan 1: not met, worse → level 1;
+    4 higher_better 30 → 31 without a plan → level 2.
+    """
+    rows = []
+    spec = [("a", "Доля А", "%", "lower_better", (25.0, 20.0), 10.0), ("b", "Доля Б", "%", "higher_better", (40.0, 55.5), 50.0),
+            ("c", "Наличие В", "балл", "higher_better", (1.0, 0.0), 1.0), ("d", "Доля Г", "%", "higher_better", (30.0, 31.0), None)]
+    levels = {"a": 2, "b": 3, "c": 1, "d": 2}
+    for y, k in ((2023, 0), (2024, 1)):
+        for code, name, unit, direction, facts, plan in spec:
+            fact = facts[k]
+            met = np.nan if plan is None else (fact >= plan if direction == "higher_better" else fact <= plan)
+            rows.append({"year": y, "code": code, "name": name, "level": "municipal", "population": "all", "unit": unit,
+                         "direction": direction, "fact": fact, "numerator": np.nan, "denominator": np.nan,
+                         "plan": np.nan if plan is None else plan, "baseline": np.nan, "plan_met": met,
+                         "dynamics_level": levels[code] if k else np.nan, "dynamics_label": "", "source": "", "note": ""})
+    out = pd.DataFrame(rows)
+    out["plan_met"] = out["plan_met"].astype(object)
+    return out
+
+
+def test_indicator_values_are_percent_or_yes_no_scores():
+    assert narrative.indicator_value(66.883, "%") == "66,9%"
+    assert narrative.indicator_value(1.0, "балл") == "1 (да)"
+    assert narrative.indicator_value(0.0, "балл") == "0 (нет)"
+    assert narrative.indicator_value(np.nan, "%") == "—"
+
+
+def test_monitoring_table_shows_fact_plan_direction_plan_met_and_level():
+    t = narrative.monitoring_table(_season(), _indicators())
+    assert list(t.columns) == ["№", "Показатель", "Факт", "План", "Лучше", "План выполнен", "Динамика (1–3)"]
+    assert list(t["№"]) == [1, 2, 3, 4]
+    row = t.set_index("№")
+    assert (row.loc[1, "Факт"], row.loc[1, "План"], row.loc[1, "Лучше"], row.loc[1, "План выполнен"]) == \
+        ("20,0%", "10,0%", "↓ меньше", "нет")
+    assert row.loc[2, "План выполнен"] == "да" and row.loc[2, "Динамика (1–3)"].startswith("3")
+    assert row.loc[3, "Факт"] == "0 (нет)" and row.loc[3, "План"] == "1 (да)"
+    assert row.loc[4, "План"] == "—" and row.loc[4, "План выполнен"] == "—"
+
+
+def test_monitoring_text_counts_plans_met_and_names_those_not_met():
+    text = narrative.monitoring_text(_season(), _indicators())
+    # plans for a, b, c: met only b
+    assert "Плановые значения заданы для 3 показателей с известным фактом 2024 года: план выполнен по 1, " \
+           "не выполнен по 2. Выполнены: № 2." in text
+    assert "- № 1. Доля А: факт 20,0% при плане 10,0% (чем меньше, тем лучше)." in text
+    assert "- № 3. Наличие В: факт 0 (нет) при плане 1 (да) (чем больше, тем лучше)." in text
+    assert "Без планового значения: № 4." in text
+    assert "уровень 3 (ярко выраженная положительная) — 1, уровень 2 (положительная стабильная) — 2, " \
+           "уровень 1 (отрицательная или отсутствует) — 1 (№ 3)" in text
+
+
+def test_monitoring_text_says_plainly_when_there_is_no_monitoring_file():
+    ind = _indicators()
+    ind = ind[ind["year"] == 2024].assign(fact=[20.0, np.nan, np.nan, np.nan], dynamics_level=np.nan)
+    season = _season(files=("results",), previous=None)
+    text = narrative.monitoring_text(season, ind)
+    assert text.startswith("Показатели мониторинга не рассчитываются: нет файла monitoring за 2024 год.")
+    assert list(narrative.monitoring_table(season, ind)["Показатель"]) == ["Доля А"]  # only what was computed
+    assert "рассчитано 1 из 4 показателей каталога: доля А — 20,0%" in text
+    assert "загружен один год (2024)" in text
+
+
+def _diagnostics():
+    rows = [(2023, "A", 4, 40.0), (2023, "B", 2, 20.0), (2023, "C", 2, 20.0), (2023, "D", 2, 20.0),
+            (2024, "A", 2, 20.0), (2024, "B", 3, 30.0), (2024, "C", 4, 40.0), (2024, "D", 1, 10.0)]
+    return pd.DataFrame([{"year": y, "level": lv, "label": f"уровень {lv}", "teachers": float(n), "share": s}
+                         for y, lv, n, s in rows])
+
+
+def test_diagnostics_are_summarised_by_level_and_year():
+    t = narrative.diagnostics_table(_diagnostics())
+    assert list(t.columns) == ["Уровень", "Что означает", "2023", "2024"]
+    assert t.set_index("Уровень").loc["B", "2024"] == "3 (30,0%)"
+    text = narrative.diagnostics_text(_season(), _diagnostics())
+    assert "уровень определён у 10 педагогов: A — 2 (20,0%); B — 3 (30,0%); C — 4 (40,0%); D — 1 (10,0%)" in text
+    assert "(A и B) — у 50,0% педагогов (в 2023 году — 60,0%)" in text
+    assert "нет файла monitoring" in narrative.diagnostics_text(_season(files=("results",)), _diagnostics())
+
+
+def _matrix():
+    # schools 1, 2, 3 × factors 1, 2, 7: school 1 high on 1 and 7, school 2 high on 1, school 3 none high
+    m = pd.DataFrame({1: [3.0, 3.0, 1.0], 2: [2.0, 1.0, np.nan], 7: [3.0, 2.0, 1.0]}, index=["1", "2", "3"])
+    m.index.name, m.columns.name = "school_id", "factor_code"
+    return m
+
+
+def _recs():
+    rows = [("1", "Школа 1", "ШНОР", "статус", "статус: ШНОР", "S01"), ("1", "Школа 1", "ШНОР", "фактор риска",
+            "фактор 1 «Низкий уровень оснащения школы»: высокая значимость; фактор 7 «Высокая доля обучающихся с ОВЗ»: "
+            "высокая значимость", "O01"), ("1", "Школа 1", "ШНОР", "фактор риска",
+            "фактор 1 «Низкий уровень оснащения школы»: высокая значимость", "O02"),
+            ("2", "Школа 2", "ШНСУ", "статус", "статус: ШНСУ", "S01")]
+    return pd.DataFrame([{"school_id": s, "name": n, "status": st, "trigger_kind": k, "trigger": t, "measure_id": m,
+                          "recommendation": f"Мера {m}.", "addressee": "руководитель ОО", "source": "seed"}
+                         for s, n, st, k, t, m in rows])
+
+
+def test_risk_text_counts_profiles_high_factors_groups_and_recommendations(res):
+    groups = pd.DataFrame({"group_id": ["equipment"], "group": ["Низкий уровень оснащения школы"], "n_schools": [2],
+                           "schools": ["№ 1, 2"], "detail": ["низкий уровень оснащения школы — ОО № 1, 2"]})
+    text = narrative.risk_text(res, _matrix(), groups, _recs())
+    assert "Рисковые профили заполнены для 3 школ из 10; хотя бы один фактор высокой значимости — у 2 школ." in text
+    assert "1. низкий уровень оснащения школы — 2 школы; 7. высокая доля обучающихся с ОВЗ — 1 школа" in text
+    assert "низкий уровень оснащения школы — 2 ОО" in text
+    assert "Адресные рекомендации: 4 меры для 2 школ со статусом; по основаниям: статус — 2, фактор риска — 2" in text
+    assert "Нет рискового профиля у школ со статусом: 4 (Школа 4), 5 (Школа 5)." in text
+
+
+def test_risk_text_without_a_risk_profiles_file_says_so():
+    assert narrative.risk_text(_season(files=("results",)), pd.DataFrame()) == \
+        "Рисковые профили не рассчитываются: нет файла risk_profiles за 2024 год."
+
+
+def test_recommendations_are_grouped_by_school_with_their_triggers():
+    assert narrative.short_trigger("фактор 1 «Низкий уровень оснащения школы»: высокая значимость; фактор 7 «X»: "
+                                   "высокая значимость") == "фактор 1; фактор 7"
+    assert narrative.short_trigger("статус: ШНОР") == "статус ШНОР"
+    t = narrative.recommendations_by_school(_recs()).set_index("ОО")
+    assert t.loc["1 (Школа 1)", "Меры (основание)"] == "S01 — статус ШНОР\nO01 — фактор 1; фактор 7\nO02 — фактор 1"
+    m = narrative.measures_table(_recs()).set_index("Код")
+    assert m.loc["S01", "Школы"] == "1, 2" and m.loc["O02", "Школы"] == "1"
+
+
+def _transitions():
+    """School 3: none → ШНОР → зона риска; school 7: ШНОР all years; school 9: never a status."""
+    cols = ["school_id", "name", "year_from", "year_to", "status_from", "status_to", "shnor_change", "risk_change"]
+    rows = [("3", "Школа 3", 2022, 2023, "", "ШНОР", "вошла", "не в списке"),
+            ("3", "Школа 3", 2023, 2024, "ШНОР", "зона риска", "вышла", "вошла"),
+            ("7", "Школа 7", 2022, 2023, "ШНОР", "ШНОР", "осталась", "не в списке"),
+            ("7", "Школа 7", 2023, 2024, "ШНОР", "ШНОР", "осталась", "не в списке"),
+            ("9", "Школа 9", 2022, 2023, "", "", "не в списке", "не в списке"),
+            ("9", "Школа 9", 2023, 2024, "", "", "не в списке", "не в списке")]
+    t = pd.DataFrame(rows, columns=cols)
+    return t.assign(branch_from="", branch_to="", status_changed=t["status_from"] != t["status_to"],
+                    shnsu_change="не в списке", support_change=t["shnor_change"])
+
+
+def test_transitions_table_lists_statuses_by_year_and_the_moves():
+    t = narrative.transitions_table(_transitions()).set_index("Код ОО")
+    assert list(t.index) == ["3", "7"]  # school 9 never had a status
+    assert (t.loc["3", "Статус 2022"], t.loc["3", "Статус 2023"], t.loc["3", "Статус 2024"]) == \
+        ("без статуса", "ШНОР", "зона риска")
+    assert t.loc["3", "Переходы"] == "2022→2023: ШНОР — вошла\n2023→2024: ШНОР — вышла, зона риска — вошла"
+    assert t.loc["7", "Переходы"] == "без изменений"
+
+
+def test_transitions_text_counts_who_entered_left_and_stayed_per_pair_of_years():
+    text = narrative.transitions_text(_transitions(), 2024)
+    assert "**2022 → 2023** — ШНОР: вошли 3; вышли — нет; остались 7." in text
+    assert "**2023 → 2024** — ШНОР: вошли — нет; вышли 3; остались 7." in text
+    assert "Зона риска: вошли 3; вышли — нет; остались — нет." in text
+    assert narrative.transitions_text(pd.DataFrame(), 2022).startswith("Динамика не рассчитывается: загружен один год (2022)")
+
+
+def _changes():
+    # school 5: 2/40 → 12/40 (Fisher: p = 0,0064), school 6: 10/20 → 8/20 (p ≈ 0,75)
+    from shnor_lib.dynamics import two_proportion_test
+
+    rows = []
+    for sid, proc, subj, f0, n0, f1, n1 in (("5", "все процедуры", "русский язык и математика", 2, 40, 12, 40),
+                                            ("6", "ВПР", "математика", 10, 20, 8, 20)):
+        p = two_proportion_test(f0, n0, f1, n1)
+        rows.append({"school_id": sid, "name": f"Школа {sid}", "year_from": 2023, "year_to": 2024, "procedure": proc,
+                     "subject": subj, "failed_from": f0, "participants_from": n0, "share_from": f0 / n0,
+                     "failed_to": f1, "participants_to": n1, "share_to": f1 / n1, "change_pp": 100 * (f1 / n1 - f0 / n0),
+                     "p_value": p, "test": "точный критерий Фишера", "significant": p < 0.05, "conclusion": ""})
+    return pd.DataFrame(rows)
+
+
+def test_fail_share_changes_beyond_chance_are_listed_with_p():
+    c = _changes()
+    assert c["p_value"].iat[0] == pytest.approx(0.00645, abs=5e-5) and not c["significant"].iat[1]
+    t = narrative.fail_changes_table(c)
+    assert len(t) == 1
+    row = t.iloc[0]
+    assert (row["Код ОО"], row["Было"], row["Стало"], row["p"]) == ("5", "5,0% (2 из 40)", "30,0% (12 из 40)", "0,006")
+    assert row["Изменение, п.п."] == pytest.approx(25.0)
+    text = narrative.fail_changes_text(c, {"dynamics": {"alpha": 0.05}}, 2024, 2)
+    assert "2 сравнения" in text and "(p < 0,05, точный критерий Фишера) — 1" in text
+    assert "- выросла у школ: 5 (2023→2024: +25,0 п.п., p = 0,006);" in text
+    assert narrative.fail_changes_text(pd.DataFrame(), {}, 2022, 1) == "Не оцениваются: загружен один год (2022)."
+
+
+def test_support_view_follows_each_school_from_its_inclusion():
+    v = pd.DataFrame([
+        {"school_id": "3", "name": "Школа 3", "included_since": "2023", "year": 2023, "year_no": 0, "status": "ШНОР",
+         "failed": 25.0, "participants": 100.0, "fail_share": 0.25, "shares": "", "change_pp": 0.0},
+        {"school_id": "3", "name": "Школа 3", "included_since": "2023", "year": 2024, "year_no": 1,
+         "status": "зона риска", "failed": 10.0, "participants": 100.0, "fail_share": 0.10, "shares": "", "change_pp": -15.0},
+        {"school_id": "8", "name": "Школа 8", "included_since": "2024", "year": 2024, "year_no": 0, "status": "ШНСУ",
+         "failed": 3.0, "participants": 60.0, "fail_share": 0.05, "shares": "", "change_pp": 0.0}])
+    t = narrative.support_table(v).set_index("Код ОО")
+    assert t.loc["3", "2023"] == "ШНОР\n25,0% (25 из 100)" and t.loc["3", "2024"] == "зона риска\n10,0% (10 из 100)"
+    assert t.loc["3", "Изменение, п.п."] == pytest.approx(-15.0) and np.isnan(t.loc["8", "Изменение, п.п."])
+    text = narrative.support_text(v, 2024, 2)
+    assert "— 2 школы." in text and "снизилась у: 3 (−15,0 п.п. за 1 год); выросла у: нет." in text
+    assert "Включены в 2024 году (динамика появится в следующем году): 8." in text
+    assert "Вышли из списков ШНОР и ШНСУ: 3 (в 2024 году — зона риска)." in text
+
+
+def test_explain_table_and_text_give_the_cause_of_each_change():
+    e = pd.DataFrame([{"school_id": "3", "name": "Школа 3", "year_from": 2023, "year_to": 2024, "status_from": "ШНОР",
+                       "status_to": "зона риска", "branch_from": "две процедуры", "branch_to": "",
+                       "status_from_recomputed": "ШНОР", "branch_from_recomputed": "две процедуры",
+                       "status_to_recomputed": "зона риска", "by_data": True, "by_params": False, "by_branch": False,
+                       "cause": "данные",
+                       "explanation": "данные: при одних параметрах статус сменился «ШНОР» → «зона риска»: ВПР, "
+                                      "математика: 2023 — 37,8% (71 из 188), 2024 — 18,2% (33 из 181); доля опустилась "
+                                      "ниже порога 30%; ОГЭ, математика: 2023 — 32,7% (18 из 55), 2024 — 6,2% (3 из 48)",
+                       "parameter_changes": ""}])
+    t = narrative.explain_table(e)
+    assert t.loc[0, "Статус"] == "ШНОР (две процедуры) →\nзона риска"
+    assert t.loc[0, "Причина"] == "данные"
+    assert t.loc[0, "Что изменилось"] == ("ВПР, математика: 2023 — 37,8% (71 из 188), 2024 — 18,2% (33 из 181); доля "
+                                          "опустилась ниже порога 30%\nОГЭ, математика: 2023 — 32,7% (18 из 55), "
+                                          "2024 — 6,2% (3 из 48)")
+    text = narrative.explain_text(e, 2024, 2)
+    assert "сменился в 1 случае: из-за данных — 1, из-за параметров — 0, из-за ветви правила — 0" in text
+    assert "Параметры расчёта во все годы одинаковы" in text
+
+
+def test_leaders_table_and_text_explain_pairs_and_who_is_left_without_a_leader():
+    pairs = pd.DataFrame([
+        {"partner_id": "7", "partner_name": "Школа 7", "partner_status": "ШНОР", "leader_id": "16",
+         "leader_name": "Школа 16", "isbsh_partner": -0.25, "isbsh_leader": -0.12, "isbsh_gap": 0.13,
+         "same_territory": True, "cost": -0.12,
+         "explanation": "школа-лидер № 16 (Школа 16): ИСБШ −0,12 против −0,25 у № 7 (|Δ| = 0,13); та же территория "
+                        "(город); стоимость пары −0,12"},
+        {"partner_id": "9", "partner_name": "Школа 9", "partner_status": "ШНСУ", "leader_id": None, "leader_name": None,
+         "isbsh_partner": -2.0, "isbsh_leader": np.nan, "isbsh_gap": np.nan, "same_territory": None, "cost": np.nan,
+         "explanation": "школа-лидер не подобрана: мест у школ-лидеров меньше, чем школ"}])
+    cands = pd.DataFrame({"school_id": ["16", "17", "7", "9"], "eligible": [True, False, False, False]})
+    t = narrative.leaders_table(pairs)
+    assert list(t["Код ОО"]) == ["7"]
+    assert t.loc[0, "Школа-лидер"] == "16 (Школа 16)"
+    assert t.loc[0, "Обоснование"] == "ИСБШ −0,12 против −0,25 у № 7 (|Δ| = 0,13)\nта же территория (город)\n" \
+                                     "стоимость пары −0,12"
+    params = load_params()
+    text = narrative.leaders_text(pairs, cands, params)
+    assert "Школа-лидер подбирается для каждой ШНОР и ШНСУ (2 школ)." in text
+    assert ": 1 из 4." in text and "Предложено 1 пара, 1 школа-лидер (не более 2 ОО на каждую)" in text
+    assert "- 9 (Школа 9): мест у школ-лидеров меньше, чем школ." in text
+    assert narrative.leaders_text(pairs.iloc[0:0], cands, params).startswith("Школы-лидеры не подбираются")
+
+
+def test_not_computed_table_names_the_new_sections_when_their_data_are_missing(res):
+    r = copy.copy(res)
+    r.checksums = {k: v for k, v in res.checksums.items() if "monitoring" not in k and "risk_profiles" not in k}
+    r.previous_year = None
+    t = narrative.not_computed_table(r)
+    sections = set(t["Раздел"])
+    assert {"8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика"} <= sections
+    assert "нет файла monitoring за 2024 год" in set(t["Причина"])
+
+
+# ---------------------------------------------------------------- escaping and card links
+
+def test_school_names_reach_the_reader_literally_never_as_markup(tmp_path):
+    """A school named «<script>alert(1)</script>» shows as those characters in text, tables and the HTML page."""
+    import nbformat
+
+    from shnor_lib.export import notebook_to_html
+
+    root = _write_season(tmp_path / "data_raw", 2024)
+    evil = "<script>alert(1)</script>"
+    write_csv(root / "t" / "2024" / "schools.csv", ["school_id", "name", "students_total"],
+              [[s, evil if s == "1" else f"Школа {s}", 1000] for s in SCHOOLS])
+    r = compute_season(load_dataset(root, municipality="t"), "t", 2024, _params())
+    text = narrative.md(narrative.identified_text(r)).data
+    assert evil not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    table = narrative.table(narrative.identified_table(r), links=narrative.card_links(r)).data
+    assert evil not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table
+    assert '<a href="schools/1.html">1</a>' in table
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text}),
+                    nbformat.v4.new_output("display_data", data={"text/html": table})]
+    nb.cells = [cell]
+    page = notebook_to_html(nb, title="t")
+    assert evil not in page and "alert(1)" in page
+
+
+def test_md_keeps_code_spans_and_escapes_the_rest():
+    out = narrative.md("формула `a < b` и имя <b>x</b> & co").data
+    assert out == "формула `a < b` и имя &lt;b&gt;x&lt;/b&gt; &amp; co"
+
+
+def test_card_links_point_only_to_schools_that_have_a_card(res):
+    links = narrative.card_links(res)["Код ОО"]
+    assert links == {"1": "schools/1.html", "2": "schools/2.html", "4": "schools/4.html", "5": "schools/5.html"}
+    html = narrative.style_table(pd.DataFrame({"Код ОО": ["1", "3"]}), links=narrative.card_links(res)).to_html()
+    assert '<a href="schools/1.html">1</a>' in html and "schools/3.html" not in html
+
+
+def test_style_table_links_quote_the_address_and_escape_the_text():
+    html = narrative.style_table(pd.DataFrame({"Код ОО": ['7"><x']}), links={"Код ОО": narrative.CARD_LINK}).to_html()
+    assert 'href="schools/7%22%3E%3Cx.html"' in html and "&gt;&lt;x</a>" in html
+
+
+# ---------------------------------------------------------------- plots of sections 8–9 and of the card
+
+def test_indicator_plan_chart_draws_the_share_indicators_with_their_plans():
+    ax = plots.plot_indicator_plan(_indicators(), year=2024)
+    bars = [p for p in ax.patches if p.get_width() > 0]
+    assert sorted(round(p.get_width(), 1) for p in bars) == [20.0, 31.0, 55.5]  # the yes/no item is left out
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith("1. ↓ Доля А") and labels[-1].startswith("4. Доля Г")
+    assert CYRILLIC.search(_title(ax)) and not getattr(ax, "_shnor_no_data", False)
+
+
+def test_risk_heatmap_marks_every_assessed_cell_and_colours_status_schools():
+    ax = plots.plot_risk_heatmap(_matrix(), statuses={"1": "ШНОР", "2": "", "3": ""})
+    letters = sorted(t.get_text() for t in ax.texts if t.get_text() in ("В", "С", "Н"))
+    assert letters == sorted(["В", "С", "В", "В", "Н", "С", "Н", "Н"])
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["1 · ШНОР", "2", "3"]
+    assert ax.get_xticklabels()[0].get_text().startswith("1. Низкий уровень")
+    assert plots.plot_risk_heatmap(pd.DataFrame())._shnor_no_data
+
+
+def test_school_results_chart_draws_wilson_intervals_and_the_threshold(res):
+    ax = plots.plot_school_results(res.metrics_by_grade, school_id="1", procedures=["ВПР", "ОГЭ"],
+                                   subjects=["русский язык", "математика"], grades=[5, 6], threshold=0.3)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["ОГЭ 9 кл.", "ВПР 6 кл.", "ВПР 5 кл."]
+    segs = [s for c in ax.collections if hasattr(c, "get_segments") for s in c.get_segments()]
+    m = res.metrics_by_grade
+    row = m[(m["school_id"] == "1") & (m["procedure"] == "ВПР") & (m["subject"] == "математика") & (m["grade"] == 5)]
+    assert any(np.allclose([s[0][0], s[1][0]], [row["fail_low"].iat[0], row["fail_high"].iat[0]]) for s in segs)
+    assert any(line.get_xdata()[0] == 0.3 for line in ax.get_lines())
+
+
+def test_quality_scatter_can_ring_one_school_and_label_only_it(res):
+    ax = plots.plot_quality_vs_isbsh(res.schools, res.model, highlight="4", label_all=False)
+    assert [t.get_text() for t in ax.texts] == ["№ 4"]
+    fig = plots.school_card_figure(res, "4")
+    assert len(fig.axes) == 2 and CYRILLIC.search(plots.figure_title(fig))

@@ -1,8 +1,8 @@
 """The season report notebook: committed clean, declares its parameters, runs on the demo.
 
-The notebook is executed once per module with papermill (about 15 s) on the demo
-season — or on Pervouralsk 2022 while the demo is not generated yet — and each test
-then checks one property of the executed notebook.
+The notebook is executed once per module with papermill (about 20 s: it computes the three
+demo seasons for sections 8–11) on the demo season — or on Pervouralsk 2022 while the demo is
+not generated yet — and each test then checks one property of the executed notebook.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ NOTEBOOK = REPO / "notebooks" / "season_report.ipynb"
 PARAMETERS = ["municipality", "year", "data_root", "params_file", "output_dir"]
 SECTIONS = ["## 1. Итоги", "## 2. Выявленные школы", "## 3. Результаты оценочных процедур",
             "## 4. Объективность результатов", "## 5. Социальный контекст и учительский ресурс",
-            "## 6. Качество с учётом контекста", "## 7. Кластеры школ", "## 8. Качество данных", "## 9. Методика"]
+            "## 6. Качество с учётом контекста", "## 7. Кластеры школ", "## 8. Показатели мониторинга",
+            "## 9. Рисковые профили", "## 10. Динамика", "## 11. Школы-лидеры", "## 12. Качество данных",
+            "## 13. Методика"]
 DEMO_READY = (REPO / "data_raw" / "demo" / "2024" / "results.csv").exists()
 SEASON = ("demo", 2024) if DEMO_READY else ("pervouralsk", 2022)
 
@@ -87,15 +89,15 @@ def _sections(nb) -> dict[str, list]:
     return out
 
 
-def test_executed_report_has_every_section_heading(executed):
-    headings = [c.source.splitlines()[0] for c in executed.cells if c.cell_type == "markdown"]
-    for h in SECTIONS:
-        assert h in headings
+def test_executed_report_has_every_section_heading_in_order(executed):
+    headings = [c.source.splitlines()[0] for c in executed.cells if c.cell_type == "markdown"
+                and c.source.startswith("## ")]
+    assert headings == SECTIONS
 
 
-def test_sections_3_5_and_6_show_charts(executed):
+def test_sections_3_5_6_and_9_show_charts(executed):
     sections = _sections(executed)
-    for h in (SECTIONS[2], SECTIONS[4], SECTIONS[5]):
+    for h in (SECTIONS[2], SECTIONS[4], SECTIONS[5], SECTIONS[8]):
         images = [o for o in sections[h] if "image/png" in o.get("data", {})]
         assert images, h
         assert all(o["metadata"]["image/png"]["alt"] for o in images)  # Russian alt text for each figure
@@ -108,11 +110,39 @@ def test_every_section_has_a_generated_conclusion(executed):
 
 
 def test_title_carries_the_municipality_and_year(executed):
+    from shnor_lib import load_params
+
     municipality, year = SEASON
     first = next(o for c in executed.cells if c.cell_type == "code" for o in c.outputs)
     title = first["data"]["text/markdown"]
     assert title.startswith("# Аналитическая справка")
-    assert municipality in title and str(year) in title
+    name = load_params(municipality, None, REPO / "parameters").get("municipality_name") or municipality
+    assert name in title and str(year) in title
+
+
+def _text_of(outputs, mime="text/markdown") -> str:
+    return "\n".join(o.get("data", {}).get(mime, "") for o in outputs)
+
+
+def test_identified_schools_link_to_their_cards(executed):
+    html = _text_of(_sections(executed)[SECTIONS[1]], "text/html")
+    assert re.search(r'<a href="schools/[^"/]+\.html">[^<]+</a>', html)
+    if SEASON == ("demo", 2024):
+        for sid in ("7", "14", "33", "3"):  # ШНОР, ШНОР+ШНСУ, ШНСУ, зона риска (data_raw/demo/README.md)
+            assert f'<a href="schools/{sid}.html">{sid}</a>' in html
+
+
+@pytest.mark.skipif(not DEMO_READY, reason="the demo season is not generated")
+def test_monitoring_risk_dynamics_and_leaders_show_real_content_on_the_demo(executed):
+    sec = _sections(executed)
+    monitoring = _text_of(sec[SECTIONS[7]])
+    assert "план выполнен по" in monitoring and "Динамика за 2022–2024 годы" in monitoring
+    assert "План выполнен" in _text_of(sec[SECTIONS[7]], "text/html")
+    assert "Адресные рекомендации:" in _text_of(sec[SECTIONS[8]])
+    dynamics = _text_of(sec[SECTIONS[9]])
+    assert "**2023 → 2024**" in dynamics and "не рассчитывается" not in dynamics
+    assert "Причина" in _text_of(sec[SECTIONS[9]], "text/html")  # «что изменилось и почему»
+    assert "Предложено" in _text_of(sec[SECTIONS[10]])
 
 
 def test_report_has_no_errors_warnings_or_missing_values(executed):
