@@ -100,25 +100,25 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_compute(args) -> int:
+    from functools import partial
+
     from tqdm import tqdm
 
     from .params import load_params
-    from .pipeline import compute_season, write_outputs
+    from .pipeline import compute_outputs
+    from .readers import list_seasons
 
-    data = _load(args)
-    pdir = _parameters_dir(Path(args.data_root))
-    keys = data.keys(args.municipality, args.year)
-    params = {m: load_params(m, args.params, pdir) for m in sorted({m for m, _ in keys})}
-    results = []
-    for m, y in tqdm(keys, desc="Расчёт", unit="сезон", disable=len(keys) < 2, file=sys.stderr):
-        results.append(compute_season(data, m, y, params[m]))
-    # Compute everything first, write afterwards: a failure leaves no partial set.
-    for r in results:
-        target = write_outputs(r, Path(args.out))
-        sh = r.shares
-        print(f"{r.municipality} {r.year}: ОО {sh['schools']}, ШНОР {sh['shnor']}, ШНСУ {sh['shnsu']}, "
-              f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {sh['share_shnor_shnsu'] * 100:.1f}% → {target}")
-        for note in r.notes:
+    _check_selection(args)
+    root = Path(args.data_root)
+    params_for = partial(load_params, path=args.params, parameters_dir=_parameters_dir(root))
+    total = len(list_seasons(root, args.municipality, args.year))
+    # Compute everything first, publish afterwards: a failure leaves no partial set.
+    with tqdm(total=total, desc="Расчёт", unit="сезон", disable=total < 2, file=sys.stderr) as bar:
+        written = compute_outputs(root, Path(args.out), args.municipality, args.year, params_for,
+                                  strict=args.strict, progress=bar.update)
+    for _, target, line, notes in written:
+        print(f"{line} → {target}")
+        for note in notes:
             print(f"    примечание: {note}")
     return 0
 

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .metrics import group_sum
+
 __all__ = [
     "ISBSH_INPUTS",
     "ISBSH_LABELS",
@@ -146,10 +148,24 @@ def compute_isbsh(shares: pd.DataFrame, params: dict, quality: pd.Series | None 
     out["_raw"] = _weighted_index(z, weights) if inputs else np.nan
     out["isbsh"] = _restandardise(out, "_raw", p["reference"], p["fixed"]) if inputs else np.nan
     out["isbsh_group"] = band_group(out["isbsh"], params["group_band_sd"])
-    out["isbsh_quartile"] = np.nan
-    for _, idx in out.groupby(_reference_keys("municipality" if p["reference"] == "fixed" else p["reference"])).groups.items():
-        out.loc[idx, "isbsh_quartile"] = quartile_group(out.loc[idx, "isbsh"])
+    out["isbsh_quartile"] = _quartiles_by(out, "isbsh", _reference_keys(
+        "municipality" if p["reference"] == "fixed" else p["reference"]))
     return out.drop(columns="_raw"), info
+
+
+def _quartiles_by(frame: pd.DataFrame, col: str, keys: list[str]) -> np.ndarray:
+    """:func:`quartile_group` of ``col`` within each group of ``keys`` (NaN outside any group)."""
+    out = np.full(len(frame), np.nan)
+    values = frame[col].to_numpy(dtype=float)
+    for pos in frame.groupby(keys).indices.values():
+        v = values[pos]
+        ref = v[~np.isnan(v)]
+        if len(ref) < 4:
+            continue
+        q1, q2, q3 = np.quantile(ref, [0.25, 0.5, 0.75])
+        g = 1 + (v > q1).astype(int) + (v > q2).astype(int) + (v > q3).astype(int)
+        out[pos] = np.where(np.isnan(v), np.nan, g)
+    return out
 
 
 def teacher_shares(teachers: pd.DataFrame, params: dict) -> pd.DataFrame:
@@ -176,10 +192,8 @@ def compute_iursh(shares: pd.DataFrame, params: dict) -> pd.DataFrame:
         out["iursh"] = (z[inputs].fillna(0) * w).sum(axis=1) / (avail * w).sum(axis=1).replace(0, np.nan)
     else:
         out["iursh"] = np.nan
-    out["iursh_group"] = np.nan
-    keys = _reference_keys("municipality" if p["reference"] == "fixed" else p["reference"])
-    for _, idx in out.groupby(keys).groups.items():
-        out.loc[idx, "iursh_group"] = quartile_group(out.loc[idx, "iursh"])
+    out["iursh_group"] = _quartiles_by(out, "iursh", _reference_keys(
+        "municipality" if p["reference"] == "fixed" else p["reference"]))
     return out
 
 
@@ -203,7 +217,7 @@ def compute_quality_index(pooled: pd.DataFrame, params: dict) -> pd.DataFrame:
     g = m.groupby(keys)
     agg = g.agg(n=("participants", "sum"), failed=("failed", "sum"), quality=("quality", "sum"))
     if kind == "mean_mark":
-        agg["mark"] = g.apply(lambda d: (d["mean_mark"] * d["participants"]).sum(), include_groups=False)
+        agg["mark"] = group_sum(m["mean_mark"] * m["participants"], g.ngroup().to_numpy(), len(agg))
     out = agg.reset_index()
     if kind == "base":
         out["quality_index"] = 1 - out["failed"] / out["n"]
@@ -235,14 +249,15 @@ def identifier_table(schools: pd.DataFrame) -> pd.DataFrame:
     def sort_key(s: str):
         return (0, int(s), "") if str(s).isdigit() else (1, 0, str(s))
 
-    table = pd.DataFrame("", index=pd.Index(groups, name="Группа ИСБШ"),
+    cells: dict[tuple, list[str]] = {}
+    row_n: dict = {}
+    for sid, r, c in zip(data["school_id"], data["isbsh_group"], data["quality_group"]):
+        cells.setdefault((r, c), []).append(str(sid))
+        row_n[r] = row_n.get(r, 0) + 1
+    body = [[",".join(sorted(cells.get((r, c), []), key=sort_key)) for c in groups] + [str(row_n.get(r, 0) or "")]
+            for r in groups]
+    table = pd.DataFrame(body, index=pd.Index(groups, name="Группа ИСБШ"),
                          columns=pd.Index([*groups, "Итого ОО"], name="Группа качества"), dtype=object)
-    for r in groups:
-        for c in groups:
-            ids = data[(data["isbsh_group"] == r) & (data["quality_group"] == c)]["school_id"]
-            table.loc[r, c] = ",".join(sorted(map(str, ids), key=sort_key))
-        n = int((data["isbsh_group"] == r).sum())
-        table.loc[r, "Итого ОО"] = str(n) if n else ""
     totals = {c: str(int((data["quality_group"] == c).sum())) for c in groups}
     totals = {c: (v if v != "0" else "") for c, v in totals.items()}
     totals["Итого ОО"] = str(len(data))

@@ -71,15 +71,50 @@ def _shares(df: pd.DataFrame, level: float) -> pd.DataFrame:
     return df.drop(columns=["mark_sum", "score_sum"])
 
 
-def grade_metrics(results: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+def grade_metrics(results: pd.DataFrame, level: float = 0.95, by: list[str] | None = None) -> pd.DataFrame:
     """Metrics per school × year × procedure × subject × grade.
 
-    ``results`` is a validated results table with a ``year`` column.
+    ``results`` is a validated results table with a ``year`` column; ``by`` names further
+    leading keys (e.g. ``["municipality"]``) kept in front of the others.
     """
-    base = results[KEY + ["grade"]].copy()
+    by = list(by or [])
+    base = results[by + KEY + ["grade"]].copy()
     base = pd.concat([base, _counts(results)], axis=1)
     out = _shares(base, level)
-    return out.sort_values(KEY + ["grade"]).reset_index(drop=True)
+    return out.sort_values(by + KEY + ["grade"]).reset_index(drop=True)
+
+
+def group_sum(values, codes: np.ndarray, n_groups: int, min_count: int = 0) -> np.ndarray:
+    """``pd.Series(v).sum(min_count=...)`` of each group, bit for bit, without a call per group.
+
+    ``codes`` numbers the groups 0…n_groups−1 in row order. pandas' grouped sum
+    (compensated) and ``Series.sum`` (numpy's pairwise sum) round differently when a group
+    adds more than two non-integer values; those groups are summed the ``Series.sum`` way.
+    """
+    v = np.asarray(values, dtype=float)
+    codes = np.asarray(codes)
+    ok = ~np.isnan(v)
+    total = np.bincount(codes[ok], weights=v[ok], minlength=n_groups) if n_groups else np.zeros(0)
+    count = np.bincount(codes[ok], minlength=n_groups) if n_groups else np.zeros(0, dtype=int)
+    # With integers (below 2**53) or at most two terms every order of summation is exact.
+    frac = ok & (v != np.floor(v))
+    inexact = (np.bincount(codes[frac], minlength=n_groups) > 0) & (count > 2) if n_groups else np.zeros(0, bool)
+    if inexact.any():
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(n_groups))
+        ends = np.searchsorted(codes[order], np.arange(n_groups), side="right")
+        for g in np.flatnonzero(inexact):
+            total[g] = pd.Series(v[order[starts[g]:ends[g]]]).sum(min_count=min_count)
+    big = np.abs(total) >= 2.0**53
+    if big.any():  # integers this large are no longer exact in float64
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(n_groups))
+        ends = np.searchsorted(codes[order], np.arange(n_groups), side="right")
+        for g in np.flatnonzero(big):
+            total[g] = pd.Series(v[order[starts[g]:ends[g]]]).sum(min_count=min_count)
+    if min_count > 0:
+        total = np.where(count >= min_count, total, np.nan)
+    return total
 
 
 def in_scope(results: pd.DataFrame, params: dict) -> pd.Series:
@@ -89,26 +124,40 @@ def in_scope(results: pd.DataFrame, params: dict) -> pd.Series:
     return ok & (r["procedure"].ne("ВПР") | r["grade"].isin(params["vpr_grades"]))
 
 
-def pooled_metrics(results: pd.DataFrame, params: dict, level: float | None = None) -> pd.DataFrame:
+def pooled_metrics(results: pd.DataFrame, params: dict, level: float | None = None,
+                   by: list[str] | None = None) -> pd.DataFrame:
     """Metrics per school × year × procedure × subject, pooled over grades.
 
     ВПР is pooled over ``vpr_grades`` only; other procedures over all their grades.
     Subjects and procedures outside the rules' scope are pooled too (for the report),
     each over all its grades, with ``in_scope`` telling whether the rules use it.
+    ``by`` names further leading keys (e.g. ``["municipality"]``).
     """
     level = level or params["confidence_level"]
+    by = list(by or [])
+    keys = by + KEY
     r = results.copy()
     r["_scope"] = in_scope(r, params)
     vpr_out_of_grades = r["procedure"].eq("ВПР") & ~r["grade"].isin(params["vpr_grades"])
     r = r[~vpr_out_of_grades]
-    counts = pd.concat([r[KEY], _counts(r), r[["_scope"]]], axis=1)
-    counts["grades"] = r["grade"].astype(int).astype(str)
-    agg = counts.groupby(KEY, sort=True).agg(
-        participants=("participants", "sum"), failed=("failed", "sum"),
-        quality=("quality", lambda s: s.sum(min_count=1)), high=("high", "sum"),
-        mark_sum=("mark_sum", lambda s: s.sum(min_count=1)), score_sum=("score_sum", lambda s: s.sum(min_count=1)),
-        in_scope=("_scope", "all"), grades=("grades", lambda s: ",".join(sorted(set(s), key=int))),
-    ).reset_index()
+    counts = pd.concat([r[keys], _counts(r), r[["_scope"]]], axis=1)
+    g = counts.groupby(keys, sort=True)
+    agg = g.agg(participants=("participants", "sum"), failed=("failed", "sum"), high=("high", "sum"),
+                in_scope=("_scope", "all"))
+    codes, n_groups = g.ngroup().to_numpy(), len(agg)
+    for col in ("quality", "mark_sum", "score_sum"):
+        agg[col] = group_sum(counts[col], codes, n_groups, min_count=1)
+    agg["grades"] = _grade_lists(r["grade"].to_numpy(dtype=float), codes, n_groups)
+    agg = agg.reset_index()
+    agg = agg[[*keys, "participants", "failed", "quality", "high", "mark_sum", "score_sum", "in_scope", "grades"]]
     out = _shares(agg, level)
     out["enough"] = out["participants"] >= params["min_participants"]
     return out
+
+
+def _grade_lists(grades: np.ndarray, codes: np.ndarray, n_groups: int) -> list[str]:
+    """The distinct grades of each group, ascending, joined by commas («5,6,7,8»)."""
+    pairs = pd.DataFrame({"g": codes, "grade": grades.astype(int)}).drop_duplicates().sort_values(["g", "grade"])
+    text = pairs["grade"].astype(str).to_numpy(dtype=object)
+    bounds = np.searchsorted(pairs["g"].to_numpy(), np.arange(n_groups + 1))
+    return [",".join(text[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -39,10 +39,11 @@ from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_s
 from .params import params_digest
 from .provenance import manifest
 from .readers import list_seasons, read_season
-from .rules import identify, objectivity_flags
-from .validation import ISSUE_COLUMNS, Season, validate_season
+from .rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
+from .validation import ISSUE_COLUMNS, Season, validate_seasons
 
-__all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "write_outputs", "SCHOOL_COLUMNS"]
+__all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "compute_all", "iter_compute",
+           "compute_outputs", "write_outputs", "stage_outputs", "StagedOutputs", "SCHOOL_COLUMNS"]
 
 SCHOOL_COLUMNS = [
     "school_id", "name", "kind", "territory", "status", "shnor", "shnor_branch", "shnsu", "risk_zone", "reasons",
@@ -58,26 +59,45 @@ class Dataset:
 
     seasons: dict[tuple[str, int], Season]
     data_root: Path
+    _years: dict[str, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
+    _indexed: int = field(default=-1, init=False, repr=False, compare=False)
 
     def keys(self, municipality: str = "all", year: str | int = "all") -> list[tuple[str, int]]:
         return sorted(k for k in self.seasons
                       if municipality in ("all", None, k[0]) and (year in ("all", None) or int(year) == k[1]))
 
-    def table(self, stem: str, municipality: str | None = None) -> pd.DataFrame:
-        """One contract table over all loaded seasons, with ``municipality`` and ``year``."""
-        frames = []
-        for (m, y), s in sorted(self.seasons.items()):
-            if municipality and m != municipality:
-                continue
-            if s.has(stem):
-                f = s.tables[stem].copy()
-                f.insert(0, "year", y)
-                f.insert(0, "municipality", m)
-                frames.append(f)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    def years(self, municipality: str) -> list[int]:
+        """The loaded years of ``municipality``, ascending."""
+        if self._years is None or self._indexed != len(self.seasons):
+            index: dict[str, list[int]] = {}
+            for m, y in sorted(self.seasons):
+                index.setdefault(m, []).append(y)
+            self._years, self._indexed = index, len(self.seasons)
+        return self._years.get(municipality, [])
+
+    def _sorted_keys(self, municipalities) -> list[tuple[str, int]]:
+        """(municipality, year) of ``municipalities`` (None: all) in sorted order."""
+        if municipalities is None:
+            return sorted(self.seasons)
+        return [(m, y) for m in sorted(set(municipalities)) for y in self.years(m)]
+
+    def table(self, stem: str, municipality: str | list[str] | None = None) -> pd.DataFrame:
+        """One contract table over all loaded seasons (or those of ``municipality``, a name
+        or a list of names), with ``municipality`` and ``year``."""
+        if isinstance(municipality, str):
+            municipality = [municipality]
+        keys = [k for k in self._sorted_keys(municipality) if self.seasons[k].has(stem)]
+        if not keys:
+            return pd.DataFrame()
+        frames = [self.seasons[k].tables[stem] for k in keys]
+        out = pd.concat(frames, ignore_index=True)
+        sizes = [len(f) for f in frames]
+        out.insert(0, "year", np.repeat(np.array([y for _, y in keys], dtype=np.int64), sizes))
+        out.insert(0, "municipality", np.repeat(np.array([m for m, _ in keys], dtype=object), sizes))
+        return out
 
     def issues(self, municipality: str, up_to: int) -> pd.DataFrame:
-        frames = [s.issues for (m, y), s in sorted(self.seasons.items()) if m == municipality and y <= up_to]
+        frames = [self.seasons[(municipality, y)].issues for y in self.years(municipality) if y <= up_to]
         frames = [f for f in frames if len(f)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
 
@@ -107,16 +127,24 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
         from .errors import Problem
         raise DataValidationError([Problem(str(root), None, None, f"не найдены данные: {what}{yr}.",
                                            "Ожидается структура data_raw/<муниципалитет>/<год>/.")])
-    munis = sorted({m for m, _ in wanted})
-    problems, seasons = [], {}
-    for m, y in list_seasons(root, "all", "all"):
-        if m not in munis:
-            continue
+    munis = set(m for m, _ in wanted)
+    keys = [(m, y) for m, y in list_seasons(root, "all", "all") if m in munis]
+    # Read and validate in chunks: many seasons are typed and checked together (much faster
+    # for many small files), while the raw text of only one chunk is held at a time.
+    seasons, problems = {}, []
+    chunk: list = []
+    rows = 0
+    for i, (m, y) in enumerate(keys):
         raw = read_season(root, m, y)
-        try:
-            seasons[(m, y)] = validate_season(raw, strict=strict)
-        except DataValidationError as exc:
-            problems.extend(exc.problems)
+        chunk.append(raw)
+        rows += sum(len(f.frame) for f in raw.files.values())
+        if rows >= 400_000 or i == len(keys) - 1:
+            try:
+                for season in validate_seasons(chunk, strict=strict):
+                    seasons[(season.municipality, season.year)] = season
+            except DataValidationError as exc:
+                problems.extend(exc.problems)
+            chunk, rows = [], 0
     if problems:
         raise DataValidationError(problems)
     return Dataset(seasons, root)
@@ -158,9 +186,9 @@ class SeasonResult:
 
 
 def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame,
-                   scope: str | None = None) -> tuple[pd.DataFrame, dict]:
+                   scope: str | list[str] | None = None) -> tuple[pd.DataFrame, dict]:
     """ИСБШ, ИУРШ, quality index and groups for every school of the loaded seasons
-    (of municipality ``scope`` only, when given)."""
+    (of municipality ``scope`` only, or of a list of them, when given)."""
     base = data.table("schools", scope)[["municipality", "year", "school_id"]]
     quality = compute_quality_index(pooled_all, params)
     frame = base.merge(quality, on=["municipality", "year", "school_id"], how="left")
@@ -193,6 +221,73 @@ def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame,
     return frame, info
 
 
+def _scope_is_all(params: dict) -> bool:
+    """Whether other loaded municipalities are the reference population of some index."""
+    refs = (params["isbsh"]["reference"], params["iursh"]["reference"], params["quality"]["reference"])
+    return "all" in refs
+
+
+@dataclass
+class _Shared:
+    """What the seasons of some municipalities compute alike, computed once for all of them.
+
+    Every table is grouped by municipality and year in the methodology (grades, flags,
+    pooled metrics, indices), so computing them for several municipalities and years at
+    once gives each season exactly the rows it would get alone; a season then takes its
+    municipality's rows up to its year (:func:`_season_result`).
+    """
+
+    scope: list[str] | None  # municipalities computed (None: every loaded one)
+    grades: pd.DataFrame
+    flags: pd.DataFrame
+    excluded: pd.DataFrame
+    pooled: pd.DataFrame
+    frame: pd.DataFrame
+    isbsh_info: dict
+    _parts: dict = field(default_factory=dict)
+    _triggered: tuple | None = None
+
+    def triggered(self, municipality: str, params: dict) -> tuple[dict, dict]:
+        """The municipality's triggered procedures at the ШНОР and зона риска thresholds
+        (what :func:`shnor_lib.rules.identify` needs), computed once for every season."""
+        if self._triggered is None:
+            self._triggered = tuple(triggered_by_school(triggered_procedures(self.pooled, params[t], params))
+                                    for t in ("shnor_threshold", "risk_threshold"))
+        return tuple(t.get(municipality, {}) for t in self._triggered)
+
+    def part(self, municipality: str) -> dict[str, pd.DataFrame]:
+        """The rows of one municipality of every table (positions kept in order)."""
+        if not self._parts:
+            for name in ("grades", "flags", "excluded", "pooled", "frame"):
+                table = getattr(self, name)
+                index = table.groupby("municipality", sort=False).indices if len(table) else {}
+                self._parts[name] = (table, index)
+        out = {}
+        for name, (table, index) in self._parts.items():
+            pos = index.get(municipality)
+            out[name] = table.iloc[pos] if pos is not None else table.iloc[:0]
+        return out
+
+
+def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: int | None = None) -> _Shared:
+    """Grades, objectivity flags, pooled metrics and indices of the municipalities ``scope``
+    (None: all loaded), of the years up to ``up_to`` (None: all)."""
+    results = data.table("results", scope)
+    if up_to is not None:
+        results = results[results["year"] <= up_to]
+    grades = grade_metrics(results, params["confidence_level"], by=["municipality"])
+    flags = objectivity_flags(grades, results, params)
+    excluded = pd.DataFrame(columns=["municipality", *KEY, "grade"])
+    used = results
+    if params["exclude_nonobjective"] and len(flags):
+        excluded = flags[["municipality", *KEY, "grade"]].drop_duplicates()
+        mark = used.merge(excluded.assign(_x=True), on=["municipality", *KEY, "grade"], how="left")["_x"].fillna(False)
+        used = used[~mark.values.astype(bool)]
+    pooled_all = pooled_metrics(used, params, by=["municipality"])
+    frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
+    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info)
+
+
 def compute_season(data: Dataset, municipality: str, year: int, params: dict) -> SeasonResult:
     """Compute statuses, indices, model and clusters for one municipality and year.
 
@@ -204,31 +299,151 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     municipality, year : the season to compute.
     params : dict
         From :func:`shnor_lib.params.load_params`.
+
+    See also
+    --------
+    compute_all : every season of many municipalities at once (what ``shnor compute`` uses).
     """
     if (municipality, year) not in data.seasons:
         raise KeyError(f"season {municipality}/{year} is not loaded")
     started = time.perf_counter()
-    notes: list[str] = []
     # Other municipalities matter only as a reference population ("all"); otherwise
     # computing one municipality must not cost more when many are loaded.
-    refs = (params["isbsh"]["reference"], params["iursh"]["reference"], params["quality"]["reference"])
-    scope = None if "all" in refs else municipality
-    results = data.table("results", scope)
-    results = results[results["year"] <= year]
-    grades = _with_municipality(results, params)
-    flags = objectivity_flags(grades, results, params)
-    excluded = pd.DataFrame(columns=["municipality", *KEY, "grade"])
-    used = results
-    if params["exclude_nonobjective"] and len(flags):
-        excluded = flags[["municipality", *KEY, "grade"]].drop_duplicates()
-        mark = used.merge(excluded.assign(_x=True), on=["municipality", *KEY, "grade"], how="left")["_x"].fillna(False)
-        used = used[~mark.values.astype(bool)]
-    pooled_all = _pooled_by_municipality(used, params)
-    frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
+    scope = None if _scope_is_all(params) else [municipality]
+    shared = _shared_tables(data, params, scope, up_to=year)
+    return _season_result(data, municipality, year, params, shared, started)
 
-    mine = pooled_all[pooled_all["municipality"] == municipality]
+
+def compute_all(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
+                progress=None) -> list[SeasonResult]:
+    """Compute every season of ``keys`` (default: all loaded), sharing the work between seasons.
+
+    Gives for each season exactly what :func:`compute_season` gives, but computes the
+    grades, flags, pooled metrics and indices once for all the years of a municipality and
+    once for many municipalities that share parameters (and the same available index
+    inputs); only the models and clusters are fitted per season.
+
+    Parameters
+    ----------
+    data : Dataset
+        From :func:`load_dataset`.
+    params_for : callable or dict
+        Parameters of a municipality: ``params_for(m)`` or ``params_for[m]``.
+    keys : list of (municipality, year), optional
+        The seasons wanted, in the order of the returned list.
+    progress : callable, optional
+        Called with the number of seasons just finished (e.g. ``tqdm.update``).
+
+    Returns
+    -------
+    list of SeasonResult
+        In the order of ``keys``. To hold only one season at a time, use
+        :func:`iter_compute`.
+    """
+    keys = list(data.keys()) if keys is None else list(keys)
+    done = {}
+    for r in iter_compute(data, params_for, keys):
+        done[(r.municipality, r.year)] = r
+        if progress:
+            progress(1)
+    return [done[k] for k in keys]
+
+
+def iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
+                 batch_rows: int = 250_000):
+    """:func:`compute_all`, yielding each season as soon as it is computed.
+
+    Seasons come batch by batch (municipalities sharing parameters, in sorted order of
+    (municipality, year) within a batch), not necessarily in the order of ``keys``; a batch
+    holds about ``batch_rows`` results rows, which bounds the memory of the shared tables.
+    """
+    keys = list(data.keys()) if keys is None else list(keys)
+    for k in keys:
+        if k not in data.seasons:
+            raise KeyError(f"season {k[0]}/{k[1]} is not loaded")
+    lookup = params_for if callable(params_for) else params_for.__getitem__
+    munis = sorted({m for m, _ in keys})
+    params = {m: lookup(m) for m in munis}
+    wanted_by_muni: dict[str, list[tuple[str, int]]] = {}
+    for k in sorted(set(keys)):
+        wanted_by_muni.setdefault(k[0], []).append(k)
+    for batch, members in _batches(data, params, munis).items():
+        if batch is None:  # the regression ИСБШ depends on the years loaded up to each season
+            for m in members:
+                for _, y in wanted_by_muni[m]:
+                    yield compute_season(data, m, y, params[m])
+            continue
+        if batch[0] == "all":  # every loaded municipality is the reference: one batch
+            groups = [members]
+        else:
+            groups = _split_by_rows(data, members, batch_rows)
+        for group in groups:
+            started = time.perf_counter()
+            scope = None if batch[0] == "all" else group
+            shared = _shared_tables(data, params[group[0]], scope)
+            wanted = [k for m in group for k in wanted_by_muni[m]]
+            share_of_each = (time.perf_counter() - started) / max(len(wanted), 1)
+            for m, y in wanted:
+                yield _season_result(data, m, y, params[m], shared, time.perf_counter() - share_of_each)
+
+
+def _split_by_rows(data: Dataset, munis: list[str], batch_rows: int) -> list[list[str]]:
+    """Consecutive groups of municipalities with about ``batch_rows`` results rows each."""
+    groups, current, rows = [], [], 0
+    for m in munis:
+        n = sum(len(data.seasons[(m, y)].results) for y in data.years(m) if data.seasons[(m, y)].has("results"))
+        if current and rows + n > batch_rows:
+            groups.append(current)
+            current, rows = [], 0
+        current.append(m)
+        rows += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _batches(data: Dataset, params: dict[str, dict], munis: list[str]) -> dict:
+    """Municipalities that can share :func:`_shared_tables`: same parameters and, unless the
+    reference population is every loaded municipality, the same available ИСБШ / ИУРШ inputs
+    (an input column missing in one municipality changes its weights). Key None: compute
+    each season on its own."""
+    batches: dict = {}
+    own = [m for m in munis if params[m]["isbsh"]["method"] != "regression" and not _scope_is_all(params[m])]
+    social = data.table("social", own) if own else pd.DataFrame()
+    teachers = data.table("teachers", own) if own else pd.DataFrame()
+    isb_inputs: dict[str, tuple] = {}
+    iur_inputs: dict[str, tuple] = {}
+    for table, shares_of, found in ((social, social_shares, isb_inputs),
+                                    (teachers, lambda t: teacher_shares(t, params[own[0]]), iur_inputs)):
+        if len(table):
+            # which inputs have a value somewhere in each municipality (what the weights see)
+            shares = shares_of(table)
+            present = shares.iloc[:, 3:].notna().groupby(shares["municipality"], sort=False).any()
+            found.update({m: tuple(c for c in present.columns if row[c]) for m, row in present.iterrows()})
+    for m in munis:
+        p = params[m]
+        digest = repr({k: v for k, v in p.items() if not k.startswith("_")})
+        if p["isbsh"]["method"] == "regression":
+            key = None
+        elif _scope_is_all(p):
+            key = ("all", digest)
+        else:
+            isb = tuple(c for c in p["isbsh"]["weights"] if c in isb_inputs[m]) if m in isb_inputs else None
+            iur = tuple(c for c in p["iursh"]["weights"] if c in iur_inputs[m]) if m in iur_inputs else None
+            key = ("own", digest, isb, iur)
+        batches.setdefault(key, []).append(m)
+    return batches
+
+
+def _season_result(data: Dataset, municipality: str, year: int, params: dict, shared: _Shared,
+                   started: float) -> SeasonResult:
+    """The season's statuses, models and clusters from its municipality's shared tables."""
+    notes: list[str] = []
+    part = shared.part(municipality)
+    mine = part["pooled"][part["pooled"]["year"] <= year]
     season = data.seasons[(municipality, year)]
-    idx_y = frame[(frame["municipality"] == municipality) & (frame["year"] == year)].copy()
+    frame = part["frame"]
+    idx_y = frame[frame["year"] == year].copy()
     if not season.has("social") and idx_y["isbsh_group"].isna().all():
         notes.append("нет файла social (социальный паспорт): ИСБШ не рассчитан, ШНСУ не определяется")
     if not season.has("teachers") and idx_y["iursh_group"].isna().all():
@@ -236,13 +451,15 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     has_prev = (year - 1) in set(mine["year"])
     if not has_prev:
         notes.append(f"нет данных за {year - 1} г.: условие «два года подряд» не проверяется")
-    decisions = identify(mine, idx_y, year, params, excluded[excluded["municipality"] == municipality])
+    excluded = part["excluded"][part["excluded"]["year"] <= year]
+    decisions = identify(mine, idx_y, year, params, excluded, triggered=shared.triggered(municipality, params))
 
     model = fit_quality_model(idx_y, params)
     if model is None:
         notes.append("модель качества не построена: мало школ с индексом качества и контекстом")
     effects = None
-    panel = frame[frame["year"] <= year].copy()
+    population = shared.frame if shared.scope is None else frame
+    panel = population[population["year"] <= year].copy()
     panel["school_key"] = panel["municipality"] + "/" + panel["school_id"].astype(str)
     several = panel["year"].nunique() > 1 or panel["municipality"].nunique() > 1
     if params["model"]["mixed"] == "always" or (params["model"]["mixed"] == "auto" and several):
@@ -270,29 +487,31 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
         schools = schools.merge(e[["school_id", "school_effect", "effect_low", "effect_high", "effect_label"]],
                                 on="school_id", how="left")
     schools["cluster"] = schools["school_id"].map(clusters)
-    fl = flags[(flags["municipality"] == municipality) & (flags["year"] == year)]
-    fsum = fl.groupby("school_id").apply(
-        lambda d: "; ".join(f"{r.procedure}, {r.subject}: {r.flag_label}" for r in d.itertuples()),
-        include_groups=False) if len(fl) else pd.Series(dtype=object)
-    schools["objectivity_flags"] = schools["school_id"].map(fsum).astype(object).fillna("")
+    fl = part["flags"][part["flags"]["year"] == year]
+    fsum: dict[str, list[str]] = {}
+    for r in fl.itertuples():
+        fsum.setdefault(r.school_id, []).append(f"{r.procedure}, {r.subject}: {r.flag_label}")
+    schools["objectivity_flags"] = schools["school_id"].map(
+        {sid: "; ".join(texts) for sid, texts in fsum.items()}).astype(object).fillna("")
     for c in SCHOOL_COLUMNS:
         if c not in schools.columns:
             schools[c] = np.nan
     schools = schools[SCHOOL_COLUMNS + [c for c in schools.columns if c not in SCHOOL_COLUMNS]]
     schools = schools.sort_values("school_id", key=_id_sort_key).reset_index(drop=True)
 
-    metrics = mine[mine["year"] <= year].drop(columns="municipality").reset_index(drop=True)
-    by_grade = grades[(grades["municipality"] == municipality) & (grades["year"] <= year)].drop(columns="municipality")
+    metrics = mine.drop(columns="municipality").reset_index(drop=True)
+    grades = part["grades"]
+    by_grade = grades[grades["year"] <= year].drop(columns="municipality")
     checksums = {}
-    for (m, y), s in sorted(data.seasons.items()):
-        if m == municipality and y <= year:
-            checksums.update(s.checksums)
+    for y in data.years(municipality):
+        if y <= year:
+            checksums.update(data.seasons[(municipality, y)].checksums)
     return SeasonResult(
         municipality, year, params, schools, metrics, by_grade.reset_index(drop=True),
         fl.drop(columns="municipality").reset_index(drop=True),
-        excluded[excluded["municipality"] == municipality].reset_index(drop=True),
+        excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
-        isbsh_info, checksums, notes, year - 1 if has_prev else None,
+        shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
         time.perf_counter() - started, data.data_root)
 
 
@@ -300,28 +519,216 @@ def _id_sort_key(ids: pd.Series) -> pd.Series:
     return ids.map(lambda s: f"{int(s):08d}" if str(s).isdigit() else f"~{s}")
 
 
-def _with_municipality(results: pd.DataFrame, params: dict) -> pd.DataFrame:
-    frames = []
-    for m, r in results.groupby("municipality", sort=True):
-        g = grade_metrics(r, params["confidence_level"])
-        g.insert(0, "municipality", m)
-        frames.append(g)
-    return pd.concat(frames, ignore_index=True)
+# ---------------------------------------------------------------- shnor compute
+
+def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: str = "all", year: str | int = "all",
+                    params_for=None, strict: bool = False, jobs: int | None = None,
+                    progress=None) -> list[tuple[tuple[str, int], Path, str, list[str]]]:
+    """Load, compute and write every selected season — what ``shnor compute`` does.
+
+    Each season is written into a hidden folder beside its target as soon as it is
+    computed (memory holds one season's results, not all of them); only when every season
+    succeeded are they swapped in, so a failure leaves no partial set. With several
+    processor cores, municipalities are shared among ``jobs`` worker processes (default:
+    the ``SHNOR_JOBS`` environment variable, else the number of cores), each reading,
+    validating and computing its own municipalities; the outputs are the same.
+
+    Parameters
+    ----------
+    data_root, out_root : folders of the input seasons and of the outputs.
+    municipality, year : the selection, as in :func:`load_dataset` and :meth:`Dataset.keys`.
+    params_for : callable
+        Parameters of a municipality (default: :func:`shnor_lib.params.load_params`).
+    strict : bool
+        As in :func:`load_dataset`.
+    progress : callable, optional
+        Called with the number of seasons just finished.
+
+    Returns
+    -------
+    list of ((municipality, year), folder written, one-line summary, notes), in season order.
+
+    Raises
+    ------
+    DataValidationError, ParameterError
+        As :func:`load_dataset` and the parameters raise them; nothing is written.
+    """
+    from .params import load_params
+
+    root, out_root = Path(data_root), Path(out_root)
+    params_for = params_for or load_params
+    selected = list_seasons(root, municipality, year)
+    munis = sorted({m for m, _ in selected})
+    jobs = jobs or int(os.environ.get("SHNOR_JOBS", "0") or 0) or os.cpu_count() or 1
+    params = None
+    if jobs > 1 and len(munis) > 1 and len(selected) >= 50:
+        try:
+            params = {m: params_for(m) for m in munis}
+        except Exception:
+            params = None  # the one-process path raises the error at its proper place
+        if params is not None and any(_scope_is_all(p) for p in params.values()):
+            params = None  # every municipality is the reference of every other: one process
+    existed = out_root.exists()
+    try:
+        if params is None:
+            data = load_dataset(root, municipality, year, strict=strict)
+            keys = data.keys(municipality, year)
+            params = {m: params_for(m) for m in sorted({m for m, _ in keys})}
+            staged = _stage_seasons(data, params, keys, out_root, progress)
+        else:
+            staged = _stage_in_workers(root, out_root, municipality, year, params, strict,
+                                       _partition(root, munis, min(jobs, len(munis))), progress)
+    except BaseException:
+        if not existed and out_root.is_dir() and not any(out_root.iterdir()):
+            out_root.rmdir()  # created for this run only, and nothing is in it
+        raise
+    out = []
+    for key, tmp, target, line, notes in staged:
+        out.append((key, StagedOutputs(tmp, target).publish(), line, notes))
+    return out
 
 
-def _pooled_by_municipality(results: pd.DataFrame, params: dict) -> pd.DataFrame:
-    frames = []
-    for m, r in results.groupby("municipality", sort=True):
-        p = pooled_metrics(r, params)
-        p.insert(0, "municipality", m)
-        frames.append(p)
-    return pd.concat(frames, ignore_index=True)
+def _summary_line(r: SeasonResult) -> str:
+    sh = r.shares
+    return (f"{r.municipality} {r.year}: ОО {sh['schools']}, ШНОР {sh['shnor']}, ШНСУ {sh['shnsu']}, "
+            f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {sh['share_shnor_shnsu'] * 100:.1f}%")
+
+
+def _stage_seasons(data: Dataset, params: dict, keys: list[tuple[str, int]], out_root: Path,
+                   progress=None) -> list[tuple]:
+    """Compute and stage every season of ``keys``; (key, tmp, target, line, notes) in ``keys`` order.
+    On failure every staged folder is removed."""
+    staged: dict[tuple[str, int], tuple] = {}
+    try:
+        for r in iter_compute(data, params, keys):
+            st = stage_outputs(r, out_root)
+            staged[(r.municipality, r.year)] = ((r.municipality, r.year), st.tmp, st.target, _summary_line(r),
+                                                list(r.notes))
+            if progress:
+                progress(1)
+    except BaseException:
+        _discard(staged.values())
+        raise
+    return [staged[k] for k in keys]
+
+
+def _discard(staged) -> None:
+    """Remove staged folders, and the municipality folders they alone created."""
+    for item in staged:
+        tmp = Path(item[1])
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.parent.rmdir()  # only when empty: earlier outputs stay
+        except OSError:
+            pass
+
+
+def _partition(root: Path, munis: list[str], parts: int) -> list[list[str]]:
+    """Consecutive groups of municipalities with about equal input bytes (so the worker
+    processes finish together, and their messages keep the order of one process)."""
+    sizes = []
+    for m in munis:
+        total = 0
+        for dirpath, _, files in os.walk(root / m):
+            total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+        sizes.append(max(total, 1))
+    cum = np.cumsum(sizes) / sum(sizes)
+    cuts = [0]
+    for k in range(1, parts):
+        end = int(np.searchsorted(cum, k / parts)) + 1  # the group ends after the municipality crossing k/parts
+        cuts.append(min(max(end, cuts[-1] + 1), len(munis) - (parts - k)))
+    cuts.append(len(munis))
+    return [munis[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+_PROGRESS = None  # a worker's queue to the parent's progress bar
+
+
+def _init_worker(queue) -> None:
+    global _PROGRESS
+    _PROGRESS = queue
+
+
+def _worker(root: Path, out_root: Path, munis: list[str], municipality: str, year, params: dict,
+            strict: bool) -> tuple[list[tuple], list]:
+    """One worker process: load, validate, compute and stage its municipalities.
+    Returns (staged seasons, data problems)."""
+    try:
+        data = load_dataset(root, munis, "all", strict=strict)
+    except DataValidationError as exc:
+        return [], exc.problems
+    keys = data.keys(municipality, year)
+    mine = {m: params[m] for m in sorted({m for m, _ in keys})}
+    return _stage_seasons(data, mine, keys, out_root, (lambda n: _PROGRESS.put(n)) if _PROGRESS else None), []
+
+
+def _stage_in_workers(root: Path, out_root: Path, municipality: str, year, params: dict, strict: bool,
+                      parts: list[list[str]], progress=None) -> list[tuple]:
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")  # the parent may hold threads; never fork them
+    queue = ctx.Queue()
+    done = threading.Event()
+
+    def relay() -> None:
+        while not done.is_set():
+            try:
+                n = queue.get(timeout=0.2)
+            except Exception:
+                continue
+            if progress:
+                progress(n)
+
+    listener = threading.Thread(target=relay, daemon=True)
+    listener.start()
+    outcomes, failure = [], None
+    try:
+        with ProcessPoolExecutor(max_workers=len(parts), mp_context=ctx, initializer=_init_worker,
+                                 initargs=(queue,)) as pool:
+            futures = [pool.submit(_worker, root, out_root, part, municipality, year, params, strict)
+                       for part in parts]
+            for f in futures:
+                try:
+                    outcomes.append(f.result())
+                except BaseException as exc:  # keep waiting for the others, then clean up
+                    failure = failure or exc
+    finally:
+        done.set()
+        listener.join()
+    problems = [p for _, probs in outcomes for p in probs]
+    if failure is not None or problems:
+        _discard(item for staged, _ in outcomes for item in staged)
+        if problems:
+            raise DataValidationError(problems)
+        raise failure
+    return [item for staged, _ in outcomes for item in staged]
 
 
 # ---------------------------------------------------------------- writing
 
 def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
     """One sheet with a bold header; fixed metadata and zip dates so equal tables give equal bytes."""
+    from ._xlsx_fast import workbook_bytes
+
+    header = [str(c) for c in df.columns]
+    rows = [[None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+             (v.item() if isinstance(v, np.generic) else v) for v in row] for row in df.itertuples(index=False)]
+    data = workbook_bytes(sheet, header, rows, lambda h, r: _openpyxl_bytes(h, r, sheet))
+    if data is None:
+        _openpyxl_workbook(header, rows, sheet, path)
+        return
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _openpyxl_workbook(header: list, rows: list, sheet: str, path: Path) -> None:
+    """The workbook written by openpyxl (what :mod:`shnor_lib._xlsx_fast` reproduces faster)."""
     import datetime as _dt
 
     from openpyxl import Workbook
@@ -332,17 +739,23 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    ws.append([str(c) for c in df.columns])
+    ws.append(header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in df.itertuples(index=False):
-        ws.append([None if (v is None or (isinstance(v, float) and np.isnan(v))) else
-                   (v.item() if isinstance(v, np.generic) else v) for v in row])
+    for row in rows:
+        ws.append(row)
     ws.freeze_panes = "A2"
     fixed = _dt.datetime(2000, 1, 1)
     wb.properties.created = wb.properties.modified = fixed
     wb.properties.creator = "shnor"
     save_workbook(wb, path)
+
+
+def _openpyxl_bytes(header: list, rows: list, sheet: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="shnor-xlsx-") as tmp:
+        path = Path(tmp) / "probe.xlsx"
+        _openpyxl_workbook(header, rows, sheet, path)
+        return path.read_bytes()
 
 
 def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -361,27 +774,62 @@ def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
     with renames, so a failure leaves the previous outputs intact and no half-written
     files.
     """
+    staged = stage_outputs(result, out_root)
+    try:
+        return staged.publish()
+    except BaseException:
+        staged.discard()
+        raise
+
+
+@dataclass
+class StagedOutputs:
+    """A season's tables written into a temporary folder beside their target, not yet visible.
+
+    :meth:`publish` swaps them in (what :func:`write_outputs` does at once); a run that
+    computes many seasons stages each one as it goes and publishes them all at the end,
+    so a failure on the way leaves every earlier output as it was.
+    """
+
+    tmp: Path
+    target: Path
+
+    def publish(self) -> Path:
+        """Swap the staged folder in; report files of an earlier run (report.html/pdf) stay."""
+        try:
+            backup = None
+            if self.target.exists():
+                backup = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
+                os.replace(self.target, backup)
+            os.replace(self.tmp, self.target)
+            if backup is not None:
+                # keep report files of an earlier run (report.html/pdf) that compute does not produce
+                for f in backup.iterdir():
+                    if not (self.target / f.name).exists():
+                        os.replace(f, self.target / f.name)
+                shutil.rmtree(backup, ignore_errors=True)
+        except BaseException:
+            self.discard()
+            raise
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the staged folder (nothing is published)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stage_outputs(result: SeasonResult, out_root: str | Path) -> StagedOutputs:
+    """Write the season's tables into a temporary folder beside ``<out_root>/<municipality>/<year>/``."""
     target = Path(out_root) / result.municipality / str(result.year)
     target.parent.mkdir(parents=True, exist_ok=True)
     _recover_interrupted(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{result.year}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         _write_all(result, tmp)
-        backup = None
-        if target.exists():
-            backup = target.parent / f".{result.year}.old-{os.getpid()}"
-            os.replace(target, backup)
-        os.replace(tmp, target)
-        if backup is not None:
-            # keep report files of an earlier run (report.html/pdf) that compute does not produce
-            for f in backup.iterdir():
-                if not (target / f.name).exists():
-                    os.replace(f, target / f.name)
-            shutil.rmtree(backup, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target
+    return StagedOutputs(tmp, target)
 
 
 def _alive(pid: int) -> bool:
@@ -434,12 +882,25 @@ def _write_all(r: SeasonResult, folder: Path) -> None:
         parts.append("\n\nМодель со случайным эффектом школы (MixedLM)\n")
         parts.append(r.effects.summary())
     if r.isbsh_info:
-        parts.append("\n\nИСБШ: " + yaml.safe_dump(r.isbsh_info, allow_unicode=True, sort_keys=True))
+        parts.append("\n\nИСБШ: " + _yaml(r.isbsh_info, sort_keys=True))
     (folder / "model.txt").write_text("\n".join(parts), encoding="utf-8")
     (folder / "manifest.json").write_text(manifest(
         municipality=r.municipality, year=r.year, checksums=r.checksums, params=r.params,
         digest=params_digest(r.params), status="рассчитано", seconds=r.seconds, notes=r.notes,
         data_root=r.data_root), encoding="utf-8")
     clean = {k: v for k, v in r.params.items() if not k.startswith("_")}
-    (folder / "parameters_used.yml").write_text(yaml.safe_dump(clean, allow_unicode=True, sort_keys=False),
-                                                encoding="utf-8")
+    (folder / "parameters_used.yml").write_text(_yaml(clean, sort_keys=False), encoding="utf-8")
+
+
+_YAML_CACHE: dict[tuple[str, bool], str] = {}
+
+
+def _yaml(data: dict, sort_keys: bool) -> str:
+    """``yaml.safe_dump`` of plain data, remembered: the same parameters and ИСБШ weights
+    serve every season of a municipality (and often every municipality)."""
+    key = (repr(data), sort_keys)
+    if key not in _YAML_CACHE:
+        if len(_YAML_CACHE) > 256:
+            _YAML_CACHE.clear()
+        _YAML_CACHE[key] = yaml.safe_dump(data, allow_unicode=True, sort_keys=sort_keys)
+    return _YAML_CACHE[key]

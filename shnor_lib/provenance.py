@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import platform
 from importlib import metadata
@@ -16,13 +17,20 @@ PACKAGES = ["shnor", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "s
 
 def package_versions() -> dict[str, str]:
     """Python and the versions of the packages a result depends on («—» when absent)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
+    # Looked up once per process: reading package metadata costs ~40 ms, and every
+    # season's manifest asks for it.
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "—"
-    return out
+    return tuple(out.items())
 
 
 def manifest(*, municipality: str, year: int, checksums: dict[str, str], params: dict, digest: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import hashlib
 import io
 import warnings
@@ -127,7 +128,8 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, str | None] | Problem:
+def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, str | None, str] | Problem:
+    """Cells as text, encoding, separator and the SHA-256 of the bytes read (or the problem)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:  # a folder named like a file, no permission, a vanished network share
@@ -148,7 +150,7 @@ def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, s
             return Problem(display, None, None, f"файл XLSX не читается ({type(exc).__name__}).",
                            "Откройте его в Excel и сохраните заново как «Книга Excel (.xlsx)».")
         grid = [[_cell_text(v) for v in row] for row in sheet.itertuples(index=False)]
-        return grid, None, None
+        return grid, None, None, hashlib.sha256(raw).hexdigest()
     decoded = _decode(raw, display)
     if isinstance(decoded, Problem):
         return decoded
@@ -157,7 +159,7 @@ def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, s
     # newline=None: a lone «\r» (old Mac line ends, stray carriage returns) ends a line too.
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
     try:
-        grid = [[c.strip() for c in row] for row in reader]
+        grid = [list(map(str.strip, row)) for row in reader]
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             limit = f"{csv.field_size_limit():,}".replace(",", " ")
@@ -165,14 +167,16 @@ def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, s
                            f"(больше {limit} символов) — вероятно, не закрыта кавычка «\"».",
                            "Проверьте кавычки в этой строке и выше или сохраните файл заново как CSV.")
         return Problem(display, reader.line_num, None, f"файл CSV повреждён: {exc}.", "Сохраните его заново как CSV.")
-    for i, row in enumerate(grid):
-        # A quote opened and never closed swallows line ends and separators into one cell.
+    # A quote opened and never closed swallows line ends and separators into one cell
+    # (without any quote character no cell can hold a line end).
+    for i, row in enumerate(grid if '"' in text else ()):
         if any("\n" in c and sep in c for c in row):
             return Problem(display, i + 1, None, "не закрыта кавычка «\"»: следующие строки файла попали в одну ячейку.",
                            "Закройте кавычку или удалите её.")
-    return grid, encoding, sep
+    return grid, encoding, sep, hashlib.sha256(raw).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def _header_index(spec: FileSpec) -> dict[str, str]:
     index = {}
     for col in spec.columns:
@@ -192,7 +196,7 @@ def read_table(path: Path, spec: FileSpec, display: str | None = None) -> RawFil
     got = _read_grid(path, display)
     if isinstance(got, Problem):
         return [got]
-    grid, encoding, sep = got
+    grid, encoding, sep, digest = got
     # Leading blank lines are skipped; the first non-empty row is the header.
     start = next((i for i, row in enumerate(grid) if any(c for c in row)), None)
     if start is None:
@@ -201,7 +205,7 @@ def read_table(path: Path, spec: FileSpec, display: str | None = None) -> RawFil
                             "Данные должны быть на первом листе: заголовок в строке 1, ниже — строки данных.")]
         return [Problem(display, None, None, "файл пустой.", "Заполните его по шаблону (shnor init).")]
     header = grid[start]
-    index = _header_index(spec)
+    index = _header_index(spec)  # shared: read only
     names: list[str] = []
     headers: dict[str, str] = {}
     problems: list[Problem] = []
@@ -226,25 +230,29 @@ def read_table(path: Path, spec: FileSpec, display: str | None = None) -> RawFil
     body = grid[start + 1:]
     rows, numbers = [], []
     english = {normalize_label(c.name) for c in spec.columns}
+    width = len(names)
     for i, row in enumerate(body):
-        if not any(c for c in row):
+        if not any(row):  # every cell empty
             continue
         # Templates carry a second header row with English names and units: skip it.
         if i == 0 and all(normalize_label(c).split(" ")[0] in english for c in row if c):
             continue
-        row = list(row) + [""] * (len(names) - len(row))
-        if len(row) > len(names) and any(row[len(names):]):
-            problems.append(Problem(display, start + i + 2, None,
-                                    f"в строке {len(row)} значений, а в заголовке {len(names)} столбцов.",
-                                    "Проверьте разделитель и лишние ячейки справа."))
-            continue
-        rows.append(row[: len(names)])
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        elif len(row) > width:
+            if any(row[width:]):
+                problems.append(Problem(display, start + i + 2, None,
+                                        f"в строке {len(row)} значений, а в заголовке {width} столбцов.",
+                                        "Проверьте разделитель и лишние ячейки справа."))
+                continue
+            row = row[:width]
+        rows.append(row)
         numbers.append(start + i + 2)
     if problems:
         return problems
     frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names, dtype=object)
     frame[ROW] = numbers
-    return RawFile(spec.stem, path, frame, sha256_file(path), headers, encoding, sep)
+    return RawFile(spec.stem, path, frame, digest, headers, encoding, sep)
 
 
 def _near_misses(folder: Path, stem: str) -> list[str]:

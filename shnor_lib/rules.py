@@ -12,10 +12,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .metrics import group_sum
+
 __all__ = [
     "fmt_pct",
     "objectivity_flags",
     "triggered_procedures",
+    "triggered_by_school",
     "identify",
     "status_of",
     "FLAG_LABELS",
@@ -46,6 +49,152 @@ def _n(x: float) -> str:
 
 # ---------------------------------------------------------------- objectivity
 
+def _parallel_jumps(gr: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
+    """``parallel_jump`` flags of the screened groups, all groups advancing one round at a time.
+
+    Each round does for every group what one pass over its remaining grades does: compare
+    each grade with the pooled share of the group's other remaining grades, flag the most
+    deviant grade outside its binomial interval (the first one on a tie) and take it out of
+    the pool; a group without such a grade is done.
+    """
+    alpha = 1 - p["jump_confidence"]
+    rows: list[dict] = []
+    if gr.empty:
+        return rows
+    gid = gr.groupby(keys, sort=True).ngroup().to_numpy()
+    n_groups = int(gid.max()) + 1
+    part = gr["participants"].to_numpy(dtype=float)
+    failed = gr["failed"].to_numpy(dtype=float)
+    share = gr["fail_share"].to_numpy(dtype=float)
+    grade = gr["grade"].to_numpy()
+    active = np.ones(len(gr), dtype=bool)
+    while True:
+        size = np.bincount(gid[active], minlength=n_groups)
+        rows_in = active & (size[gid] >= 2)
+        if not rows_in.any():
+            break
+        pos = np.flatnonzero(rows_in)
+        g = gid[pos]
+        tot_f = group_sum(failed[pos], g, n_groups)
+        tot_n = group_sum(part[pos], g, n_groups)
+        n_i, f_i = part[pos], failed[pos]
+        n0, f0 = tot_n[g] - n_i, tot_f[g] - f_i
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p0 = f0 / n0
+            lo = stats.binom.ppf(alpha / 2, n_i, p0) / n_i
+            hi = stats.binom.ppf(1 - alpha / 2, n_i, p0) / n_i
+        diff = share[pos] - p0
+        hit = ((share[pos] < lo) | (share[pos] > hi)) & (np.abs(diff) * 100 >= p["jump_min_pp"])
+        if not hit.any():
+            break
+        h = np.flatnonzero(hit)
+        # per group: the largest |diff|, the first in row order on a tie
+        order = np.lexsort((h, -np.abs(diff[h]), g[h]))
+        first = order[np.r_[True, g[h][order][1:] != g[h][order][:-1]]]
+        best = h[first]
+        done = np.ones(n_groups, dtype=bool)
+        done[g[best]] = False
+        for b in best.tolist():
+            r = gr.iloc[pos[b]]
+            rows.append({**{k: r[k] for k in keys}, "grade": int(grade[pos[b]]), "flag": "parallel_jump",
+                         "detail": f"{int(grade[pos[b]])} класс: {fmt_pct(share[pos[b]])} не преодолели порог "
+                                   f"({_n(f_i[b])} из {_n(n_i[b])}), в других классах — "
+                                   f"{fmt_pct(p0[b])} ({_n(f0[b])} из {_n(n0[b])}); разница {abs(diff[b]) * 100:.0f} п.п., "
+                                   f"вне интервала {fmt_pct(lo[b], 0)}–{fmt_pct(hi[b], 0)}"})
+        active[pos[best]] = False
+        active &= ~done[gid]
+    return rows
+
+
+def group_quantile(values, codes: np.ndarray, n_groups: int, q: float) -> np.ndarray:
+    """``Series.quantile(q)`` (linear, NaN skipped) of each group, bit for bit, in one pass.
+
+    Follows numpy's ``quantile`` (method "linear"): virtual index (n − 1)·q between two order
+    statistics and its two-sided interpolation (``numpy.lib._function_base_impl._lerp``).
+    """
+    v = np.asarray(values, dtype=float)
+    codes = np.asarray(codes)
+    ok = ~np.isnan(v)
+    out = np.full(n_groups, np.nan)
+    if not ok.any():
+        return out
+    vv, cc = v[ok], codes[ok]
+    order = np.lexsort((vv, cc))
+    vs, cs = vv[order], cc[order]
+    count = np.bincount(cs, minlength=n_groups)
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    has = count > 0
+    n = count[has]
+    virt = (n - 1) * np.array([q], dtype=float)[0]
+    prev = np.floor(virt)
+    above = virt >= n - 1
+    prev_i = np.where(above, n - 1, prev).astype(np.intp)
+    next_i = np.where(above, n - 1, prev + 1).astype(np.intp)
+    gamma = virt - np.where(above, -1, prev)
+    a = vs[start[has] + prev_i]
+    b = vs[start[has] + next_i]
+    d = b - a
+    res = a + d * gamma
+    hi = gamma >= 0.5
+    res[hi] = b[hi] - d[hi] * (1 - gamma[hi])
+    out[has] = res
+    return out
+
+
+def _inflated(grades: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
+    """``inflated`` flags: above the municipal upper fence while the school's other procedures
+    are below their municipal median."""
+    rows: list[dict] = []
+    metric = p["inflated_metric"]
+    g_keys = ["municipality", "year", "procedure", "subject", "grade"]
+    grouped = grades.groupby(g_keys)
+    gid = grouped.ngroup().to_numpy()
+    n_groups = grouped.ngroups
+    values = grades[metric].to_numpy(dtype=float)
+    q1 = group_quantile(values, gid, n_groups, 0.25)[gid]
+    q3 = group_quantile(values, gid, n_groups, 0.75)[gid]
+    cnt = pd.Series(np.bincount(gid[~np.isnan(values)], minlength=n_groups)[gid], index=grades.index)
+    fence = (pd.Series(q3, index=grades.index) + p["iqr_k"] * pd.Series(q3 - q1, index=grades.index)).where(cnt >= 4)
+    above = grades[grades[metric] > fence]
+    if not len(above):
+        return rows
+    per_proc = grades.groupby(["municipality", "school_id", "year", "procedure"])[metric].mean().rename("v").reset_index()
+    per_proc["median"] = per_proc.groupby(["municipality", "year", "procedure"])["v"].transform("median")
+    per_proc = per_proc.dropna(subset=["v"])
+    procs: dict[tuple, list] = {}
+    for o in per_proc.itertuples():
+        procs.setdefault((o.municipality, o.school_id, o.year), []).append(o)
+    name = "средний балл" if metric == "mean_mark" else "качество знаний"
+    for idx, r in above.iterrows():
+        others = [o for o in procs.get((r["municipality"], r["school_id"], r["year"]), []) if o.procedure != r["procedure"]]
+        if others and all(o.v < o.median for o in others):
+            what = ", ".join(f"{o.procedure} {o.v:.2f} (медиана {o.median:.2f})" for o in others)
+            rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "inflated",
+                         "detail": _ru(f"{int(r['grade'])} класс: {name} {r[metric]:.2f} выше верхней границы "
+                                       f"{fence[idx]:.2f} (Q3 + {p['iqr_k']}·IQR по округу), а другие процедуры "
+                                       f"ниже медианы: {what}")})
+    return rows
+
+
+def _journal_mismatch(results: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
+    """``journal_mismatch`` flags: ВПР marks against journal marks (FIS OKO)."""
+    rows: list[dict] = []
+    vpr = results[results["procedure"].eq("ВПР")]
+    raised, confirmed = vpr["journal_raised"], vpr["journal_confirmed"]
+    bad_r = (raised.notna() & (raised >= p["mismatch_raised"])).to_numpy()
+    bad_c = (confirmed.notna() & (confirmed < p["mismatch_confirmed"])).to_numpy()
+    for i in np.flatnonzero(bad_r | bad_c):
+        r = vpr.iloc[i]
+        parts = []
+        if bad_r[i]:
+            parts.append(f"повысили {fmt_pct(r['journal_raised'])} (порог {fmt_pct(p['mismatch_raised'], 0)})")
+        if bad_c[i]:
+            parts.append(f"подтвердили {fmt_pct(r['journal_confirmed'])} (порог {fmt_pct(p['mismatch_confirmed'], 0)})")
+        rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "journal_mismatch",
+                     "detail": f"{int(r['grade'])} класс: " + ", ".join(parts)})
+    return rows
+
+
 def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Flags of possibly non-objective results per school × year × procedure × subject × grade.
 
@@ -70,7 +219,6 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     # parallel_jump: one grade against the pooled share of the school's other grades. Tested
     # iteratively — the most deviant grade is flagged first and leaves the pool — so that one
     # extreme grade does not make every other grade look like a jump.
-    alpha = 1 - p["jump_confidence"]
     gr = grades[grades["participants"] > 0]
     tot = gr.groupby(keys)[["failed", "participants"]].transform("sum")
     n0 = tot["participants"] - gr["participants"]
@@ -78,66 +226,14 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     # a grade can only be a jump if it differs by ≥ jump_min_pp from the rest at least once
     candidate = (n0 > 0) & ((gr["fail_share"] - p0).abs() * 100 >= p["jump_min_pp"])
     screened = gr.set_index(keys).index.isin(gr[candidate].set_index(keys).index.unique())
-    for key, g in gr[screened].groupby(keys, sort=True):
-        active = g
-        while len(active) >= 2:
-            tot_f, tot_n = active["failed"].sum(), active["participants"].sum()
-            best = None
-            for _, r in active.iterrows():
-                n0, f0 = tot_n - r["participants"], tot_f - r["failed"]
-                p0 = f0 / n0
-                lo = stats.binom.ppf(alpha / 2, r["participants"], p0) / r["participants"]
-                hi = stats.binom.ppf(1 - alpha / 2, r["participants"], p0) / r["participants"]
-                diff = r["fail_share"] - p0
-                if (r["fail_share"] < lo or r["fail_share"] > hi) and abs(diff) * 100 >= p["jump_min_pp"]:
-                    if best is None or abs(diff) > abs(best[1]):
-                        best = (r, diff, p0, f0, n0, lo, hi)
-            if best is None:
-                break
-            r, diff, p0, f0, n0, lo, hi = best
-            rows.append({**dict(zip(keys, key)), "grade": int(r["grade"]), "flag": "parallel_jump",
-                         "detail": f"{int(r['grade'])} класс: {fmt_pct(r['fail_share'])} не преодолели порог "
-                                   f"({_n(r['failed'])} из {_n(r['participants'])}), в других классах — "
-                                   f"{fmt_pct(p0)} ({_n(f0)} из {_n(n0)}); разница {abs(diff) * 100:.0f} п.п., "
-                                   f"вне интервала {fmt_pct(lo, 0)}–{fmt_pct(hi, 0)}"})
-            active = active[active["grade"] != r["grade"]]
+    rows += _parallel_jumps(gr[screened], keys, p)
 
     # inflated: above the municipal upper fence while the school's other procedures are below the median.
-    metric = p["inflated_metric"]
-    g_keys = ["municipality", "year", "procedure", "subject", "grade"]
-    q = grades.groupby(g_keys)[metric]
-    q1, q3, cnt = q.transform(lambda s: s.quantile(0.25)), q.transform(lambda s: s.quantile(0.75)), q.transform("count")
-    fence = (q3 + p["iqr_k"] * (q3 - q1)).where(cnt >= 4)
-    above = grades[grades[metric] > fence]
-    if len(above):
-        per_proc = grades.groupby(["municipality", "school_id", "year", "procedure"])[metric].mean().rename("v").reset_index()
-        per_proc["median"] = per_proc.groupby(["municipality", "year", "procedure"])["v"].transform("median")
-        for idx, r in above.iterrows():
-            others = per_proc[(per_proc["municipality"] == r["municipality"]) & (per_proc["school_id"] == r["school_id"])
-                              & (per_proc["year"] == r["year"]) & (per_proc["procedure"] != r["procedure"])].dropna(subset=["v"])
-            if len(others) and (others["v"] < others["median"]).all():
-                what = ", ".join(f"{o.procedure} {o.v:.2f} (медиана {o.median:.2f})" for o in others.itertuples())
-                name = "средний балл" if metric == "mean_mark" else "качество знаний"
-                rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "inflated",
-                             "detail": _ru(f"{int(r['grade'])} класс: {name} {r[metric]:.2f} выше верхней границы "
-                                           f"{fence[idx]:.2f} (Q3 + {p['iqr_k']}·IQR по округу), а другие процедуры "
-                                           f"ниже медианы: {what}")})
+    rows += _inflated(grades, keys, p)
 
     # journal_mismatch: ВПР marks against journal marks (FIS OKO).
     if {"journal_raised", "journal_confirmed"} <= set(results.columns):
-        vpr = results[results["procedure"].eq("ВПР")]
-        for _, r in vpr.iterrows():
-            raised, confirmed = r["journal_raised"], r["journal_confirmed"]
-            bad_r = pd.notna(raised) and raised >= p["mismatch_raised"]
-            bad_c = pd.notna(confirmed) and confirmed < p["mismatch_confirmed"]
-            if bad_r or bad_c:
-                parts = []
-                if bad_r:
-                    parts.append(f"повысили {fmt_pct(raised)} (порог {fmt_pct(p['mismatch_raised'], 0)})")
-                if bad_c:
-                    parts.append(f"подтвердили {fmt_pct(confirmed)} (порог {fmt_pct(p['mismatch_confirmed'], 0)})")
-                rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "journal_mismatch",
-                             "detail": f"{int(r['grade'])} класс: " + ", ".join(parts)})
+        rows += _journal_mismatch(results, keys, p)
     out = pd.DataFrame(rows, columns=[*keys, "grade", "flag", "detail"])
     out["flag_label"] = out["flag"].map(FLAG_LABELS)
     return out.sort_values([*keys, "grade", "flag"]).reset_index(drop=True)
@@ -161,32 +257,58 @@ def triggered_procedures(pooled: pd.DataFrame, threshold: float, params: dict) -
     if m.empty:
         return pd.DataFrame(columns=[*keys, "triggered", "evidence"])
     m["hit"] = m["enough"] & (m["fail_share"] >= threshold - 1e-12)
-    m["text"] = np.where(m["hit"], [_describe(r) for r in m.itertuples()], "")
     g = m.groupby(keys, sort=True)
     out = g["hit"].sum().rename("hits").to_frame()
-    out["evidence"] = g["text"].agg(lambda t: "; ".join(x for x in t if x))
+    # evidence: the subjects that reached the threshold, in row order within each group
+    texts: list[list[str]] = [[] for _ in range(len(out))]
+    hits = m[m["hit"].to_numpy(dtype=bool)]
+    for code, r in zip(g.ngroup()[m["hit"].to_numpy(dtype=bool)].tolist(), hits.itertuples()):
+        texts[code].append(_describe(r))
+    out["evidence"] = ["; ".join(t) for t in texts]
     need = len(params["subjects"]) if params["subject_mode"] == "all" else 1
     out["triggered"] = out["hits"] >= need
     return out.reset_index()[[*keys, "triggered", "evidence"]]
 
 
-def _rule(trig: pd.DataFrame, school: str, year: int, has_prev: bool) -> tuple[bool, str, str]:
-    """Apply the two branches of §3.1 for one school; returns (hit, branch, evidence)."""
-    now = trig[(trig["school_id"] == school) & (trig["year"] == year) & trig["triggered"]]
-    if now["procedure"].nunique() >= 2:
-        return True, "две процедуры", "; ".join(now["evidence"])
+def triggered_by_school(trig: pd.DataFrame) -> dict[str, dict[tuple, list[tuple[str, str]]]]:
+    """The triggered rows of :func:`triggered_procedures` by municipality:
+    municipality → (school_id, year) → [(procedure, evidence), …], in table order."""
+    out: dict[str, dict[tuple, list[tuple[str, str]]]] = {}
+    t = trig[trig["triggered"].to_numpy(dtype=bool)]
+    for m, sid, y, proc, ev in zip(t["municipality"], t["school_id"], t["year"], t["procedure"], t["evidence"]):
+        out.setdefault(m, {}).setdefault((sid, y), []).append((proc, ev))
+    return out
+
+
+def _all_municipalities(by_muni: dict[str, dict]) -> dict[tuple, list]:
+    """One (school_id, year) index over every municipality, in table order."""
+    out: dict[tuple, list] = {}
+    for m in sorted(by_muni):
+        for key, items in by_muni[m].items():
+            out.setdefault(key, []).extend(items)
+    return out
+
+
+def _rule(trig: dict[tuple, list[tuple[str, str]]], school: str, year: int, has_prev: bool) -> tuple[bool, str, str]:
+    """Apply the two branches of §3.1 for one school; returns (hit, branch, evidence).
+
+    ``trig`` is one municipality's part of :func:`triggered_by_school`.
+    """
+    now = trig.get((school, year), [])
+    if len({p for p, _ in now}) >= 2:
+        return True, "две процедуры", "; ".join(e for _, e in now)
     if has_prev:
-        prev = trig[(trig["school_id"] == school) & (trig["year"] == year - 1) & trig["triggered"]]
-        both = sorted(set(now["procedure"]) & set(prev["procedure"]))
+        prev = trig.get((school, year - 1), [])
+        both = sorted({p for p, _ in now} & {p for p, _ in prev})
         if both:
             proc = both[0]
-            ev = "; ".join(list(prev[prev["procedure"] == proc]["evidence"]) + list(now[now["procedure"] == proc]["evidence"]))
+            ev = "; ".join([e for p, e in prev if p == proc] + [e for p, e in now if p == proc])
             return True, "два года подряд", ev
-    return False, "", "; ".join(now["evidence"])
+    return False, "", "; ".join(e for _, e in now)
 
 
 def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dict,
-             excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+             excluded: pd.DataFrame | None = None, *, triggered: tuple[dict, dict] | None = None) -> pd.DataFrame:
     """ШНОР, зона риска and ШНСУ for every school of one municipality in ``year``.
 
     Parameters
@@ -201,6 +323,10 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
         Thresholds, scope and ``shnsu_rule``.
     excluded : DataFrame, optional
         Pooled rows left out as non-objective (only listed in the reasons).
+    triggered : (dict, dict), optional
+        :func:`triggered_by_school` of :func:`triggered_procedures` at the ШНОР and the
+        зона риска thresholds, when already computed for these schools (e.g. for many
+        municipalities and years at once); computed from ``pooled`` otherwise.
 
     Returns
     -------
@@ -209,19 +335,31 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
     """
     years = set(pooled["year"])
     has_prev = (year - 1) in years
-    trig_hi = triggered_procedures(pooled, params["shnor_threshold"], params)
-    trig_lo = triggered_procedures(pooled, params["risk_threshold"], params)
+    if triggered is None:
+        triggered = tuple(_all_municipalities(triggered_by_school(triggered_procedures(pooled, params[t], params)))
+                          for t in ("shnor_threshold", "risk_threshold"))
+    trig_hi, trig_lo = triggered
     cur = pooled[(pooled["year"] == year) & pooled["in_scope"]]
-    small = cur[~cur["enough"]]
+    enough: dict[str, list] = {}
+    small: dict[str, list] = {}
+    for r in cur.itertuples():
+        (enough if r.enough else small).setdefault(r.school_id, []).append(r)
+    dropped: dict[str, list] = {}
+    if excluded is not None and len(excluded):
+        for r in excluded[excluded["year"] == year].itertuples():
+            dropped.setdefault(r.school_id, []).append(r)
     rule = params["shnsu_rule"]
     if rule.get("isbsh_quantile") is not None:
         cutoff = indices["isbsh"].quantile(rule["isbsh_quantile"])
+    th_hi, th_lo = fmt_pct(params["shnor_threshold"], 0), fmt_pct(params["risk_threshold"], 0)
+    ordered = indices.sort_values("school_id")
+    none = [None] * len(ordered)
+    groups = ordered["isbsh_group"].tolist() if "isbsh_group" in ordered.columns else none
+    zs = ordered["isbsh"].tolist() if "isbsh" in ordered.columns else none
     rows = []
-    for _, s in indices.sort_values("school_id").iterrows():
-        sid = s["school_id"]
+    for sid, g, z in zip(ordered["school_id"].tolist(), groups, zs):
         reasons = []
         shnor, branch, ev = _rule(trig_hi, sid, year, has_prev)
-        th_hi, th_lo = fmt_pct(params["shnor_threshold"], 0), fmt_pct(params["risk_threshold"], 0)
         if shnor:
             what = ("в двух различных процедурах в один год" if branch == "две процедуры"
                     else "в одной процедуре два года подряд")
@@ -234,9 +372,12 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
                         else "в одной процедуре два года подряд")
                 reasons.append(f"зона риска: не менее {th_lo} (но условие ШНОР не выполнено) {what}: {rev}")
             else:
-                mine = cur[(cur["school_id"] == sid) & cur["enough"]]
-                if len(mine):
-                    worst = mine.loc[mine["fail_share"].idxmax()]
+                mine = enough.get(sid, [])
+                if mine:
+                    worst = None  # the first largest share (NaN never wins), as idxmax
+                    for r in mine:
+                        if not pd.isna(r.fail_share) and (worst is None or r.fail_share > worst.fail_share):
+                            worst = r
                     text = f"не ШНОР и не зона риска: наибольшая доля не преодолевших порог — {_describe(worst)}"
                     if ev:
                         text += f"; одна процедура выше {th_hi} ({ev}) — условие требует двух процедур или двух лет"
@@ -247,13 +388,11 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
                     reasons.append("нет результатов в объёме правила (ВПР 5–8, ОГЭ, ЕГЭ; русский язык, математика)")
         if not has_prev:
             reasons.append(f"данных за {year - 1} г. нет — проверено только условие двух процедур в одном году")
-        for r in small[small["school_id"] == sid].itertuples():
+        for r in small.get(sid, []):
             reasons.append(f"мало участников: {_describe(r)} — меньше {params['min_participants']}, не учитывается")
-        if excluded is not None and len(excluded):
-            for r in excluded[(excluded["school_id"] == sid) & (excluded["year"] == year)].itertuples():
-                reasons.append(f"исключено как необъективное: {r.procedure} {r.year}, {r.subject}, {r.grade} класс")
+        for r in dropped.get(sid, []):
+            reasons.append(f"исключено как необъективное: {r.procedure} {r.year}, {r.subject}, {r.grade} класс")
         # ШНСУ
-        g, z = s.get("isbsh_group"), s.get("isbsh")
         if rule.get("isbsh_group_max") is not None:
             shnsu = pd.notna(g) and g <= rule["isbsh_group_max"]
             crit = f"группа ИСБШ ≤ {rule['isbsh_group_max']}"

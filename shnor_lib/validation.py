@@ -33,7 +33,7 @@ from .contract import (
 from .errors import DataValidationError, Problem
 from .readers import ROW, RawFile, RawSeason
 
-__all__ = ["Season", "validate_season", "ISSUE_COLUMNS", "parse_number", "MARKS"]
+__all__ = ["Season", "validate_season", "validate_seasons", "ISSUE_COLUMNS", "parse_number", "MARKS"]
 
 MARKS = ["n2", "n3", "n4", "n5"]
 ISSUE_COLUMNS = ["municipality", "year", "file", "row", "school_id", "procedure", "subject", "grade",
@@ -93,50 +93,70 @@ class _Collector:
         return "/".join(parts[-4:])
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes and distinct values of an object column (``values[i] == uniques[codes[i]]``).
+
+    A missing cell (None) stays None among the distinct values; ``pd.factorize`` would turn it into NaN.
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    uniques = list(uniques)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques.append(None)
+    return codes, uniques
+
+
+def _cell_verdict(cell: str, c) -> tuple[object, list[tuple[str, str]]]:
+    """Typed value of one (stripped) cell of column ``c`` and the problems it raises, in order."""
+    if cell == "":
+        problems = [("пустая обязательная ячейка.", "Заполните её.")] if c.required else []
+        return (None if c.kind == "str" else np.nan), problems
+    if c.kind == "str":
+        return cell, []
+    if c.kind == "yesno":
+        key = normalize_label(cell)
+        if key in _YES:
+            return 1.0, []
+        if key in _NO:
+            return 0.0, []
+        return np.nan, [(f"значение «{cell}» — ожидается «да» или «нет».", "")]
+    num = parse_number(cell)
+    if num is None or math.isnan(num):
+        return np.nan, [(f"значение «{cell}» не является числом.",
+                         "Исправьте его (допустимы цифры и десятичная запятая).")]
+    problems = []
+    # z-scores (ИСБШ, ИУРШ) are the contract's only signed quantities; counts, shares
+    # and scores below zero are typos.
+    if num < 0 and c.unit != "z":
+        problems.append((f"отрицательное значение {cell}.", "Количество не может быть меньше нуля."))
+    if c.kind == "int" and not float(num).is_integer():
+        problems.append((f"значение «{cell}» должно быть целым числом (количество).", ""))
+    return num, problems
+
+
 def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
     """Convert text cells to the contract's types, recording problems."""
     spec = CONTRACT[raw.stem]
     frame = raw.frame
     out = pd.DataFrame({ROW: frame[ROW].astype(int)})
+    rownums = frame[ROW].tolist()
     for c in spec.columns:
         if c.name not in frame.columns:
             out[c.name] = np.nan if c.kind != "str" else None
             continue
-        cells = frame[c.name].astype(str)
-        values: list = []
-        for cell, rownum in zip(cells, frame[ROW]):
-            cell = cell.strip()
-            if cell == "":
-                if c.required:
-                    col.add(rownum, c.name, "пустая обязательная ячейка.", "Заполните её.")
-                values.append(None if c.kind == "str" else np.nan)
-                continue
-            if c.kind == "str":
-                values.append(cell)
-            elif c.kind == "yesno":
-                key = normalize_label(cell)
-                if key in _YES:
-                    values.append(1.0)
-                elif key in _NO:
-                    values.append(0.0)
-                else:
-                    col.add(rownum, c.name, f"значение «{cell}» — ожидается «да» или «нет».")
-                    values.append(np.nan)
-            else:
-                num = parse_number(cell)
-                if num is None or math.isnan(num):
-                    col.add(rownum, c.name, f"значение «{cell}» не является числом.",
-                            "Исправьте его (допустимы цифры и десятичная запятая).")
-                    values.append(np.nan)
-                    continue
-                # z-scores (ИСБШ, ИУРШ) are the contract's only signed quantities; counts, shares
-                # and scores below zero are typos.
-                if num < 0 and c.unit != "z":
-                    col.add(rownum, c.name, f"отрицательное значение {cell}.", "Количество не может быть меньше нуля.")
-                if c.kind == "int" and not float(num).is_integer():
-                    col.add(rownum, c.name, f"значение «{cell}» должно быть целым числом (количество).")
-                values.append(num)
-        out[c.name] = pd.Series(values, index=frame.index, dtype=object if c.kind == "str" else float)
+        # A column repeats few distinct texts (counts, subjects, «да»): judge each text once.
+        codes, uniques = _distinct(frame[c.name])
+        verdicts = [_cell_verdict(str(u).strip(), c) for u in uniques]
+        values = np.empty(len(verdicts), dtype=object if c.kind == "str" else float)
+        for i, (value, _) in enumerate(verdicts):
+            values[i] = value
+        bad = np.array([bool(p) for _, p in verdicts], dtype=bool)
+        if bad.any():
+            for pos in np.flatnonzero(bad[codes]).tolist():
+                for message, hint in verdicts[codes[pos]][1]:
+                    col.add(rownums[pos], c.name, message, hint)
+        out[c.name] = pd.Series(values[codes] if len(codes) else values[:0], index=frame.index,
+                                dtype=object if c.kind == "str" else float)
     # Extra columns are kept verbatim (monitoring fields of a custom catalogue, notes).
     for name in frame.columns:
         if name not in out.columns and name != ROW:
@@ -146,7 +166,7 @@ def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
 
 def _check_keys(df: pd.DataFrame, raw: RawFile, col: _Collector, key: tuple[str, ...]) -> None:
     # Rows with a blank key part are already reported as blank required cells.
-    df = df.dropna(subset=list(key))
+    df = df[[*key, ROW]].dropna(subset=list(key))
     if df.empty:
         return
     dup = df.duplicated(list(key), keep=False)
@@ -162,11 +182,12 @@ def _check_keys(df: pd.DataFrame, raw: RawFile, col: _Collector, key: tuple[str,
 
 
 def _check_known_schools(df: pd.DataFrame, known: set[str], col: _Collector) -> None:
-    for _, r in df.iterrows():
-        sid = r["school_id"]
-        if sid is not None and sid not in known:
-            col.add(int(r[ROW]), "school_id", f"неизвестный код ОО «{sid}» — его нет в файле schools.",
-                    "Добавьте школу в schools или исправьте код.")
+    ids = df["school_id"].to_numpy(dtype=object)
+    unknown = np.fromiter((sid is not None and sid not in known for sid in ids), dtype=bool, count=len(ids))
+    rows = df[ROW].to_numpy()
+    for pos in np.flatnonzero(unknown):
+        col.add(int(rows[pos]), "school_id", f"неизвестный код ОО «{ids[pos]}» — его нет в файле schools.",
+                "Добавьте школу в schools или исправьте код.")
 
 
 def _check_not_above(df: pd.DataFrame, cols: list[str], total: str, col: _Collector, total_label: str) -> None:
@@ -192,13 +213,36 @@ def _largest_remainder(shares: list[float], total: int) -> list[int]:
     return base
 
 
+def _usual_marks(res: pd.DataFrame) -> np.ndarray:
+    """Rows :func:`_reconcile_marks` keeps untouched and silently: participants, and either
+    ЕГЭ with failed/high within participants, or integer marks adding up to participants."""
+    n = res["participants"].to_numpy(dtype=float)
+    ege = (res["procedure"] == "ЕГЭ").to_numpy(dtype=bool)
+    failed, high = res["failed"].to_numpy(dtype=float), res["high"].to_numpy(dtype=float)
+    m = res[MARKS].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ege_ok = ege & ~np.isnan(failed) & ~(failed > n) & ~(high > n)
+        total = m[:, 0] + m[:, 1] + m[:, 2] + m[:, 3]
+        marks_ok = (~ege & ~np.isnan(m).any(axis=1) & (np.abs(total - n) < 1e-9)
+                    & (np.floor(m) == m).all(axis=1))
+    return (n != 0) & (ege_ok | marks_ok)
+
+
 def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municipality: str, year: int) -> pd.DataFrame:
     """Convert or quarantine rows whose mark distribution does not match participants."""
-    keep = []
     display = "/".join(raw.path.parts[-4:])
-    for idx, r in res.iterrows():
-        original = "; ".join(f"{raw.label(c)}={raw.frame.at[idx, c]}" for c in raw.frame.columns
-                             if c != ROW and not c.startswith("_extra:"))
+    keep_all = np.ones(len(res), dtype=bool)
+    if not len(res):
+        return res
+    # Most rows are consistent; they are kept as they are. Only the others go through the
+    # row-by-row reasoning below (in file order, so the ledger keeps its order).
+    unusual = np.flatnonzero(~_usual_marks(res))
+    shown_cols = [c for c in raw.frame.columns if c != ROW and not c.startswith("_extra:")]
+    labels = [raw.label(c) for c in shown_cols]
+    marks_now = res[MARKS].to_numpy(dtype=float).copy()  # conversions, written back at the end
+    changed = False
+    for pos, (idx, r) in zip(unusual, res.iloc[unusual].iterrows()):
+        original = "; ".join(f"{label}={v}" for label, v in zip(labels, raw.frame.loc[idx, shown_cols].tolist()))
 
         def issue(action: str, reason: str) -> None:
             issues.append({"municipality": municipality, "year": year, "file": display, "row": int(r[ROW]),
@@ -208,23 +252,21 @@ def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], munici
         n = r["participants"]
         if n == 0:
             issue("исключена", "нет участников (0).")
-            keep.append(False)
+            keep_all[pos] = False
             continue
         if r["procedure"] == "ЕГЭ":
             if pd.isna(r["failed"]):
                 issue("исключена", "ЕГЭ: не указано число не преодолевших порог.")
-                keep.append(False)
+                keep_all[pos] = False
             elif r["failed"] > n or (pd.notna(r["high"]) and r["high"] > n):
                 issue("исключена", f"ЕГЭ: не преодолели порог ({_fmt(r['failed'])}) или высокий балл "
                                    f"({_fmt(r['high'])}) больше числа участников ({_fmt(n)}).")
-                keep.append(False)
-            else:
-                keep.append(True)
+                keep_all[pos] = False
             continue
         marks = [r[m] for m in MARKS]
         if all(pd.isna(m) for m in marks):
             issue("исключена", "нет распределения отметок (все ячейки 2–5 пустые).")
-            keep.append(False)
+            keep_all[pos] = False
             continue
         blanks = [m for m, v in zip(MARKS, marks) if pd.isna(v)]
         values = [0.0 if pd.isna(v) else float(v) for v in marks]
@@ -232,20 +274,23 @@ def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], munici
         shown = "+".join(_fmt(v) for v in values)
         if abs(total - n) < 1e-9 and all(float(v).is_integer() for v in values):
             if blanks:
-                res.loc[idx, blanks] = 0.0
+                marks_now[pos, [MARKS.index(b) for b in blanks]] = 0.0
+                changed = True
                 issue("преобразована", f"пустые ячейки отметок ({', '.join('«' + b[1] + '»' for b in blanks)}) приняты за 0: "
                                        f"{shown} = {_fmt(n)} участников.")
-            keep.append(True)
         elif abs(total - 100.0) <= 0.5 and n != 100:
             counts = _largest_remainder(values, int(n))
-            res.loc[idx, MARKS] = [float(c) for c in counts]
+            marks_now[pos] = [float(c) for c in counts]
+            changed = True
             issue("преобразована", f"отметки указаны в процентах ({shown} = {_fmt(total)}%), пересчитаны в количество "
                                    f"от {_fmt(n)} участников: {'+'.join(map(str, counts))}.")
-            keep.append(True)
         else:
             issue("исключена", f"сумма отметок {shown} = {_fmt(total)} не равна числу участников {_fmt(n)}.")
-            keep.append(False)
-    return res[pd.Series(keep, index=res.index, dtype=bool)] if len(res) else res
+            keep_all[pos] = False
+    if changed:
+        for k, c in enumerate(MARKS):
+            res[c] = marks_now[:, k]
+    return res[pd.Series(keep_all, index=res.index, dtype=bool)]
 
 
 def _journal_shares(res: pd.DataFrame) -> pd.DataFrame:
@@ -259,6 +304,66 @@ def _journal_shares(res: pd.DataFrame) -> pd.DataFrame:
     for c in cols:
         res[c] = vals[c] / denom
     return res
+
+
+def _map_values(values: pd.Series, func) -> list:
+    """``[func(v) if v is not None else None for v in values]``, calling ``func`` once per distinct value."""
+    codes, uniques = _distinct(values)
+    mapped = np.empty(len(uniques), dtype=object)
+    for i, u in enumerate(uniques):
+        mapped[i] = None if u is None else func(u)
+    return mapped[codes].tolist()
+
+
+def _risk_factors(rp: pd.DataFrame, col: _Collector) -> None:
+    """Factor numbers or names → ``factor_code`` / ``factor_name``; significance levels (in place)."""
+    codes, names, levels, errors = _risk_values(rp)
+    rows = rp[ROW].to_numpy()
+    for pos, column, message in errors:
+        col.add(int(rows[pos]), column, message)
+    rp["factor_code"], rp["factor_name"], rp["significance"] = codes, names, levels
+
+
+def _risk_values(rp: pd.DataFrame) -> tuple[list, list, list, list[tuple[int, str, str]]]:
+    """Factor codes, factor names, significance levels of each row, and the problems
+    (row position, column, message) in row order."""
+    by_name = {normalize_label(v): k for k, v in RISK_FACTORS.items()}
+    by_name.update({normalize_label(v): k for v, k in RISK_FACTOR_ALIASES.items()})
+    lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
+
+    def factor(f) -> tuple[int | None, str, str | None]:
+        num = parse_number(f) if f is not None else None
+        if num is not None and not math.isnan(num) and num.is_integer() and int(num) in RISK_FACTORS:
+            return int(num), RISK_FACTORS[int(num)], None
+        if num is not None and not math.isnan(num):
+            # A bare number outside the catalogue is a typo, not a factor of a regional list.
+            return None, str(f), f"фактор «{f}» — ожидается номер {lo}–{hi} или название фактора."
+        text = re.sub(r"^\s*\d+[.)]\s*", "", str(f))
+        code = by_name.get(normalize_label(text))
+        return code, (RISK_FACTORS[code] if code else text), None
+
+    def significance(v) -> tuple[str, str | None]:
+        s = normalize_label(v) if v is not None else ""
+        if v is not None and s not in SIGNIFICANCE_LEVELS:
+            return s, f"значимость «{v}» — ожидается «высокая», «средняя» или «низкая»."
+        return s, None
+
+    # The same few factors and levels repeat on every school: judge each spelling once.
+    fcodes, funiq = _distinct(rp["factor"])
+    scodes, suniq = _distinct(rp["significance"])
+    fv, sv = [factor(f) for f in funiq], [significance(v) for v in suniq]
+    codes, names, levels, errors = [], [], [], []
+    for pos, (fi, si) in enumerate(zip(fcodes.tolist(), scodes.tolist())):
+        code, name, ferr = fv[fi]
+        level, serr = sv[si]
+        if ferr:
+            errors.append((pos, "factor", ferr))
+        if serr:
+            errors.append((pos, "significance", serr))
+        codes.append(code)
+        names.append(name)
+        levels.append(level)
+    return codes, names, levels, errors
 
 
 def validate_season(raw: RawSeason, strict: bool = False) -> Season:
@@ -300,17 +405,20 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
 
     if "results" in tables:
         res, col = tables["results"], collectors["results"]
-        procs, subs = [], []
-        for _, r in res.iterrows():
-            p = canonical_procedure(r["procedure"]) if r["procedure"] is not None else None
-            if r["procedure"] is not None and p is None:
-                col.add(int(r[ROW]), "procedure", f"неизвестная процедура «{r['procedure']}».",
+        # Spellings repeat: map each distinct one once, then report row by row in file order.
+        procs = _map_values(res["procedure"], canonical_procedure)
+        subs = _map_values(res["subject"], canonical_subject)
+        unknown = [r is not None and p is None for r, p in zip(res["procedure"], procs)]
+        grade = res["grade"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            off = ~np.isnan(grade) & ~((grade >= 1) & (grade <= 11))
+        rows = res[ROW].to_numpy()
+        for pos in np.flatnonzero(np.asarray(unknown, dtype=bool) | off):
+            if unknown[pos]:
+                col.add(int(rows[pos]), "procedure", f"неизвестная процедура «{res['procedure'].iat[pos]}».",
                         "Допустимо: ВПР, ОГЭ (ГИА-9), ЕГЭ, ДКР, КДР.")
-            procs.append(p)
-            subs.append(canonical_subject(r["subject"]) if r["subject"] is not None else None)
-            g = r["grade"]
-            if pd.notna(g) and not (1 <= g <= 11):
-                col.add(int(r[ROW]), "grade", f"класс {g:g} вне диапазона 1–11.")
+            if off[pos]:
+                col.add(int(rows[pos]), "grade", f"класс {grade[pos]:g} вне диапазона 1–11.")
         res["procedure"], res["subject"] = procs, subs
         # Duplicates are checked again on canonical values (ГИА-9 and ОГЭ are the same procedure).
         _check_keys(res.dropna(subset=["procedure"]), raw.files["results"], col,
@@ -335,33 +443,7 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
                                "experience_10plus"], "teachers_total", collectors["teachers"],
                          raw.files["teachers"].label("teachers_total"))
     if "risk_profiles" in tables:
-        rp, col = tables["risk_profiles"], collectors["risk_profiles"]
-        by_name = {normalize_label(v): k for k, v in RISK_FACTORS.items()}
-        by_name.update({normalize_label(v): k for v, k in RISK_FACTOR_ALIASES.items()})
-        lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
-        codes, names, levels = [], [], []
-        for _, r in rp.iterrows():
-            f = r["factor"]
-            num = parse_number(f) if f is not None else None
-            if num is not None and not math.isnan(num) and num.is_integer() and int(num) in RISK_FACTORS:
-                codes.append(int(num))
-                names.append(RISK_FACTORS[int(num)])
-            elif num is not None and not math.isnan(num):
-                # A bare number outside the catalogue is a typo, not a factor of a regional list.
-                col.add(int(r[ROW]), "factor", f"фактор «{f}» — ожидается номер {lo}–{hi} или название фактора.")
-                codes.append(None)
-                names.append(str(f))
-            else:
-                text = re.sub(r"^\s*\d+[.)]\s*", "", str(f))
-                code = by_name.get(normalize_label(text))
-                codes.append(code)
-                names.append(RISK_FACTORS[code] if code else text)
-            s = normalize_label(r["significance"]) if r["significance"] is not None else ""
-            if r["significance"] is not None and s not in SIGNIFICANCE_LEVELS:
-                col.add(int(r[ROW]), "significance", f"значимость «{r['significance']}» — ожидается "
-                        "«высокая», «средняя» или «низкая».")
-            levels.append(s)
-        rp["factor_code"], rp["factor_name"], rp["significance"] = codes, names, levels
+        _risk_factors(tables["risk_profiles"], collectors["risk_profiles"])
     if "indices" in tables:
         ind, col = tables["indices"], collectors["indices"]
         for c, lo, hi in (("isbsh_group", 1, 11), ("quality_group", 1, 11), ("iursh_group", 1, 4)):
@@ -396,3 +478,202 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
         tables[stem] = tables[stem].reset_index(drop=True)
     checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
     return Season(raw.municipality, raw.year, tables, issues_df, checksums)
+
+
+# ---------------------------------------------------------------- many seasons at once
+
+def validate_seasons(raws: list[RawSeason], strict: bool = False, chunk_rows: int = 200_000) -> list[Season]:
+    """:func:`validate_season` of many seasons, typing and checking them together.
+
+    Gives exactly what calling :func:`validate_season` on each season gives (the same
+    tables, issues and errors, in the same order), but converts and checks each column
+    once for many files: the per-file cost of pandas dominates a region of small files.
+    Seasons go in chunks of about ``chunk_rows`` results rows (to bound memory); a chunk
+    with any structural problem is validated season by season, so that every message is
+    the one :func:`validate_season` writes.
+
+    Raises
+    ------
+    DataValidationError
+        With the problems of every season, in season order.
+    """
+    out: list[Season] = []
+    problems: list[Problem] = []
+    chunk: list[RawSeason] = []
+    rows = 0
+    for i, raw in enumerate(raws):
+        chunk.append(raw)
+        rows += len(raw.files["results"].frame) if "results" in raw.files else 0
+        if rows >= chunk_rows or i == len(raws) - 1:
+            fast = None if problems else _validate_together(chunk, strict)
+            if fast is not None:
+                out.extend(fast)
+            else:
+                for r in chunk:
+                    try:
+                        out.append(validate_season(r, strict=strict))
+                    except DataValidationError as exc:
+                        problems.extend(exc.problems)
+            chunk, rows = [], 0
+    if problems:
+        raise DataValidationError(problems)
+    return out
+
+
+@dataclass
+class _Stacked:
+    """Typed rows of one stem's files with the same columns, stacked; ``season`` numbers the
+    season of each row, ``bounds`` delimit the files (file k is rows bounds[k]:bounds[k+1])."""
+
+    members: list[int]
+    table: pd.DataFrame
+    bounds: np.ndarray
+    season: np.ndarray
+
+
+def _typed_together(files: list[RawFile], members: list[int]) -> list[_Stacked] | None:
+    """:func:`_typed` of files of one stem (of seasons ``members``), stacked per column
+    layout; None when any cell is a problem."""
+    spec = CONTRACT[files[0].stem]
+    layouts: dict[tuple, list[int]] = {}
+    for i, rf in enumerate(files):
+        layouts.setdefault(tuple(rf.frame.columns), []).append(i)
+    out = []
+    for columns, which in layouts.items():
+        frames = [files[i].frame for i in which]
+        big = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        n = len(big)
+        data: dict[str, np.ndarray] = {ROW: big[ROW].astype(int).to_numpy()}
+        for c in spec.columns:
+            if c.name not in columns:
+                data[c.name] = np.full(n, np.nan) if c.kind != "str" else np.full(n, None, dtype=object)
+                continue
+            codes, uniques = _distinct(big[c.name])
+            verdicts = [_cell_verdict(str(u).strip(), c) for u in uniques]
+            if any(p for _, p in verdicts):
+                return None
+            values = np.empty(len(verdicts), dtype=object if c.kind == "str" else float)
+            for k, (value, _) in enumerate(verdicts):
+                values[k] = value
+            data[c.name] = values[codes]
+        # Extra columns are kept verbatim (monitoring fields of a custom catalogue, notes).
+        for name in columns:
+            if name not in data and name != ROW:
+                data[name] = big[name].to_numpy(dtype=object)
+        table = pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in data.items()})
+        sizes = [len(f) for f in frames]
+        season = np.repeat(np.array([members[i] for i in which], dtype=int), sizes)
+        out.append(_Stacked([members[i] for i in which], table, np.cumsum([0, *sizes]), season))
+    return out
+
+
+def _rows(groups: list[_Stacked], cols: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Columns ``cols`` of every file of a stem and the season of each row."""
+    if len(groups) == 1:
+        return groups[0].table[cols], groups[0].season
+    return (pd.concat([g.table[cols] for g in groups], ignore_index=True),
+            np.concatenate([g.season for g in groups]))
+
+
+def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | None:
+    """Seasons validated together, or None when any season has a problem (then each season
+    is validated on its own, for its exact messages)."""
+    if any(raw.problems for raw in raws):
+        return None
+    stems = list(dict.fromkeys(stem for raw in raws for stem in raw.files))  # contract order
+    stacked: dict[str, list[_Stacked]] = {}
+    for stem in stems:
+        members = [i for i, raw in enumerate(raws) if stem in raw.files]
+        groups = _typed_together([raws[i].files[stem] for i in members], members)
+        if groups is None:
+            return None
+        stacked[stem] = groups
+
+    # Structural checks over all seasons at once; any finding sends the chunk to the
+    # per-season path, which words the messages.
+    schools, s_season = _rows(stacked["schools"], ["school_id", "students_total"])
+    known = pd.MultiIndex.from_arrays([s_season, schools["school_id"].to_numpy(dtype=object)])
+    if known.has_duplicates:
+        return None
+    for stem in stems:
+        key = list(CONTRACT[stem].key)
+        df, season = _rows(stacked[stem], list(dict.fromkeys(["school_id", *key])))
+        if stem != "schools":
+            if not pd.MultiIndex.from_arrays([season, df["school_id"].to_numpy(dtype=object)]).isin(known).all():
+                return None
+        if stem != "results" and df.assign(_season=season).duplicated(["_season", *key]).any():
+            return None
+    for g in stacked["results"]:
+        res = g.table
+        procs = _map_values(res["procedure"], canonical_procedure)
+        if any(p is None for p in procs):
+            return None
+        grade = res["grade"].to_numpy(dtype=float)
+        if (~((grade >= 1) & (grade <= 11))).any():
+            return None
+        res["procedure"], res["subject"] = procs, _map_values(res["subject"], canonical_subject)
+    res_all, r_season = _rows(stacked["results"], ["school_id", "procedure", "subject", "grade", "participants"])
+    if res_all.assign(_season=r_season).duplicated(["_season", "school_id", "procedure", "subject", "grade"]).any():
+        return None
+    totals = pd.Series(schools["students_total"].to_numpy(dtype=float), index=known)
+    cap = totals.reindex(pd.MultiIndex.from_arrays([r_season, res_all["school_id"].to_numpy(dtype=object)]))
+    with np.errstate(invalid="ignore"):
+        if (res_all["participants"].to_numpy(dtype=float) > cap.to_numpy()).any():
+            return None
+    limits = {"social": ("students_total", ["both_parents_higher_ed", "single_parent", "non_native_russian",
+                                            "on_register", "unemployed_parents", "ovz"]),
+              "teachers": ("teachers_total", ["higher_education", "category_highest", "category_first",
+                                              "category_szd", "experience_10plus"])}
+    for stem, (total, parts) in limits.items():
+        if stem in stacked:
+            df, _ = _rows(stacked[stem], [total, *parts])
+            tot = df[total].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                if any((df[c].to_numpy(dtype=float) > tot).any() for c in parts):
+                    return None
+    if "indices" in stacked:
+        df, _ = _rows(stacked["indices"], ["isbsh_group", "quality_group", "iursh_group"])
+        for c, lo, hi in (("isbsh_group", 1, 11), ("quality_group", 1, 11), ("iursh_group", 1, 4)):
+            if (df[c].notna() & ~df[c].between(lo, hi)).any():
+                return None
+    risk_lists: dict[int, tuple] = {}  # groups whose lists go in season by season
+    for gi, g in enumerate(stacked.get("risk_profiles", [])):
+        codes, names, levels, errors = _risk_values(g.table)
+        if errors:
+            return None
+        if any(c is None for c in codes):
+            # factor_code is int64 in a season where every factor is known, float64 where
+            # one is not: assigned season by season, as validate_season does
+            risk_lists[gi] = (codes, names, levels)
+        else:
+            g.table["factor_code"], g.table["factor_name"], g.table["significance"] = codes, names, levels
+    unusual = []
+    for g in stacked["results"]:
+        # journal shares are computed row by row, so stacked or one season at a time alike
+        _journal_shares(g.table)
+        unusual.append(~_usual_marks(g.table))
+
+    tables: list[dict[str, pd.DataFrame]] = [{} for _ in raws]
+    odd: set[int] = set()
+    for stem, groups in stacked.items():
+        for gi, g in enumerate(groups):
+            for k, i in enumerate(g.members):
+                a, b = g.bounds[k], g.bounds[k + 1]
+                table = g.table.iloc[a:b].reset_index(drop=True)
+                if stem == "results" and unusual[gi][a:b].any():
+                    odd.add(i)
+                if stem == "risk_profiles" and gi in risk_lists:
+                    codes, names, levels = (x[a:b] for x in risk_lists[gi])
+                    table["factor_code"], table["factor_name"], table["significance"] = codes, names, levels
+                tables[i][stem] = table
+    seasons = []
+    for i, (raw, t) in enumerate(zip(raws, tables)):
+        issues: list[dict] = []
+        if i in odd:
+            res = _reconcile_marks(t["results"], raw.files["results"], issues, raw.municipality, raw.year)
+            if res.empty or (strict and issues):
+                return None  # the per-season path words the error
+            t["results"] = res.reset_index(drop=True)
+        checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
+        seasons.append(Season(raw.municipality, raw.year, t, pd.DataFrame(issues, columns=ISSUE_COLUMNS), checksums))
+    return seasons

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Benchmark 2: the season reports of every municipality of a region for one year.
+
+Generates (once, cached) the ``region`` preset of ``make_region.py`` (70 municipalities,
+1,500 schools, 3 years), then measures side by side, in one run on this machine:
+
+* ``shnor report --year Y --format html`` and ``--format html,pdf`` — as shipped, i.e. with
+  a card per school of interest when ``notebooks/school_card.ipynb`` exists, and with the
+  season reports only (the same command in a process where the card notebook is switched
+  off, since ``shnor report`` has no switch for it);
+* the naive loop a user would write: for each municipality, the ``papermill`` CLI on
+  ``notebooks/season_report.ipynb`` (which recomputes everything from the raw files), then
+  ``jupyter nbconvert --to html --no-input``, then for PDF headless Chromium
+  (``--print-to-pdf``, the route of TOOLCHAIN.md), one after another;
+* the floor: an empty notebook run the same way (papermill CLI, nbconvert CLI, Chromium).
+
+Prints a table and appends it to ``benchmarks/RESULTS.md``. Goals (issue 7): ``shnor
+report`` ≥ 2× faster than the naive loop on 2 cores, and its cost per report ≤ 1.5× the
+floor's.
+
+    .venv/bin/python benchmarks/bench_reports.py                     # 70 municipalities (~45 min)
+    .venv/bin/python benchmarks/bench_reports.py --municipalities 10 # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import BIN, REPO, Run, dataset, fmt_s, machine, publish, run, summary, table  # noqa: E402
+
+NOTEBOOK = REPO / "notebooks" / "season_report.ipynb"
+CARDS = REPO / "notebooks" / "school_card.ipynb"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-pdf-header-footer"]
+NO_CARDS = ("import sys; from pathlib import Path; import shnor_lib.reporting as r; "
+            "r.CARD_NOTEBOOK = Path('/nonexistent/school_card.ipynb'); "
+            "from shnor_lib.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def empty_notebook(path: Path) -> Path:
+    nb = {"cells": [], "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                                   "name": "python3"},
+                                    "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def one_report(notebook: Path, folder: Path, name: str, params: dict, pdf: bool, browser: str | None) -> dict:
+    """papermill CLI → nbconvert CLI (→ Chromium): the per-report steps of the naive loop."""
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / f"{name}.ipynb"
+    cmd = [str(BIN / "papermill"), str(notebook), str(executed), "-k", "python3", "--no-progress-bar"]
+    for k, v in params.items():
+        cmd += ["-p", k, str(v)]
+    steps = {"papermill": run("papermill", cmd, check=False).wall}
+    steps["nbconvert"] = run("nbconvert", [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                                           str(executed)], check=False).wall
+    if pdf and browser:
+        profile = tempfile.mkdtemp(prefix="chromium-")
+        try:
+            steps["pdf"] = run("chromium", [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                                            f"--print-to-pdf={folder / (name + '.pdf')}",
+                                            (folder / f"{name}.html").resolve().as_uri()], check=False).wall
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+    return steps
+
+
+def count_reports(out: Path) -> tuple[int, int]:
+    """(season reports, school cards) written under ``out``."""
+    html = [p for p in out.rglob("*.html") if p.name != "index.html"]
+    cards = sum(1 for p in html if p.parent.name == "schools")
+    return len(html) - cards, cards
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--municipalities", type=int, default=None, help="only the first N municipalities")
+    ap.add_argument("--year", type=int, default=None, help="the year reported (default: the last one)")
+    ap.add_argument("--floor-runs", type=int, default=5, help="runs of the empty notebook (default 5)")
+    ap.add_argument("--skip-cards", action="store_true", help="do not measure shnor report with school cards")
+    ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default $SHNOR_BENCH_DATA)")
+    ap.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
+    args = ap.parse_args(argv)
+
+    region = dataset("region", root=args.data)
+    info = summary(region)
+    browser = chromium()
+    work = Path(tempfile.mkdtemp(prefix="shnor-bench-reports-"))
+    try:
+        data = region
+        if args.municipalities:
+            data = work / "data_raw"
+            for m in sorted(p.name for p in region.iterdir() if p.is_dir())[: args.municipalities]:
+                shutil.copytree(region / m, data / m)
+        munis = sorted(p.name for p in data.iterdir() if p.is_dir())
+        year = args.year or max(int(p.name) for p in (data / munis[0]).iterdir() if p.is_dir())
+        n = len(munis)
+
+        # floor: an empty notebook through the same commands
+        empty = empty_notebook(work / "empty.ipynb")
+        floors = [one_report(empty, work / "floor", f"r{i}", {}, True, browser) for i in range(args.floor_runs)]
+        floor_html = sum(f["papermill"] + f["nbconvert"] for f in floors) / len(floors)
+        floor_pdf = sum(f.get("pdf", 0.0) for f in floors) / len(floors)
+
+        # shnor report
+        shnor: dict[str, Run] = {}
+        counts: dict[str, tuple[int, int]] = {}
+        variants = [("html", "season reports only", False), ("html,pdf", "season reports only", False)]
+        if CARDS.exists() and not args.skip_cards:
+            variants.append(("html", "as shipped (with school cards)", True))
+        for fmt, what, cards in variants:
+            out = work / f"shnor-{fmt.replace(',', '-')}-{'cards' if cards else 'seasons'}"
+            head = [str(BIN / "shnor")] if cards else [str(BIN / "python"), "-c", NO_CARDS]
+            label = f"shnor report --format {fmt} — {what}"
+            shnor[label] = run(label, head + ["report", "--data-root", str(data), "--year", str(year),
+                                              "--format", fmt, "--out", str(out)], check=False)
+            counts[label] = count_reports(out)
+            shutil.rmtree(out, ignore_errors=True)
+
+        # the naive loop
+        started = time.perf_counter()
+        steps = []
+        for m in munis:
+            folder = work / "naive" / m
+            steps.append(one_report(NOTEBOOK, folder, "report", {
+                "municipality": m, "year": year, "data_root": data, "output_dir": folder}, True, browser))
+        naive_total = time.perf_counter() - started
+        naive_html = sum(s["papermill"] + s["nbconvert"] for s in steps)
+        naive_pdf = naive_html + sum(s.get("pdf", 0.0) for s in steps)
+        naive_ok = sum(1 for m in munis if (work / "naive" / m / "report.html").exists())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    rows = []
+    naive_for = {"html": naive_html, "html,pdf": naive_pdf}
+    floor_for = {"html": floor_html, "html,pdf": floor_html + floor_pdf}
+    rows.append([f"naive loop, HTML (papermill + nbconvert CLI, sequential; {naive_ok}/{n} written)",
+                 fmt_s(naive_html), fmt_s(naive_html / n), "1.00×", f"{naive_html / n / floor_html:.2f}×"])
+    if browser:
+        rows.append(["naive loop, HTML + PDF (+ headless Chromium)", fmt_s(naive_pdf), fmt_s(naive_pdf / n), "1.00×",
+                     f"{naive_pdf / n / floor_for['html,pdf']:.2f}×"])
+    verdicts = []
+    for label, r in shnor.items():
+        fmt = label.split("--format ")[1].split(" ")[0]
+        seasons, cards = counts[label]
+        per = r.wall / n
+        speed = naive_for[fmt] / r.wall
+        rows.append([f"{label} ({seasons} reports{f', {cards} cards' if cards else ''}; exit {r.returncode})",
+                     fmt_s(r.wall), fmt_s(per), f"**{speed:.2f}×**", f"**{per / floor_for[fmt]:.2f}×**"])
+        if "season reports only" in label:
+            verdicts.append(f"{fmt}: {speed:.2f}× faster than the naive loop (goal ≥ 2×: "
+                            f"{'met' if speed >= 2 else 'missed'}), {per / floor_for[fmt]:.2f}× the floor per report "
+                            f"(goal ≤ 1.5×: {'met' if per <= 1.5 * floor_for[fmt] else 'missed'})")
+    rows.append([f"floor: empty notebook, papermill + nbconvert CLI (mean of {args.floor_runs})", "",
+                 fmt_s(floor_html), "", "1.00×"])
+    if browser:
+        rows.append(["floor: … + headless Chromium PDF", "", fmt_s(floor_html + floor_pdf), "", "1.00×"])
+    text = (f"{machine()}\n\nData: `make_region.py --preset region` — {n} of {info['municipalities']} municipalities, "
+            f"year {year}; every report of the year.\n\n"
+            + table(["", "wall", "per report", "speed-up vs naive", "per report / floor"], rows)
+            + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
+            + (f"\n- with school cards: see the row «as shipped»; the cards are extra reports per school of "
+               f"interest, not counted in «per report»" if any("cards" in k for k in shnor) else ""))
+    publish(f"Benchmark 2 — reports at region scale (bench_reports.py{'' if not args.municipalities else f', {n} municipalities'})",
+            text, append=not args.no_append)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
