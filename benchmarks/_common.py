@@ -147,7 +147,7 @@ def machine() -> str:
     except (OSError, StopIteration):
         mem = "RAM unknown"
     try:
-        load = ", load average at start %.1f" % os.getloadavg()[0]
+        load = f", load average at start {os.getloadavg()[0]:.1f}"
     except OSError:
         load = ""
     now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

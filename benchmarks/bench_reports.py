@@ -29,7 +29,6 @@ import json
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -136,13 +135,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
 
         # the naive loop
-        started = time.perf_counter()
         steps = []
         for m in munis:
             folder = work / "naive" / m
             steps.append(one_report(NOTEBOOK, folder, "report", {
                 "municipality": m, "year": year, "data_root": data, "output_dir": folder}, True, browser))
-        naive_total = time.perf_counter() - started
         naive_html = sum(s["papermill"] + s["nbconvert"] for s in steps)
         naive_pdf = naive_html + sum(s.get("pdf", 0.0) for s in steps)
         naive_ok = sum(1 for m in munis if (work / "naive" / m / "report.html").exists())
@@ -177,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             f"year {year}; every report of the year.\n\n"
             + table(["", "wall", "per report", "speed-up vs naive", "per report / floor"], rows)
             + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
-            + (f"\n- with school cards: see the row «as shipped»; the cards are extra reports per school of "
-               f"interest, not counted in «per report»" if any("cards" in k for k in shnor) else ""))
+            + ("\n- with school cards: see the row «as shipped»; the cards are extra reports per school of "
+               "interest, not counted in «per report»" if any("cards" in k for k in shnor) else ""))
     publish(f"Benchmark 2 — reports at region scale (bench_reports.py{'' if not args.municipalities else f', {n} municipalities'})",
             text, append=not args.no_append)
     return 0
