@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=None, help="число параллельных отчётов (по умолчанию — число ядер)")
     r.add_argument("--resume", action="store_true",
                    help="не пересчитывать отчёты, у которых не изменились данные, параметры и блокнот")
+    r.add_argument("--no-cards", action="store_true",
+                   help="не формировать карточки школ (только аналитические справки; быстрее)")
     return ap
 
 

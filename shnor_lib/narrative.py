@@ -1809,10 +1809,13 @@ CARD_LINK = "schools/{}.html"
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 
 
-def card_links(result, column: str = "Код ОО") -> dict[str, dict[str, str]]:
+def card_links(result, column: str = "Код ОО", enabled: bool = True) -> dict[str, dict[str, str]]:
     """``links`` for :func:`table`: the codes of the schools that have a card (status ШНОР, ШНСУ,
     зона риска, or the risk-zone flag — the schools of section 2) point to ``CARD_LINK``; other
-    codes stay plain text, so no link leads nowhere."""
+    codes stay plain text, so no link leads nowhere. ``enabled=False`` (reports made without
+    cards, ``shnor report --no-cards``) links nothing."""
+    if not enabled:
+        return {column: {}}
     s = result.schools
     keep = _text(s["status"]).ne("") | _flag(s, "risk_zone")
     return {column: {str(i): CARD_LINK.format(quote(str(i), safe="")) for i in s.loc[keep, "school_id"]}}

@@ -62,11 +62,13 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _fingerprint(notebook: Path, params: dict, data: Dataset, municipality: str, year: int, formats) -> str:
+def _fingerprint(job: ReportJob, params: dict, data: Dataset, municipality: str, year: int, formats) -> str:
     inputs = {p: h for (m, y), s in data.seasons.items() if m == municipality and y <= year
               for p, h in s.checksums.items()}
-    blob = json.dumps({"notebook": _sha(notebook), "params": params_digest(params), "inputs": sorted(inputs.items()),
-                       "version": __version__, "formats": sorted(formats)}, sort_keys=True)
+    # The notebook's own parameters count too: a report made without cards has no card links.
+    blob = json.dumps({"notebook": _sha(job.notebook), "params": params_digest(params), "inputs": sorted(inputs.items()),
+                       "version": __version__, "formats": sorted(formats),
+                       "notebook_parameters": job.parameters}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -91,12 +93,12 @@ def _unchanged(planned: _Planned, formats) -> ReportOutcome | None:
 
 
 def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: str | None,
-                 name: str | None = None) -> list[ReportJob]:
+                 name: str | None = None, cards: bool = True) -> list[ReportJob]:
     folder = out_root / m / str(y)
     shown = name or m
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
-    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder)},
+    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder), "school_cards": cards},
                       title=f"Аналитическая справка: {shown}, {y}", key=(m, y))]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
@@ -159,9 +161,12 @@ def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
 
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
                   params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
-                  strict: bool = False, progress: bool = True, resume: bool = False
+                  strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True
                   ) -> tuple[list[ReportOutcome], bool]:
     """Compute, write tables and reports for every selected season.
+
+    ``cards=False`` makes the season reports only (no card per school of interest, and the
+    reports then link no school code to a card).
 
     Returns
     -------
@@ -197,8 +202,9 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             if m not in good:
                 continue
             params = load_params(m, params_file, pdir)
-            for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name")):
-                planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
+            for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name"),
+                                    cards=cards and CARD_NOTEBOOK.exists()):
+                planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
             mine = computed.setdefault(m, {})
             for earlier in sorted(yy for mm, yy in data.seasons if mm == m and yy <= y and yy not in mine):
                 mine[earlier] = compute_season(data, m, earlier, params)
@@ -207,8 +213,9 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             store_context(build_context(own, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
                           data_root, cache_dir)
             ids = [str(i) for i in result.schools.loc[result.schools["status"].fillna("") != "", "school_id"]]
-            for job in _card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name")):
-                planned.append(_Planned(job, _fingerprint(job.notebook, params, data, m, y, formats)))
+            for job in (_card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name"))
+                        if cards else []):
+                planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
             if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)):
                 continue
             write_outputs(result, out_root)
@@ -246,7 +253,8 @@ def run_season_reports(args) -> int:
     _check_selection(args)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out), args.municipality, args.year,
-                                          args.params, formats, args.jobs, args.strict, resume=args.resume)
+                                          args.params, formats, args.jobs, args.strict, resume=args.resume,
+                                          cards=not args.no_cards)
     for o in outcomes:
         m, y = o.job.key
         print(f"{m} {y} — {o.job.title}: {o.status}" + (f" → {o.html}" if o.html else ""))

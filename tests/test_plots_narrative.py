@@ -833,3 +833,9 @@ def test_quality_scatter_can_ring_one_school_and_label_only_it(res):
     assert [t.get_text() for t in ax.texts] == ["№ 4"]
     fig = plots.school_card_figure(res, "4")
     assert len(fig.axes) == 2 and CYRILLIC.search(plots.figure_title(fig))
+
+
+def test_card_links_can_be_switched_off(res):
+    assert narrative.card_links(res, enabled=False) == {"Код ОО": {}}
+    html = narrative.style_table(pd.DataFrame({"Код ОО": ["1"]}), links=narrative.card_links(res, enabled=False)).to_html()
+    assert "schools/1.html" not in html

@@ -165,3 +165,32 @@ def test_resume_skips_unchanged_reports(run):
     assert again == 0
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "не пересчитывался" in index
+
+
+def test_no_cards_makes_season_reports_only_and_links_no_card(tmp_path):
+    root = tmp_path / "data_raw"
+    shutil.copytree(REPO / "data_raw" / "demo", root / "demo")
+    out = tmp_path / "outputs"
+    code = main(["report", "--data-root", str(root), "--out", str(out), "--municipality", "demo", "--year", "2024",
+                 "--format", "html", "--no-cards"])
+    assert code == 0
+    season = out / "demo" / "2024"
+    schools = (season / "schools.csv").read_text(encoding="utf-8")
+    assert "ШНОР" in schools  # there are schools that would have had a card
+    assert not (season / "schools").exists()
+    html = (season / "report.html").read_text(encoding="utf-8")
+    assert "2. Выявленные школы" in html and 'href="schools/' not in html
+    assert "Карточки школ" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_fingerprint_counts_the_notebook_parameters():
+    from shnor_lib.pipeline import load_dataset
+    from shnor_lib.params import load_params
+    from shnor_lib.reporting import _fingerprint, _season_jobs
+
+    data = load_dataset(REPO / "data_raw", "demo", 2024)
+    params = load_params("demo", None, REPO / "parameters")
+    with_cards, = [j for j in _season_jobs("demo", 2024, REPO / "outputs", REPO / "data_raw", None, cards=True)]
+    without, = [j for j in _season_jobs("demo", 2024, REPO / "outputs", REPO / "data_raw", None, cards=False)]
+    prints = {_fingerprint(j, params, data, "demo", 2024, ("html",)) for j in (with_cards, without, with_cards)}
+    assert len(prints) == 2  # --resume after --no-cards re-makes the report with its card links
