@@ -57,7 +57,7 @@ def _cell(ref: str, value, style: str) -> str | None:
     if t is int or t is float:
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        return f'<c r="{ref}"{style} t="n"><v>{"%.16g" % value}</v></c>'
+        return f'<c r="{ref}"{style} t="n"><v>{"%.16g" % value}</v></c>'  # noqa: UP031 (openpyxl's safe_string)
     return None
 
 

@@ -8,6 +8,7 @@ know, or a value of the wrong type, is an error that names the key.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -46,13 +47,20 @@ def default_parameters_dir() -> Path:
     return PROJECT_DIR / "parameters"
 
 
+@functools.lru_cache(maxsize=64)
+def _parse_yaml(text: str):
+    # Keyed by the text, so an edited file is parsed again; a country run reads the same
+    # default.yml for each of its thousands of municipalities.
+    return yaml.safe_load(text)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParameterError(f"Файл параметров не найден: {path}") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = copy.deepcopy(_parse_yaml(text)) or {}
     except yaml.YAMLError as exc:
         raise ParameterError(f"Файл параметров {path} не читается как YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -25,8 +25,8 @@ import yaml
 from .clustering import cluster_features, cluster_schools, describe_clusters
 from .errors import DataValidationError
 from .indices import (
-    compute_iursh,
     compute_isbsh,
+    compute_iursh,
     compute_quality_groups,
     compute_quality_index,
     group_label,
@@ -246,6 +246,29 @@ class _Shared:
     isbsh_info: dict
     _parts: dict = field(default_factory=dict)
     _triggered: tuple | None = None
+    _csv: dict = field(default_factory=dict)
+
+    def csv_text(self, municipality: str, name: str, year: int) -> str | None:
+        """The CSV text of a season's ``metrics`` (name "pooled") or ``metrics_by_grade``
+        ("grades"): the rows of its municipality up to its year. A municipality's rows are
+        rendered once for all its seasons (each season repeats the earlier years); None when
+        a text cell holds a line break (then the season's table is written as it is)."""
+        key = (municipality, name)
+        if key not in self._csv:
+            table = self.part(municipality)[name].drop(columns="municipality")
+            text = table.to_csv(index=False)
+            texts = table.select_dtypes(exclude=["number", "bool"])
+            if any(texts[c].astype(str).str.contains("[\r\n]", regex=True).any() for c in texts.columns):
+                self._csv[key] = None
+            else:
+                lines = text.split("\n")  # pandas ends every line with os.linesep
+                self._csv[key] = (lines[0] + "\n", [line + "\n" for line in lines[1:-1]],
+                                  table["year"].to_numpy())
+        cached = self._csv[key]
+        if cached is None:
+            return None
+        head, lines, years = cached
+        return head + "".join([lines[i] for i in np.flatnonzero(years <= year)])
 
     def triggered(self, municipality: str, params: dict) -> tuple[dict, dict]:
         """The municipality's triggered procedures at the ШНОР and зона риска thresholds
@@ -357,6 +380,13 @@ def iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None =
     (municipality, year) within a batch), not necessarily in the order of ``keys``; a batch
     holds about ``batch_rows`` results rows, which bounds the memory of the shared tables.
     """
+    for result, _ in _iter_compute(data, params_for, keys, batch_rows):
+        yield result
+
+
+def _iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
+                  batch_rows: int = 250_000):
+    """:func:`iter_compute` yielding (result, the _Shared it came from or None)."""
     keys = list(data.keys()) if keys is None else list(keys)
     for k in keys:
         if k not in data.seasons:
@@ -371,7 +401,7 @@ def iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None =
         if batch is None:  # the regression ИСБШ depends on the years loaded up to each season
             for m in members:
                 for _, y in wanted_by_muni[m]:
-                    yield compute_season(data, m, y, params[m])
+                    yield compute_season(data, m, y, params[m]), None
             continue
         if batch[0] == "all":  # every loaded municipality is the reference: one batch
             groups = [members]
@@ -384,7 +414,7 @@ def iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None =
             wanted = [k for m in group for k in wanted_by_muni[m]]
             share_of_each = (time.perf_counter() - started) / max(len(wanted), 1)
             for m, y in wanted:
-                yield _season_result(data, m, y, params[m], shared, time.perf_counter() - share_of_each)
+                yield _season_result(data, m, y, params[m], shared, time.perf_counter() - share_of_each), shared
 
 
 def _split_by_rows(data: Dataset, munis: list[str], batch_rows: int) -> list[list[str]]:
@@ -600,8 +630,13 @@ def _stage_seasons(data: Dataset, params: dict, keys: list[tuple[str, int]], out
     On failure every staged folder is removed."""
     staged: dict[tuple[str, int], tuple] = {}
     try:
-        for r in iter_compute(data, params, keys):
-            st = stage_outputs(r, out_root)
+        for r, shared in _iter_compute(data, params, keys):
+            texts = None
+            if shared is not None and os.linesep == "\n":
+                # freshly computed, so its tables are exactly the shared rows up to its year
+                texts = {"metrics.csv": shared.csv_text(r.municipality, "pooled", r.year),
+                         "metrics_by_grade.csv": shared.csv_text(r.municipality, "grades", r.year)}
+            st = stage_outputs(r, out_root, _texts=texts)
             staged[(r.municipality, r.year)] = ((r.municipality, r.year), st.tmp, st.target, _summary_line(r),
                                                 list(r.notes))
             if progress:
@@ -818,14 +853,15 @@ class StagedOutputs:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def stage_outputs(result: SeasonResult, out_root: str | Path) -> StagedOutputs:
+def stage_outputs(result: SeasonResult, out_root: str | Path, _texts: dict[str, str | None] | None = None
+                  ) -> StagedOutputs:
     """Write the season's tables into a temporary folder beside ``<out_root>/<municipality>/<year>/``."""
     target = Path(out_root) / result.municipality / str(result.year)
     target.parent.mkdir(parents=True, exist_ok=True)
     _recover_interrupted(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{result.year}.tmp-{os.getpid()}-", dir=target.parent))
     try:
-        _write_all(result, tmp)
+        _write_all(result, tmp, _texts or {})
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -862,13 +898,17 @@ def _recover_interrupted(target: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _write_all(r: SeasonResult, folder: Path) -> None:
+def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | None = None) -> None:
     # Text from input files (names, verbatim rows) must never become a spreadsheet formula.
     schools = _safe_cells(r.schools)
     schools.to_csv(folder / "schools.csv", index=False, encoding="utf-8")
     _write_xlsx(schools, folder / "schools.xlsx", "Школы")
-    r.metrics.to_csv(folder / "metrics.csv", index=False, encoding="utf-8")
-    r.metrics_by_grade.to_csv(folder / "metrics_by_grade.csv", index=False, encoding="utf-8")
+    for name, table in (("metrics.csv", r.metrics), ("metrics_by_grade.csv", r.metrics_by_grade)):
+        text = (texts or {}).get(name)
+        if text is not None:  # the same text, rendered once for the municipality's seasons
+            (folder / name).write_bytes(text.encode("utf-8"))
+        else:
+            table.to_csv(folder / name, index=False, encoding="utf-8")
     _safe_cells(r.issues).to_csv(folder / "data_issues.csv", index=False, encoding="utf-8")
     r.flags.to_csv(folder / "objectivity.csv", index=False, encoding="utf-8")
     r.identifier_table.to_csv(folder / "identifier_table.csv", encoding="utf-8")

@@ -176,7 +176,7 @@ def _read_grid(path: Path, display: str) -> tuple[list[list[str]], str | None, s
     return grid, encoding, sep, hashlib.sha256(raw).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _header_index(spec: FileSpec) -> dict[str, str]:
     index = {}
     for col in spec.columns:

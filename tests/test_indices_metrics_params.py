@@ -92,6 +92,19 @@ def test_invalid_choice_is_named(tmp_path):
         load_params(path=p)
 
 
+def test_parsed_files_are_reused_but_edits_and_mutations_never_leak(tmp_path):
+    p = tmp_path / "x.yml"
+    p.write_text("shnor_threshold: 0.4\nmodel:\n  mixed: never\n", encoding="utf-8")
+    first = load_params(path=p)
+    assert (first["shnor_threshold"], first["model"]["mixed"]) == (0.4, "never")
+    first["model"]["mixed"] = "always"  # a caller changing its copy changes nobody else's
+    assert load_params(path=p)["model"]["mixed"] == "never"
+    assert load_params()["model"]["mixed"] == "auto"
+    p.write_text("shnor_threshold: 0.35\n", encoding="utf-8")  # edited between two runs
+    again = load_params(path=p)
+    assert again["shnor_threshold"] == 0.35 and again["model"]["mixed"] == "auto"
+
+
 def test_municipal_override_applies():
     p = load_params("pervouralsk")
     assert p["model"]["formula"] == "quality_index ~ isbsh_group + iursh_group"
