@@ -37,6 +37,17 @@ def _timeless(summary: str) -> str:
     return re.sub(r"(Time:\s+)\d{2}:\d{2}:\d{2}", lambda m: m.group(1) + " " * 8, summary)
 
 
+def _summary_text(fit, cautions: list[str]) -> str:
+    with warnings.catch_warnings():
+        # statsmodels warns in English about tests invalid for few schools; the
+        # small-sample caution appended here says it in Russian.
+        warnings.simplefilter("ignore")
+        text = _timeless(str(fit.summary()))
+    if cautions:
+        text += "\n\nПредупреждения:\n" + "\n".join(f"- {w}" for w in cautions)
+    return text
+
+
 @dataclass
 class QualityModelResults:
     """A fitted quality model: statsmodels results plus what reports need.
@@ -64,10 +75,7 @@ class QualityModelResults:
 
         The fit's date and time are blanked: same inputs give the same file.
         """
-        text = _timeless(str(self.fit.summary()))
-        if self.warnings:
-            text += "\n\nПредупреждения:\n" + "\n".join(f"- {w}" for w in self.warnings)
-        return text
+        return _summary_text(self.fit, self.warnings)
 
     def flagged(self, kind: str) -> pd.DataFrame:
         """Schools classified as ``kind`` (RESILIENT or BELOW), largest residual first."""
@@ -113,7 +121,9 @@ def fit_quality_model(data: pd.DataFrame, params: dict) -> QualityModelResults |
         "term": fit.params.index, "coef": fit.params.values, "se": fit.bse.values,
         "ci_low": ci[0].values, "ci_high": ci[1].values, "p_value": fit.pvalues.values,
     })
-    frame = fit.get_prediction(complete).summary_frame(alpha)
+    # The design matrix of ``complete`` is the model's own (no second pass through the
+    # formula); no weights, as for any new data: the interval is for one new school.
+    frame = fit.get_prediction(fit.model.exog, transform=False).summary_frame(alpha)
     yname = model.endog_names
     pred = pd.DataFrame({
         "school_id": complete["school_id"].values,
@@ -165,10 +175,8 @@ class SchoolEffects:
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = str(self.fit.summary())
-        if self.warnings:
-            text += "\n\nПредупреждения:\n" + "\n".join(f"- {w}" for w in self.warnings)
-        return text
+        """The statsmodels summary with our cautions appended (the second part of ``model.txt``)."""
+        return _summary_text(self.fit, self.warnings)
 
 
 def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | None:

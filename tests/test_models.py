@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from shnor_lib import fit_quality_model, fit_school_effects, load_params
 from shnor_lib.models import BELOW, RESILIENT, WITHIN
@@ -71,6 +70,19 @@ def test_model_warns_on_small_samples():
     res = fit_quality_model(d, load_params())
     assert res.n == 10 and any("малая выборка" in w for w in res.warnings)
     assert "Предупреждения" in res.summary()
+
+
+def test_summary_of_a_tiny_model_prints_no_english_warning():
+    import warnings
+
+    d = _panel()
+    d = d[(d["year"] == 2024) & (d["school_id"].astype(int) < 7)]
+    res = fit_quality_model(d, load_params())
+    assert res is not None and res.n < 8  # statsmodels' normality test warns below 8 observations
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = res.summary()
+    assert caught == [] and "малая выборка" in text
 
 
 def test_too_few_schools_give_no_model():
