@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import platform
 import re
 from collections.abc import Iterable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
@@ -1199,22 +1198,12 @@ def input_files_table(result, data_root: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["Файл", "SHA-256"])
 
 
-_PACKAGES = {"shnor_lib": "shnor", "pandas": "pandas", "numpy": "numpy", "scipy": "scipy",
-             "statsmodels": "statsmodels", "matplotlib": "matplotlib", "seaborn": "seaborn",
-             "papermill": "papermill", "nbconvert": "nbconvert"}
-
-
 def package_versions() -> pd.DataFrame:
-    """Versions of Python and the packages the report rests on: «Пакет», «Версия»."""
-    from importlib import metadata
+    """Versions of Python and the packages the report rests on: «Пакет», «Версия» — the same
+    list as the run manifest's (:func:`shnor_lib.provenance.package_versions`)."""
+    from .provenance import package_versions as versions
 
-    rows = [("python", platform.python_version())]
-    for label, dist in _PACKAGES.items():
-        try:
-            v = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            v = "не установлен"
-        rows.append((label, v))
+    rows = [("shnor_lib" if name == "shnor" else name, v) for name, v in versions().items()]
     return pd.DataFrame(rows, columns=["Пакет", "Версия"])
 
 

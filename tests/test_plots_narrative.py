@@ -447,7 +447,7 @@ def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
 def test_package_versions_name_every_package():
     t = narrative.package_versions()
     assert list(t["Пакет"]) == ["python", "shnor_lib", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
-                                "seaborn", "papermill", "nbconvert"]
+                                "seaborn", "papermill", "nbconvert", "openpyxl", "pyyaml"]
     assert (t["Версия"] != "").all()
 
 
