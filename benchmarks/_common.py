@@ -32,6 +32,8 @@ def dataset(preset: str, scale: float = 1, scale_by: str = "municipalities", roo
     sys.path.insert(0, str(REPO / "benchmarks"))
     import make_region
 
+    if scale == 1:
+        scale_by = "municipalities"  # the same data either way
     name = preset if scale == 1 else f"{preset}-x{scale:g}-{scale_by}"
     folder = Path(root or DATA_HOME) / name
     stamp = folder / ".bench-key"
@@ -68,8 +70,8 @@ class Run:
     returncode: int
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc), in kB."""
+def _tree(root: int) -> set[int]:
+    """A process and all its descendants (Linux /proc)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -84,6 +86,11 @@ def _tree_rss_kb(root: int) -> int:
         pid = todo.pop()
         tree.add(pid)
         todo.extend(p for p, pp in parents.items() if pp == pid and p not in tree)
+    return tree
+
+
+def _rss_kb(tree: set[int]) -> int:
+    """Resident memory of these processes, in kB."""
     total = 0
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     for pid in tree:
@@ -98,7 +105,7 @@ def _tree_rss_kb(root: int) -> int:
 def run(label: str, cmd: list[str], *, cwd: Path | None = None, env: dict | None = None, quiet: bool = True,
         check: bool = True) -> Run:
     """Run ``cmd``; measure wall time, CPU time of the process tree and the peak resident
-    memory of the tree (sampled every 0.1 s; plus the kernel's peak of the largest process)."""
+    memory of the tree (sampled every 0.25 s; plus the kernel's peak of the largest process)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.DEVNULL if quiet else None
@@ -107,11 +114,16 @@ def run(label: str, cmd: list[str], *, cwd: Path | None = None, env: dict | None
     stop = threading.Event()
 
     def sample() -> None:
+        # The process tree is looked up every 2 s, its memory read every 0.25 s: light enough
+        # not to take CPU from what is measured.
         nonlocal peak
+        tree, looked = {proc.pid}, 0.0
         while not stop.is_set():
             if os.path.isdir("/proc"):
-                peak = max(peak, _tree_rss_kb(proc.pid))
-            stop.wait(0.1)
+                if time.perf_counter() - looked > 2:
+                    tree, looked = _tree(proc.pid), time.perf_counter()
+                peak = max(peak, _rss_kb(tree))
+            stop.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -121,7 +133,8 @@ def run(label: str, cmd: list[str], *, cwd: Path | None = None, env: dict | None
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    peak = max(peak, after.ru_maxrss)  # ru_maxrss: kB on Linux, the largest single process
+    if after.ru_maxrss > before.ru_maxrss:  # kB on Linux: the largest child so far, if it is this one
+        peak = max(peak, after.ru_maxrss)
     if check and proc.returncode != 0:
         sys.stderr.write((err or b"").decode("utf-8", "replace")[-3000:])
         raise SystemExit(f"{label}: exit code {proc.returncode}: {' '.join(map(str, cmd))}")
@@ -152,7 +165,19 @@ def machine() -> str:
         load = ""
     now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     return (f"{os.cpu_count()} cores, {mem}, Python {platform.python_version()}, {platform.system()}"
-            f"{load}; {now}")
+            f"{load}; {now}; code {_commit()}")
+
+
+def _commit() -> str:
+    """The commit measured (``+changes`` when the package differs from it)."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "shnor_lib", "notebooks",
+                                "parameters"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" +changes" if dirty else "")
 
 
 def table(header: list[str], rows: list[list]) -> str:

@@ -8,10 +8,13 @@ in one run on this machine:
 * the floor: a child process that merely reads the same input files into pandas
   (``pd.read_csv`` with the file's encoding, separator and decimal mark; ``pd.read_excel``
   for XLSX), one after another;
-* ``shnor compute`` on the same data, as a child process.
+* ``shnor compute`` on the same data, as a child process;
+* the same command with ``--params`` setting ``model.mixed: never`` — what the per-season
+  random-intercept model (statsmodels MixedLM, refitted for every season from the second
+  year on) costs (``--default-only`` skips this run).
 
 For each: wall time, CPU time (user + system of the whole process tree) and peak resident
-memory (of the process tree, sampled every 0.1 s). Prints a table and appends it to
+memory (of the process tree, sampled every 0.25 s). Prints a table and appends it to
 ``benchmarks/RESULTS.md``.
 
 Goals (issue 7): compute ≤ 4× the floor, peak memory ≤ 4 GB.
@@ -70,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1, help="fraction or multiple of the country (default 1)")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default $SHNOR_BENCH_DATA)")
     ap.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
+    ap.add_argument("--default-only", action="store_true",
+                    help="skip the second run without the random-intercept model (model.mixed: never)")
     args = ap.parse_args(argv)
 
     folder = dataset("country", args.scale, root=args.data)
@@ -79,10 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(tempfile.mkdtemp(prefix="shnor-bench-out-"))
     try:
         floor = run("floor: read every input file with pandas", [str(BIN / "python"), "-c", FLOOR, str(folder)])
-        compute = run("shnor compute --municipality all --year all",
-                      [str(BIN / "shnor"), "compute", "--data-root", str(folder), "--municipality", "all",
-                       "--year", "all", "--out", str(out / "outputs")])
+        command = [str(BIN / "shnor"), "compute", "--data-root", str(folder), "--municipality", "all",
+                   "--year", "all", "--out", str(out / "outputs")]
+        compute = run("shnor compute --municipality all --year all", command)
         written = sum(1 for p in (out / "outputs").rglob("*") if p.is_file())
+        shutil.rmtree(out / "outputs")
+        # What the per-season random-intercept model costs: the same run with it switched off
+        # by a parameter file, as a user who does not need school effects would.
+        lean = None
+        if not args.default_only:
+            (out / "no-mixed.yml").write_text("model:\n  mixed: never\n", encoding="utf-8")
+            lean = run("… with `model: {mixed: never}` (no random-intercept model)",
+                       command + ["--params", str(out / "no-mixed.yml")])
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -90,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [[r.label, fmt_s(r.wall), fmt_s(r.cpu), f"{r.peak_mb:,.0f} MB".replace(",", " ")] for r in (floor, compute)]
     rows.append(["ratio compute / floor", f"**{ratio:.2f}×** (goal ≤ 4×)", f"{compute.cpu / floor.cpu:.2f}×",
                  f"goal ≤ 4 096 MB: {'met' if compute.peak_mb <= 4096 else 'missed'}"])
+    if lean is not None:
+        rows.append([lean.label, fmt_s(lean.wall), fmt_s(lean.cpu), f"{lean.peak_mb:,.0f} MB".replace(",", " ")])
+        rows.append(["ratio without the model / floor", f"{lean.wall / floor.wall:.2f}×", f"{lean.cpu / floor.cpu:.2f}×",
+                     ""])
     text = (f"{machine()}\n\nData: `make_region.py --preset country"
             f"{'' if args.scale == 1 else f' --scale {args.scale:g}'}` — {info['municipalities']} municipalities, "
             f"{info['schools']} schools, {info['seasons']} seasons, {_n(int(info['results_rows']))} results rows "
