@@ -151,6 +151,14 @@ def warm(folder: Path) -> None:
 # --------------------------------------------------------------------------- reporting
 
 
+# Taken when a benchmark script starts (it imports this module first), not when it prints.
+_STARTED = dt.datetime.now().astimezone()
+try:
+    _START_LOAD: float | None = os.getloadavg()[0]
+except OSError:
+    _START_LOAD = None
+
+
 def machine() -> str:
     """Cores, memory, load, Python and date, for the heading of a results table."""
     try:
@@ -159,11 +167,8 @@ def machine() -> str:
         mem = f"{kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         mem = "RAM unknown"
-    try:
-        load = f", load average at start {os.getloadavg()[0]:.1f}"
-    except OSError:
-        load = ""
-    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    load = f", load average at start {_START_LOAD:.1f}" if _START_LOAD is not None else ""
+    now = _STARTED.strftime("%Y-%m-%d %H:%M %Z")
     return (f"{os.cpu_count()} cores, {mem}, Python {platform.python_version()}, {platform.system()}"
             f"{load}; {now}; code {_commit()}")
 
