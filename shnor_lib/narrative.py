@@ -358,8 +358,9 @@ def identified_table(result) -> pd.DataFrame:
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
-def identified_text(result) -> str:
-    """Section 2: which schools are ШНОР, ШНСУ, зона риска, by code and name, and by which branch."""
+def identified_text(result, cards: bool = True) -> str:
+    """Section 2: which schools are ШНОР, ШНСУ, зона риска, by code and name, and by which branch.
+    ``cards=False`` (reports made without school cards) does not promise links to them."""
     s = result.schools
     names = _name_of(s)
     ids = s["school_id"].astype(str)
@@ -388,8 +389,8 @@ def identified_text(result) -> str:
     extra = ids[_flag(s, "shnsu") & _flag(s, "risk_zone") & ~_flag(s, "shnor")]
     if len(extra):
         lines.append(f"- ШНСУ с признаками зоны риска (статус — ШНСУ): {_school_list(extra, names, False)}.")
-    tail = ("Основания — в таблице ниже: процедура, предмет, год, доля не преодолевших порог и число участников; "
-            "код школы в таблице — ссылка на её карточку.")
+    tail = ("Основания — в таблице ниже: процедура, предмет, год, доля не преодолевших порог и число участников"
+            + ("; код школы в таблице — ссылка на её карточку." if cards else "."))
     if not len(shnor) and not len(shnsu) and not len(risk):
         tail = ("Школы, у которых доля не преодолевших порог достигла порога хотя бы в одной процедуре, "
                 "перечислены в разделе 3.")
@@ -1396,7 +1397,7 @@ def _factor_name(code: int) -> str:
 
 
 def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = None,
-              recommendations: pd.DataFrame | None = None) -> str:
+              recommendations: pd.DataFrame | None = None, cards: bool = True) -> str:
     """Section 9: profiled schools, the most frequent high-significance factors, the management groups
     and the number of addressed recommendations; «не рассчитываются» when there is no risk_profiles file.
 
@@ -1409,6 +1410,8 @@ def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = 
         :func:`shnor_lib.risk.group_summary`.
     recommendations : DataFrame, optional
         :func:`shnor_lib.risk.recommend`.
+    cards : bool
+        Whether the schools have cards (``shnor report --no-cards``: they do not).
     """
     y = result.year
     if significance is None or significance.empty:
@@ -1441,7 +1444,7 @@ def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = 
                          f"{_schools_gen(recommendations['school_id'].nunique())} со статусом; по основаниям: "
                          + ", ".join(f"{k} — {n}" for k, n in kinds.items())
                          + ". Каждая мера в таблице ниже показана с тем, что её вызвало; полный текст мер — "
-                         "в перечне мер и в карточках школ.")
+                         + ("в перечне мер и в карточках школ." if cards else "в перечне мер."))
         else:
             lines.append("Адресных рекомендаций нет: нет школ со статусом, для которого они формируются "
                          "(risk.recommend_for).")

@@ -351,6 +351,8 @@ def test_identified_text_lists_each_status(res):
     assert "**ШНОР (2)**: 1 (Школа 1), 2 (Школа 2)" in text
     assert "**ШНСУ (1)**: 4 (Школа 4)" in text
     assert "**Зона риска (1)**: 5 (Школа 5)" in text
+    assert "ссылка на её карточку" in text
+    assert "карточк" not in narrative.identified_text(res, cards=False)
 
 
 def test_assessment_table_pools_over_schools(res):

@@ -180,6 +180,7 @@ def test_no_cards_makes_season_reports_only_and_links_no_card(tmp_path):
     assert not (season / "schools").exists()
     html = (season / "report.html").read_text(encoding="utf-8")
     assert "2. Выявленные школы" in html and 'href="schools/' not in html
+    assert "карточк" not in html  # no text promises cards that were not made
     assert "Карточки школ" not in (out / "index.html").read_text(encoding="utf-8")
 
 
