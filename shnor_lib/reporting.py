@@ -145,6 +145,27 @@ def _cards_row(m: str, y: int, outcomes: list[ReportOutcome], out_root: Path) ->
                          sum(o.seconds for o in outcomes))
 
 
+_CARD_FILES = (".html", ".pdf", ".ipynb")
+
+
+def _prune_cards(folder: Path, keep: set[str]) -> None:
+    """Remove the cards of schools that have none in this run (their status changed, or
+    ``--no-cards``): a card left from an earlier run would show a status the report no
+    longer gives. Only card files are touched; with no card at all the folder goes."""
+    if not folder.is_dir():
+        return
+    for f in folder.iterdir():
+        stamp = f.name.startswith(".") and f.name.endswith(".shnor-run.json")
+        name = f.name[1:-len(".shnor-run.json")] if stamp else f.stem
+        if not f.is_file() or not (stamp or f.suffix in _CARD_FILES):
+            continue
+        if name in keep or (keep and name == "index"):  # this run's cards and their index page
+            continue
+        f.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
     """Add each report's status and duration to the season's run manifest."""
     path = folder / "manifest.json"
@@ -231,16 +252,17 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         if key in failed:
             ordered.append(failed[key])
             continue
-        cards = []
+        card_outcomes = []
         for p in by_key.get(key, []):
             outcome = skipped.get(id(p)) or results[id(p)]
             if outcome.ok and not outcome.skipped:
                 atomic_write_text(_stamp(p.job), json.dumps(
                     {"fingerprint": p.fingerprint, "pdf": outcome.pdf is not None, "pdf_note": outcome.pdf_note},
                     ensure_ascii=False) + "\n")
-            (cards if p.job.notebook == CARD_NOTEBOOK else ordered).append(outcome)
-        if cards:
-            ordered.append(_cards_row(*key, cards, out_root))
+            (card_outcomes if p.job.notebook == CARD_NOTEBOOK else ordered).append(outcome)
+        if card_outcomes:
+            ordered.append(_cards_row(*key, card_outcomes, out_root))
+        _prune_cards(out_root / key[0] / str(key[1]) / "schools", {o.job.name for o in card_outcomes})
         _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
     write_index(ordered, out_root)
     return ordered, bool(failed)

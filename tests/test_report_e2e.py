@@ -171,13 +171,17 @@ def test_no_cards_makes_season_reports_only_and_links_no_card(tmp_path):
     root = tmp_path / "data_raw"
     shutil.copytree(REPO / "data_raw" / "demo", root / "demo")
     out = tmp_path / "outputs"
+    earlier = out / "demo" / "2024" / "schools"  # cards of an earlier run with cards
+    earlier.mkdir(parents=True)
+    for f in ("7.html", "7.pdf", ".7.shnor-run.json", "index.html"):
+        (earlier / f).write_text("earlier run", encoding="utf-8")
     code = main(["report", "--data-root", str(root), "--out", str(out), "--municipality", "demo", "--year", "2024",
                  "--format", "html", "--no-cards"])
     assert code == 0
     season = out / "demo" / "2024"
     schools = (season / "schools.csv").read_text(encoding="utf-8")
     assert "ШНОР" in schools  # there are schools that would have had a card
-    assert not (season / "schools").exists()
+    assert not (season / "schools").exists()  # no card outlives the run that made it
     html = (season / "report.html").read_text(encoding="utf-8")
     assert "2. Выявленные школы" in html and 'href="schools/' not in html
     assert "карточк" not in html  # no text promises cards that were not made
@@ -195,3 +199,18 @@ def test_report_fingerprint_counts_the_notebook_parameters():
     without, = [j for j in _season_jobs("demo", 2024, REPO / "outputs", REPO / "data_raw", None, cards=False)]
     prints = {_fingerprint(j, params, data, "demo", 2024, ("html",)) for j in (with_cards, without, with_cards)}
     assert len(prints) == 2  # --resume after --no-cards re-makes the report with its card links
+
+
+def test_cards_of_schools_without_a_card_this_run_are_removed(tmp_path):
+    from shnor_lib.reporting import _prune_cards
+
+    folder = tmp_path / "schools"
+    folder.mkdir()
+    files = ["7.html", "7.pdf", "7.ipynb", ".7.shnor-run.json", "9.html", ".9.shnor-run.json", "index.html",
+             "notes.txt"]
+    for f in files:
+        (folder / f).write_text("x", encoding="utf-8")
+    _prune_cards(folder, {"9"})  # school 7 lost its status since the earlier run
+    assert sorted(p.name for p in folder.iterdir()) == [".9.shnor-run.json", "9.html", "index.html", "notes.txt"]
+    _prune_cards(folder, set())  # no cards at all: only what is not a card stays
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
