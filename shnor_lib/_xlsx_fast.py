@@ -16,6 +16,7 @@ path off if an openpyxl version serialises differently.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -64,17 +65,12 @@ def _cell(ref: str, value, style: str) -> str | None:
 def _sheet(_state: dict, header: Sequence[str], rows: Sequence[Sequence]) -> bytes | None:
     head, tail = _state["sheet"]
     letters = _letters(len(header))
-    parts = [head.replace("{DIM}", f"A1:{letters[-1]}{len(rows) + 1}"), '<row r="1">']
-    for letter, value in zip(letters, header):
-        c = _cell(f"{letter}1", value, ' s="1"')
-        if c is None:
-            return None
-        parts.append(c)
-    parts.append("</row>")
-    for i, row in enumerate(rows, start=2):
+    parts = [head.replace("{DIM}", f"A1:{letters[-1]}{len(rows) + 1}")]
+    for i, row in enumerate(itertools.chain([header], rows), start=1):
+        style = ' s="1"' if i == 1 else ""  # the header row is bold
         parts.append(f'<row r="{i}">')
         for letter, value in zip(letters, row):
-            c = _cell(f"{letter}{i}", value, "")
+            c = _cell(f"{letter}{i}", value, style)
             if c is None:
                 return None
             parts.append(c)

@@ -26,7 +26,7 @@ from .atomic import atomic_write_text
 from .context import CACHE_ENV, build_context, store_context
 from .errors import DataValidationError
 from .params import PROJECT_DIR, load_params, params_digest
-from .pipeline import Dataset, compute_season, load_dataset, write_outputs
+from .pipeline import Dataset, compute_all, load_dataset, write_outputs
 from .readers import list_seasons
 from .report_runner import ReportJob, ReportOutcome, run_reports, write_index
 
@@ -114,8 +114,6 @@ def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, 
     from .errors import PathError
     from .paths import safe_component
 
-    if not CARD_NOTEBOOK.exists():
-        return []
     folder = out_root / m / str(y) / "schools"
     jobs = []
     for sid in ids:
@@ -196,6 +194,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         whether any municipality was skipped for structural input errors.
     """
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
+    cards = cards and CARD_NOTEBOOK.exists()
     seasons = list_seasons(data_root, municipality, year)
     if not seasons:
         load_dataset(data_root, municipality, year)  # raises the «не найдены данные» error
@@ -224,11 +223,12 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                 continue
             params = load_params(m, params_file, pdir)
             for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name"),
-                                    cards=cards and CARD_NOTEBOOK.exists()):
+                                    cards=cards):
                 planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
             mine = computed.setdefault(m, {})
-            for earlier in sorted(yy for mm, yy in data.seasons if mm == m and yy <= y and yy not in mine):
-                mine[earlier] = compute_season(data, m, earlier, params)
+            # the earlier years too (dynamics), sharing the work between them
+            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= y and yy not in mine]):
+                mine[r.year] = r
             result = mine[y]
             own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
             store_context(build_context(own, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
