@@ -202,9 +202,10 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     pdir = _parameters_dir(data_root)
     failed: dict[tuple[str, int], ReportOutcome] = {}
     good: list[str] = []
+    loaded: dict = {}  # each municipality read and checked once, on its own: one bad one fails alone
     for m in munis:
         try:
-            load_dataset(data_root, m, strict=strict)
+            loaded.update(load_dataset(data_root, m, strict=strict).seasons)
             good.append(m)
         except DataValidationError as exc:
             print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(10)}", file=sys.stderr)
@@ -216,7 +217,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     cache_dir = out_root / ".cache"
     os.environ[CACHE_ENV] = str(cache_dir)
     if good:
-        data = load_dataset(data_root, good, strict=strict)
+        data = Dataset(loaded, data_root)
         computed: dict[str, dict[int, object]] = {}
         for m, y in seasons:
             if m not in good:
