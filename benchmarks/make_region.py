@@ -223,7 +223,7 @@ def _results(sc: _Schools, year: int, layout: Layout, rng: np.random.Generator) 
         mean = (68.0 if subj == RUS else 52.0) + (6.0 if subj == RUS else 7.0) * a + rng.normal(0, 2.0, sc.n)
         mean = np.clip(mean - 30.0 * np.divide(failed, n11, out=np.zeros(sc.n), where=n11 > 0), 25.0, 92.0)
         for k in np.flatnonzero(n11 > 0):
-            out.append((k, 2, 11, order[subj], [sc.sid[k], "ЕГЭ", subj, 11, int(n11[k]), None, None, None, None,
+            out.append((k, 2, 11, order[subj], [sc.sid[k], "ЕГЭ", demo.EGE_WRITTEN.get(subj, subj), 11, int(n11[k]), None, None, None, None,
                                                 int(failed[k]), int(high[k]), round(float(mean[k]), 1),
                                                 None, None, None]))
     out.sort(key=lambda t: t[:4])

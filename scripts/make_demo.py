@@ -88,6 +88,9 @@ VPR_SUBJECTS = {
 }
 OGE_SUBJECTS = (RUS, MATH, "обществознание")
 EGE_SUBJECTS = (RUS, MATH)
+# ЕГЭ mathematics is written with its level, as real files must (the demo's is the profile level:
+# a minimum score, «Не преодолели порог»); the rules pool both levels as «математика».
+EGE_WRITTEN = {MATH: "математика (профильный уровень)"}
 SUBJECT_EFFECT = {
     RUS: 0.0,
     MATH: -0.1,
@@ -1070,7 +1073,7 @@ def result_record(r: Row) -> list:
         return [
             r.sid,
             r.proc,
-            r.subject,
+            EGE_WRITTEN.get(r.subject, r.subject),
             r.grade,
             r.participants,
             None,

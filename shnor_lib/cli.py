@@ -97,8 +97,17 @@ def _cmd_validate(args) -> int:
         print(f"{m} {y}: файлы в порядке ({files}); строк исключено/преобразовано: {len(s.issues)}")
         for _, i in s.issues.iterrows():
             print(f"    {i['file']}, строка {i['row']}: {i['action']} — {i['reason']}")
+        for _, r in s.readings.iterrows():
+            print(f"    {r['file']}, столбец «{r['column']}»: «{r['written']}» прочитано как «{r['read_as']}» "
+                  f"(словарь parameters/vocabulary.yml; {_rows_word(r['rows'])})")
     print("Проверка завершена: структурных ошибок нет.")
     return 0
+
+
+def _rows_word(n: int) -> str:
+    from .narrative import plural
+
+    return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 
 
 def _cmd_compute(args) -> int:

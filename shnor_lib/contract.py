@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .vocabulary import load_vocabulary
+
 __all__ = [
     "Column",
     "FileSpec",
     "CONTRACT",
-    "PROCEDURES",
-    "SUBJECT_ALIASES",
     "SIGNIFICANCE_LEVELS",
     "RISK_FACTORS",
     "RISK_FACTOR_ALIASES",
@@ -204,17 +204,6 @@ CONTRACT: dict[str, FileSpec] = {
 
 REQUIRED_FILES = [s.stem for s in CONTRACT.values() if s.required]
 
-PROCEDURES = {"впр": "ВПР", "огэ": "ОГЭ", "гиа-9": "ОГЭ", "гиа9": "ОГЭ", "егэ": "ЕГЭ",
-              "гиа-11": "ЕГЭ", "дкр": "ДКР", "кдр": "КДР", "vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
-
-SUBJECT_ALIASES = {
-    "русский язык": "русский язык", "русский": "русский язык", "рус. яз.": "русский язык",
-    "russian": "русский язык",
-    "математика": "математика", "математика (базовая)": "математика",
-    "математика (профильная)": "математика", "алгебра": "математика", "mathematics": "математика",
-    "math": "математика",
-}
-
 SIGNIFICANCE_LEVELS = {"высокая": 3, "средняя": 2, "низкая": 1}
 
 RISK_FACTORS = {
@@ -247,14 +236,13 @@ def normalize_label(text: object) -> str:
 
 
 def canonical_procedure(value: object) -> str | None:
-    """Map a procedure spelling to ВПР/ОГЭ/ЕГЭ/…; None when unknown."""
-    return PROCEDURES.get(normalize_label(value))
+    """Map a procedure spelling to ВПР/ОГЭ/ЕГЭ/… (``parameters/vocabulary.yml``); None when unknown."""
+    return load_vocabulary().procedure(value)
 
 
-def canonical_subject(value: object) -> str:
-    """Map a subject spelling to its canonical name; unknown subjects keep their own name."""
-    key = normalize_label(value)
-    return SUBJECT_ALIASES.get(key, key)
+def canonical_subject(value: object) -> str | None:
+    """Map a subject spelling to its canonical name (``parameters/vocabulary.yml``); None when unknown."""
+    return load_vocabulary().subject(value)
 
 
 def contract_markdown() -> str:

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "in_scope", "KEY"]
+from .vocabulary import load_vocabulary
+
+__all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "in_scope", "rule_subjects", "KEY"]
 
 KEY = ["school_id", "year", "procedure", "subject"]
 
@@ -47,7 +49,7 @@ def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.n
 def _counts(results: pd.DataFrame) -> pd.DataFrame:
     """Per-row numerators: failed, quality (4+5), high, mark sum."""
     r = results
-    marks = r["procedure"].ne("ЕГЭ")
+    marks = load_vocabulary().marked_mask(r["procedure"], r["subject"])
     out = pd.DataFrame(index=r.index)
     out["participants"] = r["participants"].astype(float)
     out["failed"] = np.where(marks, r["n2"], r["failed"]).astype(float)
@@ -117,6 +119,24 @@ def group_sum(values, codes: np.ndarray, n_groups: int, min_count: int = 0) -> n
     return total
 
 
+def rule_subjects(results: pd.DataFrame, params: dict) -> pd.Series:
+    """The subject under which each row is pooled and judged.
+
+    With ``subject_levels: pooled`` (default) a level of a subject declared in the vocabulary
+    (ЕГЭ «математика (базовый уровень)» and «(профильный уровень)») counts as the subject
+    itself: its failed pupils (базовый: отметка «2»; профильный: below the minimum score) and
+    participants add up over both levels. With ``separate`` each level stays its own subject.
+    """
+    subjects = results["subject"]
+    if params.get("subject_levels", "pooled") != "pooled":
+        return subjects
+    vocab = load_vocabulary()
+    parent = {t.name: t.level_of for t in vocab.subjects.values() if t.level_of}
+    if not parent or not subjects.isin(list(parent)).any():
+        return subjects
+    return subjects.map(lambda s: parent.get(s, s))
+
+
 def in_scope(results: pd.DataFrame, params: dict) -> pd.Series:
     """Rows the rules look at: procedures and subjects in scope, ВПР only in ``vpr_grades``."""
     r = results
@@ -137,16 +157,24 @@ def pooled_metrics(results: pd.DataFrame, params: dict, level: float | None = No
     by = list(by or [])
     keys = by + KEY
     r = results.copy()
-    r["_scope"] = in_scope(r, params)
     vpr_out_of_grades = r["procedure"].eq("ВПР") & ~r["grade"].isin(params["vpr_grades"])
     r = r[~vpr_out_of_grades]
-    counts = pd.concat([r[keys], _counts(r), r[["_scope"]]], axis=1)
+    row_counts = _counts(r)  # by each row's own subject, before levels are pooled
+    row_counts["_marked"] = load_vocabulary().marked_mask(r["procedure"], r["subject"])
+    r["subject"] = rule_subjects(r, params)
+    r["_scope"] = in_scope(r, params)
+    counts = pd.concat([r[keys], row_counts, r[["_scope"]]], axis=1)
     g = counts.groupby(keys, sort=True)
     agg = g.agg(participants=("participants", "sum"), failed=("failed", "sum"), high=("high", "sum"),
-                in_scope=("_scope", "all"))
+                in_scope=("_scope", "all"), _any_marked=("_marked", "any"), _all_marked=("_marked", "all"))
     codes, n_groups = g.ngroup().to_numpy(), len(agg)
     for col in ("quality", "mark_sum", "score_sum"):
         agg[col] = group_sum(counts[col], codes, n_groups, min_count=1)
+    # Pooled levels that mix marks and scores (ЕГЭ математика) share only the failed count:
+    # «4 and 5», mean mark, high results and mean score mean different things on each level.
+    mixed = (agg["_any_marked"] & ~agg["_all_marked"]).to_numpy()
+    if mixed.any():
+        agg.loc[mixed, ["quality", "mark_sum", "score_sum", "high"]] = np.nan
     agg["grades"] = _grade_lists(r["grade"].to_numpy(dtype=float), codes, n_groups)
     agg = agg.reset_index()
     agg = agg[[*keys, "participants", "failed", "quality", "high", "mark_sum", "score_sum", "in_scope", "grades"]]

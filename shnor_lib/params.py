@@ -28,6 +28,7 @@ _FREE_MAPPINGS = {"isbsh.fixed", "iursh.fixed", "isbsh.weights", "targets", "mon
 
 _CHOICES = {
     "subject_mode": {"any", "all"},
+    "subject_levels": {"pooled", "separate"},
     "isbsh.method": {"weights", "regression"},
     "isbsh.reference": {"municipality", "all", "fixed"},
     "iursh.reference": {"municipality", "all", "fixed"},

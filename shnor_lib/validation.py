@@ -26,18 +26,18 @@ from .contract import (
     RISK_FACTOR_ALIASES,
     RISK_FACTORS,
     SIGNIFICANCE_LEVELS,
-    canonical_procedure,
-    canonical_subject,
     normalize_label,
 )
 from .errors import DataValidationError, Problem
 from .readers import ROW, RawFile, RawSeason
+from .vocabulary import load_vocabulary, normalize_term
 
 __all__ = ["Season", "validate_season", "validate_seasons", "ISSUE_COLUMNS", "parse_number", "MARKS"]
 
 MARKS = ["n2", "n3", "n4", "n5"]
 ISSUE_COLUMNS = ["municipality", "year", "file", "row", "school_id", "procedure", "subject", "grade",
                  "action", "reason", "original"]
+READING_COLUMNS = ["file", "column", "written", "read_as", "rows"]
 _NUM_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _YES = {"да", "yes", "1", "true", "+", "есть"}
 _NO = {"нет", "no", "0", "false", "-", "—"}
@@ -52,6 +52,8 @@ class Season:
     tables: dict[str, pd.DataFrame]
     issues: pd.DataFrame
     checksums: dict[str, str] = field(default_factory=dict)  # file path -> sha256
+    # Spellings read through a vocabulary alias («Рус. яз.» → «русский язык»), for the record.
+    readings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
 
     def has(self, stem: str) -> bool:
         return stem in self.tables and not self.tables[stem].empty
@@ -217,7 +219,7 @@ def _usual_marks(res: pd.DataFrame) -> np.ndarray:
     """Rows :func:`_reconcile_marks` keeps untouched and silently: participants, and either
     ЕГЭ with failed/high within participants, or integer marks adding up to participants."""
     n = res["participants"].to_numpy(dtype=float)
-    ege = (res["procedure"] == "ЕГЭ").to_numpy(dtype=bool)
+    ege = ~load_vocabulary().marked_mask(res["procedure"], res["subject"])  # scores with a threshold
     failed, high = res["failed"].to_numpy(dtype=float), res["high"].to_numpy(dtype=float)
     m = res[MARKS].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
@@ -240,6 +242,7 @@ def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], munici
     shown_cols = [c for c in raw.frame.columns if c != ROW and not c.startswith("_extra:")]
     labels = [raw.label(c) for c in shown_cols]
     marks_now = res[MARKS].to_numpy(dtype=float).copy()  # conversions, written back at the end
+    scored = ~load_vocabulary().marked_mask(res["procedure"], res["subject"])
     changed = False
     for pos, (idx, r) in zip(unusual, res.iloc[unusual].iterrows()):
         original = "; ".join(f"{label}={v}" for label, v in zip(labels, raw.frame.loc[idx, shown_cols].tolist()))
@@ -254,7 +257,7 @@ def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], munici
             issue("исключена", "нет участников (0).")
             keep_all[pos] = False
             continue
-        if r["procedure"] == "ЕГЭ":
+        if scored[pos]:
             if pd.isna(r["failed"]):
                 issue("исключена", "ЕГЭ: не указано число не преодолевших порог.")
                 keep_all[pos] = False
@@ -366,6 +369,92 @@ def _risk_values(rp: pd.DataFrame) -> tuple[list, list, list, list[tuple[int, st
     return codes, names, levels, errors
 
 
+def _rows_text(rows, limit: int = 10) -> str:
+    """«строки 3, 8, 15» (at most ``limit`` numbers, then «… — всего 42»)."""
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return f"строки {shown}" + (f" … — всего {len(rows)}" if len(rows) > limit else "")
+
+
+def _vocabulary_check(res: pd.DataFrame) -> tuple[list, list, list[tuple[np.ndarray, str, str, str]], list[tuple]]:
+    """Canonical procedures and subjects of ``results`` and what the vocabulary refuses.
+
+    Returns the canonical procedure and subject of each row (None where unknown), the
+    problems as ``(row positions, column, message, hint)``, one per distinct wrong value, in
+    the order of first appearance: a value outside ``parameters/vocabulary.yml``, a subject
+    that does not exist under its procedure (базовая математика in ВПР), a subject whose
+    level must be named (ЕГЭ математика), a grade in which the procedure is not held; and the
+    spellings read through an alias as ``(column, written, canonical, rows)``.
+    """
+    vocab = load_vocabulary()
+    procs = _map_values(res["procedure"], vocab.procedure)
+    subs = _map_values(res["subject"], vocab.subject)
+    grade = res["grade"].to_numpy(dtype=float)
+    found: list[tuple[int, np.ndarray, str, str, str]] = []
+    fix_word = "Исправьте написание; если это верное название, добавьте его в parameters/vocabulary.yml."
+    for column, raw_values, canon, kind in (("procedure", res["procedure"], procs, "procedure"),
+                                             ("subject", res["subject"], subs, "subject")):
+        values = raw_values.to_numpy(dtype=object)
+        bad = np.fromiter((v is not None and c is None for v, c in zip(values, canon)), dtype=bool, count=len(values))
+        if bad.any():
+            codes, uniques = pd.factorize(values[bad])
+            where = np.flatnonzero(bad)
+            for k, value in enumerate(uniques):
+                positions = where[codes == k]
+                rows_text = _rows_text(res[ROW].to_numpy()[positions]) if len(positions) > 1 else ""
+                found.append((int(positions[0]), positions, column, vocab.explain(kind, value, rows_text), fix_word))
+    pairs: dict[tuple, list[int]] = {}
+    for pos, (p, sub) in enumerate(zip(procs, subs)):
+        if p is not None and sub is not None:
+            pairs.setdefault((p, sub), []).append(pos)
+    for (p, sub), positions in pairs.items():
+        term = vocab.subjects[sub]
+        levels = [lv for lv in vocab.levels(sub) if p in vocab.subjects[lv].procedures]
+        if term.procedures and p not in term.procedures:
+            found.append((positions[0], np.array(positions), "subject",
+                          f"предмет «{sub}» бывает только в {', '.join(term.procedures)}, а процедура — {p}.",
+                          "Проверьте процедуру и предмет в этой строке."))
+        elif levels:
+            found.append((positions[0], np.array(positions), "subject",
+                          f"{p}, {sub}: не указан уровень — у {p} это разные экзамены: "
+                          + " и ".join(f"«{lv}»" for lv in levels) + ".",
+                          "Укажите уровень в названии предмета (базовый: отметки 2–5; профильный: "
+                          "«Не преодолели порог», «Высокий балл», «Средний балл»)."))
+    with np.errstate(invalid="ignore"):
+        off = ~np.isnan(grade) & ~((grade >= 1) & (grade <= 11))
+    for pos in np.flatnonzero(off):
+        found.append((int(pos), np.array([pos]), "grade", f"класс {grade[pos]:g} вне диапазона 1–11.", ""))
+    by_proc: dict[tuple, list[int]] = {}
+    for pos, p in enumerate(procs):
+        if p is not None and not np.isnan(grade[pos]) and not off[pos] and int(grade[pos]) not in vocab.grades(p):
+            by_proc.setdefault((p, int(grade[pos])), []).append(pos)
+    for (p, g), positions in by_proc.items():
+        allowed = _grade_ranges(vocab.grades(p))
+        found.append((positions[0], np.array(positions), "grade", f"{p} в {g} классе не проводится ({p}: {allowed}).",
+                      "Проверьте класс и процедуру (ГИА-9 — это ОГЭ, ГИА-11 — это ЕГЭ)."))
+    found.sort(key=lambda f: f[0])
+    readings = []
+    for column, canon in (("procedure", procs), ("subject", subs)):
+        counts = pd.Series(list(zip(res[column].tolist(), canon))).value_counts(sort=False)
+        for (written, name), n in counts.items():
+            if name is not None and normalize_term(written) != normalize_term(name):
+                readings.append((column, written, name, int(n)))
+    return procs, subs, [f[1:] for f in found], readings
+
+
+def _grade_ranges(grades: tuple[int, ...]) -> str:
+    """«4–8, 10, 11 классы» from (4, 5, 6, 7, 8, 10, 11)."""
+    parts, run = [], [grades[0]]
+    for g in grades[1:]:
+        if g == run[-1] + 1:
+            run.append(g)
+        else:
+            parts.append(run)
+            run = [g]
+    parts.append(run)
+    text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in parts)
+    return text + (" класс" if len(grades) == 1 else " классы")
+
+
 def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     """Type and check every file of a season.
 
@@ -389,6 +478,7 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     problems = list(raw.problems)
     tables: dict[str, pd.DataFrame] = {}
     collectors: dict[str, _Collector] = {}
+    read_as: list[dict] = []
     for stem, rf in raw.files.items():
         col = _Collector(rf)
         collectors[stem] = col
@@ -405,20 +495,18 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
 
     if "results" in tables:
         res, col = tables["results"], collectors["results"]
-        # Spellings repeat: map each distinct one once, then report row by row in file order.
-        procs = _map_values(res["procedure"], canonical_procedure)
-        subs = _map_values(res["subject"], canonical_subject)
-        unknown = [r is not None and p is None for r, p in zip(res["procedure"], procs)]
-        grade = res["grade"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            off = ~np.isnan(grade) & ~((grade >= 1) & (grade <= 11))
+        procs, subs, found, readings = _vocabulary_check(res)
+        shown = "/".join(raw.files["results"].path.parts[-4:])
+        read_as = [{"file": shown, "column": raw.files["results"].label(c), "written": w, "read_as": n, "rows": k}
+                   for c, w, n, k in readings]
         rows = res[ROW].to_numpy()
-        for pos in np.flatnonzero(np.asarray(unknown, dtype=bool) | off):
-            if unknown[pos]:
-                col.add(int(rows[pos]), "procedure", f"неизвестная процедура «{res['procedure'].iat[pos]}».",
-                        "Допустимо: ВПР, ОГЭ (ГИА-9), ЕГЭ, ДКР, КДР.")
-            if off[pos]:
-                col.add(int(rows[pos]), "grade", f"класс {grade[pos]:g} вне диапазона 1–11.")
+        for positions, column, message, hint in found:
+            if len(positions) == 1:
+                col.add(int(rows[positions[0]]), column, message, hint)
+            elif "(строки" in message:
+                col.add(None, column, message, hint)
+            else:
+                col.add(None, column, f"{message[:-1]} ({_rows_text(rows[positions])}).", hint)
         res["procedure"], res["subject"] = procs, subs
         # Duplicates are checked again on canonical values (ГИА-9 and ОГЭ are the same procedure).
         _check_keys(res.dropna(subset=["procedure"]), raw.files["results"], col,
@@ -477,7 +565,8 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     for stem in tables:
         tables[stem] = tables[stem].reset_index(drop=True)
     checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
-    return Season(raw.municipality, raw.year, tables, issues_df, checksums)
+    return Season(raw.municipality, raw.year, tables, issues_df, checksums,
+                  pd.DataFrame(read_as, columns=READING_COLUMNS))
 
 
 # ---------------------------------------------------------------- many seasons at once
@@ -605,13 +694,10 @@ def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | No
             return None
     for g in stacked["results"]:
         res = g.table
-        procs = _map_values(res["procedure"], canonical_procedure)
-        if any(p is None for p in procs):
-            return None
-        grade = res["grade"].to_numpy(dtype=float)
-        if (~((grade >= 1) & (grade <= 11))).any():
-            return None
-        res["procedure"], res["subject"] = procs, _map_values(res["subject"], canonical_subject)
+        procs, subs, found, readings = _vocabulary_check(res)
+        if found or readings:
+            return None  # the per-season path records the readings
+        res["procedure"], res["subject"] = procs, subs
     res_all, r_season = _rows(stacked["results"], ["school_id", "procedure", "subject", "grade", "participants"])
     if res_all.assign(_season=r_season).duplicated(["_season", "school_id", "procedure", "subject", "grade"]).any():
         return None

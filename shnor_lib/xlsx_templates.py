@@ -28,10 +28,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .contract import CONTRACT, PROCEDURES, RISK_FACTORS, SIGNIFICANCE_LEVELS, SUBJECT_ALIASES, Column, FileSpec
+from .contract import CONTRACT, RISK_FACTORS, SIGNIFICANCE_LEVELS, Column, FileSpec
 from .errors import PathError
 from .paths import safe_component
 from .readers import rows_description
+from .vocabulary import load_vocabulary
 
 __all__ = ["create_templates", "template_workbook", "save_workbook", "SUBJECTS", "FIRST_DATA_ROW"]
 
@@ -40,12 +41,9 @@ LAST_CHECKED_ROW = 20000  # drop-down lists and number checks cover this many ro
 FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook properties and zip entries: same bytes on every run
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
-# Subjects offered in the drop-down: the contract's canonical names first, then the other
-# subjects of ВПР/ОГЭ/ЕГЭ. Any other subject may still be typed (the list only suggests).
-SUBJECTS: tuple[str, ...] = tuple(dict.fromkeys([
-    *SUBJECT_ALIASES.values(), "окружающий мир", "физика", "химия", "биология", "география", "история",
-    "обществознание", "информатика", "литература", "английский язык", "немецкий язык", "французский язык",
-]))
+# Subjects offered in the drop-down: the vocabulary's canonical names (parameters/vocabulary.yml).
+# A value outside the list is refused on reading (its aliases are accepted), so the list stops it here too.
+SUBJECTS: tuple[str, ...] = tuple(load_vocabulary().names("subject"))
 _YES_NO = ("да", "нет")
 
 _BOLD = Font(bold=True)
@@ -60,10 +58,11 @@ _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 def _choices(col: Column) -> tuple[tuple[str, ...], str, str] | None:
     """Drop-down values of a column, the Excel error style and the message; None for free cells."""
     if col.name == "procedure":
-        values = tuple(dict.fromkeys(PROCEDURES.values()))
+        values = tuple(load_vocabulary().names("procedure"))
         return values, "stop", "Выберите процедуру из списка: " + ", ".join(values) + "."
     if col.name == "subject":
-        return SUBJECTS, "information", "Предмета нет в списке — проверьте написание; он будет принят как есть."
+        return SUBJECTS, "warning", ("Предмета нет в списке — проверьте написание. Программа принимает "
+                                     "названия из списка и их обычные сокращения («Рус. яз.», «Матем.»).")
     if col.name == "significance":
         values = tuple(SIGNIFICANCE_LEVELS)
         return values, "stop", "Значимость: " + ", ".join(values) + "."

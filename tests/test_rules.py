@@ -147,7 +147,7 @@ def test_status_precedence(shnor, shnsu, risk, expected):
 
 
 def test_ege_uses_failed_counts(season_writer):
-    root = season_writer(2024, [row("1", "ЕГЭ", "математика", 11, 20, 7), row("1", "ОГЭ", "математика", 9, 20, 7)])
+    root = season_writer(2024, [row("1", "ЕГЭ", "математика (профильный уровень)", 11, 20, 7), row("1", "ОГЭ", "математика", 9, 20, 7)])
     s = schools_of(root, 2024).loc["1"]
     assert s["shnor"] and "ЕГЭ 2024, математика: 35,0% (7 из 20)" in s["reasons"]
 

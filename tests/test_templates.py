@@ -100,7 +100,7 @@ def test_drop_down_lists_offer_procedures_subjects_and_significance(templates):
     res = _lists(folder / "results.xlsx")
     assert res["Процедура"][0] == "list" and res["Процедура"][1].startswith('"ВПР,ОГЭ,ЕГЭ')
     assert res["Предмет"][0] == "list" and "русский язык,математика" in res["Предмет"][1]
-    assert res["Предмет"][2] == "information"  # other subjects may still be typed
+    assert res["Предмет"][2] == "warning"  # aliases («Рус. яз.») may still be typed; unknown names are refused on reading
     assert res["Класс"][:2] == ("whole", "1")
     rp = _lists(folder / "risk_profiles.xlsx")
     assert rp["Значимость"][1] == '"высокая,средняя,низкая"'

@@ -75,7 +75,7 @@ def test_count_above_students_total(tmp_path):
 
 def test_unknown_procedure(tmp_path):
     root = season(tmp_path, [row("1", "ВПРР", "математика", 5, 20, 5)])
-    assert "неизвестная процедура «ВПРР»" in problems_of(root)[0]
+    assert "значение «ВПРР» не найдено в словаре процедур. Возможно, имелось в виду: «ВПР»." in problems_of(root)[0]
 
 
 def test_undecodable_file(tmp_path):
