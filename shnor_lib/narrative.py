@@ -968,6 +968,15 @@ def data_quality_text(result) -> str:
     """Section 12: what the validation changed or left out, and which optional inputs are missing."""
     i = result.issues
     lines = []
+    warned = i[i["action"] == "предупреждение"] if i is not None and len(i) else None
+    if warned is not None and len(warned):
+        i = i[i["action"] != "предупреждение"]
+        schools = ", ".join(dict.fromkeys(f"{sid} ({proc})" for sid, proc in zip(warned["school_id"], warned["procedure"])))
+        lines.append(f"Внимание: у {len(warned)} {plural(len(warned), 'школы', 'школ', 'школ')} строки результатов "
+                     f"совпадают со строками прошлого года один в один — так бывает, когда файл или папку скопировали с "
+                     f"прошлого года: {schools}. Эти строки участвуют в расчёте; если они скопированы, условие «два "
+                     "года подряд» сработало по одним и тем же числам. Проверьте исходные данные (data_issues.csv, "
+                     "действие «предупреждение»).")
     if i is None or i.empty:
         lines.append("Входные файлы прошли проверку: структурных ошибок нет, несогласованных строк нет.")
     else:

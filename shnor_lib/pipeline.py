@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from .clustering import cluster_features, cluster_schools, describe_clusters
-from .errors import DataValidationError
+from .errors import DataValidationError, Problem
 from .indices import (
     compute_isbsh,
     compute_iursh,
@@ -40,7 +40,8 @@ from .params import params_digest
 from .provenance import manifest
 from .readers import list_seasons, read_season
 from .rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
-from .validation import ISSUE_COLUMNS, Season, validate_seasons
+from .validation import ISSUE_COLUMNS, Season, copied_results, validate_seasons
+from .writers import csv_text, safe_cells, write_csv
 
 __all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "compute_all", "iter_compute",
            "compute_outputs", "write_outputs", "stage_outputs", "StagedOutputs", "SCHOOL_COLUMNS"]
@@ -124,7 +125,6 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
     if not wanted:
         what = f"муниципалитет «{municipality}»" if municipality != "all" else "ни одного муниципалитета"
         yr = f", год {year}" if year != "all" else ""
-        from .errors import Problem
         raise DataValidationError([Problem(str(root), None, None, f"не найдены данные: {what}{yr}.",
                                            "Ожидается структура data_raw/<муниципалитет>/<год>/.")])
     munis = set(m for m, _ in wanted)
@@ -147,7 +147,27 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
             chunk, rows = [], 0
     if problems:
         raise DataValidationError(problems)
+    _warn_copied(seasons, strict)
     return Dataset(seasons, root)
+
+
+def _warn_copied(seasons: dict[tuple[str, int], Season], strict: bool) -> None:
+    """Add to each season's issues the schools whose results repeat the previous year's."""
+    problems = []
+    for (m, y), season in sorted(seasons.items()):
+        prev = seasons.get((m, y - 1))
+        if prev is None:
+            continue
+        found = copied_results(prev, season)
+        if found.empty:
+            continue
+        if strict:
+            problems += [Problem(i.file, i.row, None, f"{i.action}: {i.reason}",
+                                 "Режим --strict: исправьте данные или снимите --strict.")
+                         for i in found.itertuples(index=False)]
+        season.issues = pd.concat([season.issues, found], ignore_index=True) if len(season.issues) else found
+    if problems:
+        raise DataValidationError(problems)
 
 
 @dataclass
@@ -256,7 +276,7 @@ class _Shared:
         key = (municipality, name)
         if key not in self._csv:
             table = self.part(municipality)[name].drop(columns="municipality")
-            text = table.to_csv(index=False)
+            text = csv_text(table)
             texts = table.select_dtypes(exclude=["number", "bool"])
             if any(texts[c].astype(str).str.contains("[\r\n]", regex=True).any() for c in texts.columns):
                 self._csv[key] = None
@@ -793,15 +813,6 @@ def _openpyxl_bytes(header: list, rows: list, sheet: str) -> bytes:
         return path.read_bytes()
 
 
-def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise spreadsheet formulas coming from input text (=, +, -, @ at the start)."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-    return out
-
-
 def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
     """Write the season's tables to ``<out_root>/<municipality>/<year>/`` atomically.
 
@@ -899,20 +910,19 @@ def _recover_interrupted(target: Path) -> None:
 
 
 def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | None = None) -> None:
-    # Text from input files (names, verbatim rows) must never become a spreadsheet formula.
-    schools = _safe_cells(r.schools)
-    schools.to_csv(folder / "schools.csv", index=False, encoding="utf-8")
-    _write_xlsx(schools, folder / "schools.xlsx", "Школы")
+    # Text from input files (names, codes, verbatim rows) must never become a spreadsheet formula.
+    write_csv(r.schools, folder / "schools.csv")
+    _write_xlsx(safe_cells(r.schools), folder / "schools.xlsx", "Школы")
     for name, table in (("metrics.csv", r.metrics), ("metrics_by_grade.csv", r.metrics_by_grade)):
         text = (texts or {}).get(name)
         if text is not None:  # the same text, rendered once for the municipality's seasons
             (folder / name).write_bytes(text.encode("utf-8"))
         else:
-            table.to_csv(folder / name, index=False, encoding="utf-8")
-    _safe_cells(r.issues).to_csv(folder / "data_issues.csv", index=False, encoding="utf-8")
-    r.flags.to_csv(folder / "objectivity.csv", index=False, encoding="utf-8")
-    r.identifier_table.to_csv(folder / "identifier_table.csv", encoding="utf-8")
-    r.clusters.to_csv(folder / "clusters.csv", index=False, encoding="utf-8")
+            write_csv(table, folder / name)
+    write_csv(r.issues, folder / "data_issues.csv")
+    write_csv(r.flags, folder / "objectivity.csv")
+    write_csv(r.identifier_table, folder / "identifier_table.csv", index=True)
+    write_csv(r.clusters, folder / "clusters.csv")
     parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
     if r.model is not None:
         parts.append(r.model.summary())

@@ -35,6 +35,7 @@ from .indices import group_label
 from .metrics import wilson_interval
 from .narrative import fmt_num, fmt_p, plural
 from .rules import fmt_pct
+from .writers import csv_text
 
 __all__ = [
     "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
@@ -976,5 +977,5 @@ def save_tables(tables: Mapping[str, pd.DataFrame], folder: str | Path) -> list[
     for name, df in tables.items():
         if not re.fullmatch(r"[\w.-]+", name):
             raise ValueError(f"недопустимое имя таблицы: {name!r}")
-        out.append(atomic_write_text(folder / f"{name}.csv", df.to_csv(index=False)))
+        out.append(atomic_write_text(folder / f"{name}.csv", csv_text(df)))
     return out

@@ -763,3 +763,58 @@ def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | No
         checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
         seasons.append(Season(raw.municipality, raw.year, t, pd.DataFrame(issues, columns=ISSUE_COLUMNS), checksums))
     return seasons
+
+
+# ---------------------------------------------------------------- across seasons
+
+_COPY_COLUMNS = ["subject", "grade", "participants", *MARKS, "failed", "high", "mean_score"]
+
+
+def _results_display(season: Season) -> str:
+    path = next((p for p in season.checksums if p.replace("\\", "/").split("/")[-1].startswith("results.")), "results")
+    return "/".join(path.replace("\\", "/").split("/")[-4:])
+
+
+def copied_results(previous: Season, current: Season) -> pd.DataFrame:
+    """Warnings for schools whose rows of a procedure repeat the previous year's exactly.
+
+    Real results never repeat a year's subjects, grades, participants and marks row for
+    row; a copied file or folder does, and it makes «два года подряд» fire on one year's
+    numbers. Each such (school, procedure) gets one ``предупреждение`` in the issues ledger
+    (the rows stay in the computation: they may be right, a person has to look).
+    """
+    a, b = previous.results, current.results
+    if a.empty or b.empty:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+
+    def signatures(df: pd.DataFrame) -> pd.DataFrame:
+        # A (school, procedure) is its multiset of rows: a hash of each row, summed (order-free).
+        h = pd.util.hash_pandas_object(df[_COPY_COLUMNS].astype(object).where(df[_COPY_COLUMNS].notna(), None),
+                                       index=False).astype("uint64")
+        g = pd.DataFrame({"school_id": df["school_id"], "procedure": df["procedure"], "h": h, "n": 1,
+                          ROW: df[ROW]})
+        return g.groupby(["school_id", "procedure"], sort=False).agg(h=("h", "sum"), n=("n", "sum"),
+                                                                      first=(ROW, "min")).reset_index()
+
+    same = signatures(b).merge(signatures(a), on=["school_id", "procedure", "h", "n"], suffixes=("", "_prev"))
+    out = []
+    file = _results_display(current)
+    for r in same.itertuples(index=False):
+        # Confirm exactly (a hash sum could collide): the same rows, in any order.
+        rows_b = b[(b["school_id"] == r.school_id) & (b["procedure"] == r.procedure)][_COPY_COLUMNS]
+        rows_a = a[(a["school_id"] == r.school_id) & (a["procedure"] == r.procedure)][_COPY_COLUMNS]
+        key = _COPY_COLUMNS[:2]
+        if not rows_b.sort_values(key).reset_index(drop=True).equals(rows_a.sort_values(key).reset_index(drop=True)):
+            continue
+        n = int(r.n)
+        word = "строка" if n % 10 == 1 and n % 100 != 11 else (
+            "строки" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "строк")
+        out.append({"municipality": current.municipality, "year": current.year, "file": file, "row": int(r.first),
+                    "school_id": r.school_id, "procedure": r.procedure, "subject": "", "grade": "",
+                    "action": "предупреждение",
+                    "reason": f"все строки {r.procedure} этой школы ({n} {word}: предметы, классы, участники и "
+                              f"отметки) совпадают со строками {previous.year} г. — похоже, данные скопированы с "
+                              f"прошлого года. Проверьте их: иначе условие «два года подряд» сработает по одним и "
+                              f"тем же числам.",
+                    "original": ""})
+    return pd.DataFrame(out, columns=ISSUE_COLUMNS)
