@@ -12,7 +12,8 @@ Usage::
 
     python3 scripts/check_pervouralsk_transcription.py [SEED] [--data DIR] [-v]
 
-SEED defaults to ``../shared/seeds/004_b65ed95f4e0ac737.txt`` relative to the repository root.
+SEED defaults to ``data_raw/pervouralsk/source/programme_2023-2025.txt``, the published text shipped with
+the dataset (see the README beside it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SEED = REPO / ".." / "shared" / "seeds" / "004_b65ed95f4e0ac737.txt"
+DEFAULT_SEED = REPO / "data_raw" / "pervouralsk" / "source" / "programme_2023-2025.txt"
 DEFAULT_DATA = REPO / "data_raw" / "pervouralsk" / "2022"
 
 # Decisions documented in SOURCE.md (not derivable from the seed text alone).
@@ -489,8 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="?",
         type=Path,
         default=DEFAULT_SEED,
-        help="seed text file (default: ../shared/seeds/004_b65ed95f4e0ac737.txt "
-        "relative to the repository root)",
+        help="source text file (default: data_raw/pervouralsk/source/programme_2023-2025.txt)",
     )
     ap.add_argument(
         "--data",

@@ -1,4 +1,4 @@
-"""Clustering of schools by quality of preparation (METHODOLOGY §6).
+"""Clustering of schools by quality of preparation (Методика §6, docs/methodology/clusters.md).
 
 Ward hierarchical clustering (deterministic) on standardised fail and quality
 shares of the subjects in scope; clusters are numbered by mean quality, lowest = 1,

@@ -1,4 +1,4 @@
-"""The declared data contract (METHODOLOGY §10).
+"""The declared data contract (Методика §10, docs/methodology/data-contract.md).
 
 One table of files, columns, Russian labels, types and checks drives loading,
 validation, the README's contract section and the templates. Nothing else in

@@ -1,4 +1,4 @@
-"""Dynamics across years (METHODOLOGY §9; seed 001, 1.2.12): who entered and left the lists,
+"""Dynamics across years (Методика §9, docs/methodology/dynamics.md; seed 001, 1.2.12): who entered and left the lists,
 whether fail shares changed beyond chance, the three-year view of schools in support, and
 «что изменилось и почему» — whether the data, the parameters or the rule branch changed a status.
 

@@ -1,4 +1,4 @@
-"""The indicator catalogue of monitoring (METHODOLOGY §8): load, validate, compute.
+"""The indicator catalogue of monitoring (Методика §8, docs/methodology/monitoring.md): load, validate, compute.
 
 The catalogue is data (``parameters/indicators.yml``): each indicator names a
 numerator and a denominator (fields of the ``monitoring`` file, ``schools`` or a
@@ -332,7 +332,7 @@ def _flag(statuses: pd.DataFrame, name: str) -> pd.Series:
 
 def _masks(statuses: pd.DataFrame) -> dict[str, pd.Series]:
     shnor, shnsu, risk = (_flag(statuses, c) for c in ("shnor", "shnsu", "risk_zone"))
-    # Зона риска as a status (METHODOLOGY §3.4): a ШНОР/ШНСУ school with risk results stays in ШНОР ∪ ШНСУ.
+    # Зона риска as a status (Методика §3.4, docs/methodology/rules.md): a ШНОР/ШНСУ school with risk results stays in ШНОР ∪ ШНСУ.
     return {"all": pd.Series(True, index=statuses.index), "shnor": shnor, "shnsu": shnsu,
             "shnor_shnsu": shnor | shnsu, "shnor_or_shnsu": shnor | shnsu, "risk_zone": risk & ~(shnor | shnsu)}
 

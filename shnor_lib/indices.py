@@ -1,4 +1,4 @@
-"""Indices (METHODOLOGY §4): ИСБШ, ИУРШ, индекс качества, their groups, the identifier table.
+"""Indices (Методика §4, docs/methodology/indices.md): ИСБШ, ИУРШ, индекс качества, their groups, the identifier table.
 
 All functions take long tables with ``municipality`` and ``year`` columns so the
 reference population can be the municipality, every loaded municipality of the

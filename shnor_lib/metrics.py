@@ -1,4 +1,4 @@
-"""Assessment metrics (METHODOLOGY §2): shares with Wilson intervals, pooled over grades.
+"""Assessment metrics (Методика §2, docs/methodology/metrics.md): shares with Wilson intervals, pooled over grades.
 
 Pooling always sums numerators and participants (Σ failed / Σ participants), never
 averages percentages.

@@ -1,4 +1,4 @@
-"""Regression of quality on context (METHODOLOGY §5).
+"""Regression of quality on context (Методика §5, docs/methodology/model.md).
 
 :func:`fit_quality_model` fits OLS (formula from parameters) with HC3 standard errors
 and returns a :class:`QualityModelResults` that knows its summary, coefficients with

@@ -1,4 +1,4 @@
-"""Reproduction of published findings (METHODOLOGY §11).
+"""Reproduction of published findings (Методика §11, docs/methodology/reproduction.md).
 
 A source document (seed 004 for Pervouralsk 2022) prints both data and findings:
 lists of schools, an identifier table, schools that "break the trend". The data are

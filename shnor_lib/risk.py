@@ -1,4 +1,4 @@
-"""Risk profiles (METHODOLOGY §7, seed 004 tables 4–6) and addressed recommendations (seed 001, 1.2.9).
+"""Risk profiles (Методика §7, docs/methodology/risk-profiles.md, seed 004 tables 4–6) and addressed recommendations (seed 001, 1.2.9).
 
 Three results for the report:
 

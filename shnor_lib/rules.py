@@ -1,4 +1,4 @@
-"""Identification rules (METHODOLOGY §3): objectivity flags, ШНОР, зона риска, ШНСУ, statuses.
+"""Identification rules (Методика §3, docs/methodology/rules.md): objectivity flags, ШНОР, зона риска, ШНСУ, statuses.
 
 Every decision carries its reason in words and numbers, e.g.
 «ВПР 2024, русский язык: 41,0% (31 из 76)».

@@ -1,4 +1,4 @@
-"""Two-tier validation of a season (METHODOLOGY §10).
+"""Two-tier validation of a season (Методика §10, docs/methodology/data-contract.md).
 
 Structural errors (missing file or column, blank required cell, unparseable or infinite
 number, unknown school, duplicate key, negative count, count above the total, a value

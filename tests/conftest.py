@@ -10,7 +10,6 @@ import pytest
 from shnor_lib import load_params
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
 
 RESULT_HEADER = ["school_id", "procedure", "subject", "grade", "participants", "n2", "n3", "n4", "n5",
                  "failed", "high", "mean_score"]
