@@ -173,6 +173,8 @@ class SeasonResult:
     previous_year: int | None = None
     seconds: float | None = None
     data_root: Path | None = None
+    # Region and municipality shares of the season's ФИС ОКО exports (shnor_lib.fisoko), or None.
+    reference_shares: pd.DataFrame | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -542,7 +544,7 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
-        time.perf_counter() - started, data.data_root)
+        time.perf_counter() - started, data.data_root, season.fisoko_reference)
 
 
 def _id_sort_key(ids: pd.Series) -> pd.Series:
@@ -913,6 +915,8 @@ def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | Non
     r.flags.to_csv(folder / "objectivity.csv", index=False, encoding="utf-8")
     r.identifier_table.to_csv(folder / "identifier_table.csv", encoding="utf-8")
     r.clusters.to_csv(folder / "clusters.csv", index=False, encoding="utf-8")
+    if r.reference_shares is not None:  # only a season with ФИС ОКО exports has them
+        _safe_cells(r.reference_shares).to_csv(folder / "reference_shares.csv", index=False, encoding="utf-8")
     parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
     if r.model is not None:
         parts.append(r.model.summary())
