@@ -427,6 +427,11 @@ class Merged:
     problems: list[Problem]
     checksums: dict[str, str]
 
+    def append_to(self, results: pd.DataFrame) -> pd.DataFrame:
+        """``results`` followed by the imported rows, each column keeping the dtype of ``results``."""
+        rows = self.imported.astype({c: results[c].dtype for c in self.imported.columns if c in results.columns})
+        return pd.concat([results, rows], ignore_index=True)
+
 
 def _display(rf: RawFile) -> str:
     return "/".join(rf.path.parts[-4:])

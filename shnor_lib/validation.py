@@ -561,7 +561,7 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     if "results" in tables:
         res = _reconcile_marks(tables["results"], raw.files["results"], issues, raw.municipality, raw.year)
         if merged is not None:  # exported rows add up by construction; only rows of 0 pupils were left out
-            res = pd.concat([res, merged.imported], ignore_index=True)
+            res = merged.append_to(res)
             issues.extend(merged.issues)
         if res.empty and not strict:
             # Nothing left to compute on: stop and say why, row by row, instead of an empty season.
