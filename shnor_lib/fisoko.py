@@ -439,7 +439,8 @@ def _display(rf: RawFile) -> str:
 
 def _login_map(schools: pd.DataFrame, schools_file: RawFile) -> tuple[dict[str, str], list[Problem]]:
     """Login digits → school_id from the «Логин ФИС ОКО» column and from codes that are logins."""
-    shown, label = _display(schools_file), schools_file.label("fisoko_login")
+    shown = _display(schools_file)
+    label = schools_file.headers.get("fisoko_login", CONTRACT["schools"].column("fisoko_login").label)
     out: dict[str, tuple[str, int]] = {}
     problems = []
     for sid, login, row in zip(schools["school_id"], schools["fisoko_login"], schools[ROW]):
