@@ -85,8 +85,11 @@ CONTRACT: dict[str, FileSpec] = {
                 Column("kind", "Тип ОО", "str", unit="СОШ/ООШ/гимназия/лицей"),
                 Column("territory", "Территория", "str", unit="город/село"),
                 Column("students_total", "Число обучающихся", "int", aliases=("Всего обучающихся",)),
+                Column("fisoko_login", "Логин ФИС ОКО", "str", unit="eduNNNNNN",
+                       aliases=("Логин", "Логин ОО", "Логин в ФИС ОКО", "Логин ОО в ФИС ОКО", "login")),
             ),
             required=True,
+            notes="«Логин ФИС ОКО» нужен, только если выгрузки ФИС ОКО лежат в папке fisoko и код ОО — не логин.",
         ),
         FileSpec(
             "results",

@@ -193,6 +193,8 @@ class SeasonResult:
     previous_year: int | None = None
     seconds: float | None = None
     data_root: Path | None = None
+    # Region and municipality shares of the season's ФИС ОКО exports (shnor_lib.fisoko), or None.
+    reference_shares: pd.DataFrame | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -562,7 +564,7 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
-        time.perf_counter() - started, data.data_root)
+        time.perf_counter() - started, data.data_root, season.fisoko_reference)
 
 
 def _id_sort_key(ids: pd.Series) -> pd.Series:
@@ -923,6 +925,8 @@ def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | Non
     write_csv(r.flags, folder / "objectivity.csv")
     write_csv(r.identifier_table, folder / "identifier_table.csv", index=True)
     write_csv(r.clusters, folder / "clusters.csv")
+    if r.reference_shares is not None:  # only a season with ФИС ОКО exports has them
+        write_csv(r.reference_shares, folder / "reference_shares.csv")
     parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
     if r.model is not None:
         parts.append(r.model.summary())

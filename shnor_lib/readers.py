@@ -16,11 +16,15 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .contract import CONTRACT, FileSpec, normalize_label
 from .errors import Problem
+
+if TYPE_CHECKING:
+    from .fisoko import FisokoExports
 
 __all__ = ["RawFile", "RawSeason", "read_table", "read_season", "sha256_file", "list_seasons",
            "rows_description"]
@@ -60,6 +64,7 @@ class RawSeason:
     folder: Path
     files: dict[str, RawFile]
     problems: list[Problem]
+    fisoko: FisokoExports | None = None  # exports in <season>/fisoko/ (shnor_lib.fisoko)
 
 
 def sha256_file(path: Path) -> str:
@@ -305,4 +310,7 @@ def read_season(data_root: Path, municipality: str, year: int) -> RawSeason:
                                         f"Заполните его: {rows_description(spec)}."))
         else:
             files[stem] = got
-    return RawSeason(municipality, int(year), folder, files, problems)
+    from .fisoko import read_exports  # imported here: fisoko builds on validation, which imports this module
+
+    exports, more = read_exports(folder, f"{Path(data_root).name}/{municipality}/{year}", int(year))
+    return RawSeason(municipality, int(year), folder, files, problems + more, exports)

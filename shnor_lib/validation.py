@@ -54,6 +54,8 @@ class Season:
     checksums: dict[str, str] = field(default_factory=dict)  # file path -> sha256
     # Spellings read through a vocabulary alias («Рус. яз.» → «русский язык»), for the record.
     readings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
+    # Region and municipality rows of ФИС ОКО exports (shnor_lib.fisoko.REFERENCE_COLUMNS), or None.
+    fisoko_reference: pd.DataFrame | None = None
 
     def has(self, stem: str) -> bool:
         return stem in self.tables and not self.tables[stem].empty
@@ -539,14 +541,28 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
             for _, r in ind[bad].iterrows():
                 col.add(int(r[ROW]), c, f"группа {r[c]:g} вне диапазона {lo}–{hi}.")
 
+    # -- ФИС ОКО exports (shnor_lib.fisoko): logins → codes, checked against results; appended below
+    merged = None
+    if raw.fisoko is not None and "results" in tables:
+        from .fisoko import merge_exports  # fisoko builds on this module
+
+        merged = merge_exports(raw.fisoko, tables["results"], raw.files["results"], schools,
+                               raw.files.get("schools"), raw.municipality, raw.year)
+        tables["results"] = merged.results
+    # --
     for col in collectors.values():
         problems.extend(col.problems)
+    if merged is not None:
+        problems.extend(merged.problems)
     if problems:
         raise DataValidationError(problems)
 
     issues: list[dict] = []
     if "results" in tables:
         res = _reconcile_marks(tables["results"], raw.files["results"], issues, raw.municipality, raw.year)
+        if merged is not None:  # exported rows add up by construction; only rows of 0 pupils were left out
+            res = merged.append_to(res)
+            issues.extend(merged.issues)
         if res.empty and not strict:
             # Nothing left to compute on: stop and say why, row by row, instead of an empty season.
             display = "/".join(raw.files["results"].path.parts[-4:])
@@ -565,8 +581,11 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     for stem in tables:
         tables[stem] = tables[stem].reset_index(drop=True)
     checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
+    if raw.fisoko is not None:
+        checksums.update(raw.fisoko.checksums)
     return Season(raw.municipality, raw.year, tables, issues_df, checksums,
-                  pd.DataFrame(read_as, columns=READING_COLUMNS))
+                  pd.DataFrame(read_as, columns=READING_COLUMNS),
+                  merged.reference if merged is not None else None)
 
 
 # ---------------------------------------------------------------- many seasons at once
@@ -667,7 +686,7 @@ def _rows(groups: list[_Stacked], cols: list[str]) -> tuple[pd.DataFrame, np.nda
 def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | None:
     """Seasons validated together, or None when any season has a problem (then each season
     is validated on its own, for its exact messages)."""
-    if any(raw.problems for raw in raws):
+    if any(raw.problems or raw.fisoko is not None for raw in raws):  # exports: merged by validate_season
         return None
     stems = list(dict.fromkeys(stem for raw in raws for stem in raw.files))  # contract order
     stacked: dict[str, list[_Stacked]] = {}

@@ -128,6 +128,27 @@ def test_instruction_names_every_file_its_required_columns_and_the_commands(temp
         assert name in text
 
 
+def test_instruction_says_where_each_number_comes_from_and_how_ege_mathematics_is_entered(templates):
+    ws = openpyxl.load_workbook(templates[1][0]).worksheets[1]
+    lines = [" ".join(str(v) for v in row if v is not None) for row in ws.iter_rows(values_only=True)]
+    text = "\n".join(lines)
+    sources = next(i for i, line in enumerate(lines) if line == "Откуда берутся числа")
+    said = "\n".join(lines[sources:sources + 6])
+    assert "ВПР — из ФИС ОКО" in said and "data_raw/demo/2024/fisoko/" in said and "Логин ФИС ОКО" in said
+    assert "ОГЭ (ГИА-9) и ЕГЭ (ГИА-11) — из РИС ГИА" in said
+    assert "social — из социального паспорта школы" in said and "teachers — из кадрового отчёта" in said
+    ege = next(line for line in lines if line.startswith("ЕГЭ по математике"))
+    basic, profile = ege.split("; ")[0], ege.split("; ")[1]
+    assert "«математика (базовый уровень)»" in basic and "отметки 2–5" in basic
+    assert "«математика (профильный уровень)»" in profile
+    assert all(f"«{c}»" in profile for c in ("Не преодолели порог", "Высокий балл", "Средний балл"))
+    # the names the instruction tells people to write are the vocabulary's (the reader accepts them)
+    from shnor_lib.vocabulary import load_vocabulary
+    vocab = load_vocabulary()
+    assert vocab.subject("математика (базовый уровень)") and vocab.subject("математика (профильный уровень)")
+    assert "Статистика по отметкам" in text and "Сравнение отметок с отметками по журналу" in text
+
+
 def test_untouched_templates_say_that_the_required_files_must_be_filled(templates):
     with pytest.raises(DataValidationError) as info:
         load_dataset(templates[0], "demo")
