@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -74,24 +75,27 @@ class DataValidationError(ShnorError):
             lines.append(f"  … и ещё {len(self.problems) - len(shown)}.")
         return "\n".join(lines)
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
+    def save(self, folder: str | os.PathLike[str] | None) -> Path:
         """Write every problem to ``<folder>/validation_errors.txt`` and return its path.
 
         The screen shows the first problems only; this file lists them all, one per line,
-        as the screen does. When ``folder`` cannot be written, the file goes to the system's
-        temporary folder instead (the returned path says where).
+        as the screen does. Without a folder, or when it cannot be written, the file goes to
+        the system's temporary folder instead (the returned path says where).
         """
         text = "\n".join([f"Найдено ошибок во входных данных: {len(self.problems)}.",
                           *(f"  • {p}" for p in self.problems)]) + "\n"
-        target = Path(folder) / ERRORS_FILE
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        if folder is not None:
+            target = Path(folder) / ERRORS_FILE
             tmp = target.with_name(f".{ERRORS_FILE}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
-            return target
-        except OSError:
-            fd, name = tempfile.mkstemp(prefix="shnor-validation_errors-", suffix=".txt")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            return Path(name)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, target)
+                return target
+            except OSError:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        fd, name = tempfile.mkstemp(prefix="shnor-validation_errors-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return Path(name)
