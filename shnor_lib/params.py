@@ -327,8 +327,8 @@ def _merge(base: dict, override: dict, source: Path, prefix: str = "") -> dict:
         dotted = f"{prefix}{key}"
         if where in _COLUMN_MAPPINGS:
             _check_column(where, key, source)
-        if where in _FREE_MAPPINGS and value is None:
-            out.pop(key, None)  # `key: null` removes a default entry
+        if (where in _FREE_MAPPINGS or where in _COLUMN_MAPPINGS) and value is None:
+            out.pop(key, None)  # `key: null` removes a default entry (a target, an input of an index)
             continue
         if key not in base:
             if where in _FREE_MAPPINGS or where in _COLUMN_MAPPINGS:

@@ -173,6 +173,11 @@ def test_an_entry_of_a_free_mapping_can_be_removed_with_null(tmp_path):
     assert ("targets.shnor_shnsu_share", REMOVED) in differences_from_defaults(p)
 
 
+def test_an_input_of_an_index_is_left_out_with_null(tmp_path):
+    p = load_params(path=_file(tmp_path, "isbsh: {weights: {single_parent: null}}\n"))
+    assert "single_parent" not in p["isbsh"]["weights"] and len(p["isbsh"]["weights"]) == 4
+
+
 def test_an_unknown_column_in_isbsh_weights_is_refused_with_the_known_ones(tmp_path):
     path = _file(tmp_path, "isbsh: {weights: {ovz: 1}}\n")
     with pytest.raises(ParameterError) as info:
