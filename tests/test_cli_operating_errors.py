@@ -175,6 +175,7 @@ def test_a_parameter_error_raised_by_the_model_reaches_the_user_with_exit_2(root
 def test_a_formula_naming_an_unknown_column_shows_no_traceback(tmp_path, capsys, monkeypatch):
     # The demo has enough schools for the model to be fitted (a small season is not modelled at all).
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # a crash log, if any, stays in the test's folder
     (tmp_path / "f.yml").write_text("model:\n  formula: quality_index ~ nosuch + isbsh\n", encoding="utf-8")
     code, err = _run(capsys, "compute", "--data-root", REPO / "data_raw", "--municipality", "demo", "--out", "out",
                      "--params", "f.yml")
