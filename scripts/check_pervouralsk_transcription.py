@@ -98,15 +98,8 @@ def labels(stem: str) -> list[str]:
 
 def check_labels(rep: Report) -> None:
     """Every pinned label must still be a label the data contract declares for that file."""
-    # contract.py is loaded on its own (it needs only the standard library), so the check does
-    # not depend on pandas & co. that the package's __init__ imports.
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_shnor_contract", REPO / "shnor_lib" / "contract.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    CONTRACT = module.CONTRACT
+    sys.path.insert(0, str(REPO))
+    from shnor_lib.contract import CONTRACT
 
     for stem, pinned in PINNED.items():
         declared = {c.label for c in CONTRACT[stem].columns}

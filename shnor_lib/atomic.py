@@ -11,11 +11,42 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "make_temp_dir"]
+
+
+def make_temp_dir(prefix: str, dir: str | os.PathLike[str]) -> Path:
+    """Create a new, uniquely named folder in ``dir`` with the usual permissions.
+
+    Unlike :func:`tempfile.mkdtemp` (mode 0700, private to its owner), the folder gets the
+    mode every other folder gets (``0777`` less the umask): it is renamed into place as
+    a published output folder, which the user's colleagues (or a web server) must be able
+    to read just as well as a folder made by hand.
+
+    Parameters
+    ----------
+    prefix : str
+        Start of the folder's name; a random suffix follows.
+    dir : path
+        Parent folder (must exist).
+
+    Returns
+    -------
+    pathlib.Path
+        The created folder.
+    """
+    for _ in range(100):
+        path = Path(dir) / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(path, 0o777)  # the umask applies, as for any folder
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"не удалось создать временную папку в {dir}")
 
 
 @contextlib.contextmanager

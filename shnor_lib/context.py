@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_write_bytes
-from .params import load_params, params_digest
+from .params import load_params, params_digest, project_parameters_dir
 from .pipeline import Dataset, SeasonResult, compute_season, load_dataset
 from .readers import list_seasons, sha256_file
 
@@ -64,9 +64,8 @@ def build_context(data: Dataset, municipality: str, year: int, params: dict,
 
 
 def parameters_dir_for(data_root: str | Path) -> Path | None:
-    """``parameters/`` beside ``data_root`` when it holds a default.yml, else the package's."""
-    candidate = Path(data_root).resolve().parent / "parameters"
-    return candidate if (candidate / "default.yml").exists() else None
+    """The project's ``parameters/`` beside ``data_root`` (overrides), or None for the package's."""
+    return project_parameters_dir(data_root)
 
 
 def _key(data_root: Path, municipality: str, year: int, params: dict) -> str:

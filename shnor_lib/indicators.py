@@ -28,7 +28,7 @@ import yaml
 
 from .contract import CONTRACT, normalize_label
 from .errors import ParameterError
-from .params import default_parameters_dir
+from .params import parameter_file
 
 __all__ = [
     "Indicator", "Catalogue", "POPULATIONS", "DIAG_LEVELS", "DYNAMICS_LABELS", "load_catalogue",
@@ -235,9 +235,7 @@ def load_catalogue(path: str | Path | None = None, params: dict | None = None) -
         path = ((params or {}).get("monitoring") or {}).get("catalogue") or "indicators.yml"
     path = Path(path)
     if not path.is_absolute() and not path.exists():
-        sources = (params or {}).get("_sources") or []
-        base = Path(sources[0]).parent if sources else default_parameters_dir()
-        path = base / path
+        path = parameter_file(params, path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -1,30 +1,58 @@
 """Parameters: defaults from ``parameters/default.yml``, municipal overrides, validation.
 
-Every threshold, weight and grouping of the methodology is a parameter. A
-municipality's file overrides any key of the defaults; a key the defaults do not
-know, or a value of the wrong type, is an error that names the key.
+Every threshold, weight and grouping of the methodology is a parameter. The defaults ship
+with the package (its ``parameters/default.yml``); a project's ``parameters/`` folder beside
+its data root holds overrides: ``<municipality>.yml`` (and, optionally, a ``default.yml`` of
+the project's own defaults). A key the defaults do not know, or a value of the wrong type,
+is an error that names the file and the key.
+
+Values are read as a person means them, like the data: procedures, subjects and grades go
+through ``parameters/vocabulary.yml`` (``[Русский язык, Математика]``, ``[впр, огэ]``,
+``["5"]``), statuses through the four statuses of the rules, shares may be written
+``0,25``, ``25%`` or ``0.25``; a nested override (one ИСБШ weight) merges with the defaults.
+Anything that cannot be read as meant is refused with the file, the key and the nearest
+known names.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
+import fnmatch
 import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import ParameterError
+from .vocabulary import VOCABULARY_FILE, load_vocabulary, normalize_term
 
-__all__ = ["PROJECT_DIR", "default_parameters_dir", "load_params", "validate_params", "params_digest"]
+__all__ = ["PROJECT_DIR", "STATUSES", "default_parameters_dir", "project_parameters_dir", "parameter_file",
+           "load_params", "validate_params", "params_digest", "differences_from_defaults", "value_text"]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-# Keys whose value is a free mapping (their defaults are empty or user-extensible).
-_FREE_MAPPINGS = {"isbsh.fixed", "iursh.fixed", "isbsh.weights", "targets", "monitoring.municipal_answers", "monitoring.indicator_targets",
-                  "risk.groups"}
+DEFAULTS_FILE = "default.yml"
+
+# Mappings whose keys the user chooses (new keys allowed). An entry the defaults already have
+# merges with its default (override one target's plan); ``key: null`` removes a default entry.
+_FREE_MAPPINGS = {"targets", "monitoring.municipal_answers", "monitoring.indicator_targets"}
+
+# Mappings that are one scheme as a whole: an override replaces the defaults' entries (a
+# municipality's own grouping of risk factors is not added to the seed's groups).
+_REPLACED_MAPPINGS = {"risk.groups"}
+
+# Mappings keyed by input columns of an index: they merge with the defaults, and a key that is
+# not one of the index's inputs is refused with the list of those that are.
+_COLUMN_MAPPINGS = {"isbsh.weights": "isbsh", "isbsh.fixed": "isbsh", "iursh.weights": "iursh",
+                    "iursh.fixed": "iursh"}
+
+# The statuses of the rules (shnor_lib.rules.status_of), as the status lists name them.
+STATUSES = ("ШНОР+ШНСУ", "ШНОР", "ШНСУ", "зона риска")
 
 _CHOICES = {
     "subject_mode": {"any", "all"},
@@ -39,13 +67,17 @@ _CHOICES = {
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
 }
 
+# Shares between 0 and 1: written 0.25, 0,25 or 25%.
 _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
-           "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha"]
-
-
-def default_parameters_dir() -> Path:
-    """The ``parameters/`` folder of the project this package lives in."""
-    return PROJECT_DIR / "parameters"
+           "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha",
+           "shnsu_rule.isbsh_quantile", "leaders.fail_quantile", "dynamics.alpha"]
+# Numbers in percent units (targets, «Доля ШНОР и ШНСУ», %): 10, 10,5 or 10% all mean ten per cent.
+_PERCENT_NUMBERS = ["targets.*.baseline", "targets.*.plan", "monitoring.indicator_targets.*.baseline",
+                    "monitoring.indicator_targets.*.plan"]
+_PROCEDURE_LISTS = ["procedures", "clustering.procedures"]
+_SUBJECT_LISTS = ["subjects"]
+_GRADE_LISTS = {"vpr_grades": "ВПР"}
+_STATUS_LISTS = ["risk.recommend_for", "leaders.partner_statuses"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,11 +87,26 @@ def _parse_yaml(text: str):
     return yaml.safe_load(text)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ParameterError(f"Файл параметров не найден: {path}") from None
+    except IsADirectoryError:
+        raise ParameterError(f"Файл параметров {path} — это папка, а не файл YAML.") from None
+    except OSError as exc:
+        raise ParameterError(f"Файл параметров {path} не читается: {exc.strerror or exc}.") from None
+    try:
+        return raw.decode("utf-8-sig")  # Notepad's «UTF-8 с BOM» is UTF-8 too
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ParameterError(
+            f"Файл параметров {path} не в кодировке UTF-8 (первый непонятный байт — в строке {line}; "
+            "возможно, он сохранён в Windows-1251). Сохраните его в UTF-8: в Блокноте «Сохранить как» → «Кодировка: UTF-8»."
+        ) from None
+
+
+def _yaml_mapping(text: str, path: Path) -> dict:
     try:
         data = copy.deepcopy(_parse_yaml(text)) or {}
     except yaml.YAMLError as exc:
@@ -67,6 +114,16 @@ def _read_yaml(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ParameterError(f"Файл параметров {path} должен содержать пары «ключ: значение».")
     return data
+
+
+def _read_yaml(path: Path) -> dict:
+    return _yaml_mapping(_read_text(path), path)
+
+
+@functools.lru_cache(maxsize=8)
+def _defaults(text: str, path: str) -> dict:
+    # Read as meant once per text: a country run loads the same defaults for thousands of municipalities.
+    return _read_defaults(_yaml_mapping(text, Path(path)), path)
 
 
 def _type_ok(default: Any, value: Any) -> bool:
@@ -79,30 +136,247 @@ def _type_ok(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+# ---------------------------------------------------------------- values read as meant
+
+@functools.lru_cache(maxsize=4096)
+def _in_percent_units(dotted: str) -> bool:
+    return any(fnmatch.fnmatchcase(dotted, p) for p in _PERCENT_NUMBERS)
+
+
+_NUMBER = re.compile(r"[-+−]?(\d+([.,]\d*)?|[.,]\d+)")
+
+
+def _number_text(value: str) -> tuple[float, bool] | None:
+    """``"0,25"`` → (0.25, False); ``"25 %"`` → (25.0, True); None when not a number."""
+    text = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    percent = text.endswith("%")
+    text = text.rstrip("%")
+    if not _NUMBER.fullmatch(text):
+        return None
+    return float(text.replace(",", ".").replace("−", "-")), percent
+
+
+def _share(dotted: str, value: Any, source: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        parsed = _number_text(value)
+        if parsed is None:
+            raise ParameterError(f"{source}: параметр «{dotted}» = «{value}» — не доля. "
+                                 "Напишите долю: 0,25, 0.25 или 25%.")
+        value = parsed[0] / 100 if parsed[1] else parsed[0]
+    if isinstance(value, (int, float)) and not 0 < value < 1:
+        hint = f" Если это проценты, напишите {value:g}%." if 1 <= value < 100 else ""
+        raise ParameterError(f"{source}: параметр «{dotted}» = {value:g} должен быть долей между 0 и 1 "
+                             f"(например 0,25 или 25%).{hint}")
+    return value
+
+
+def _plain_number(dotted: str, value: Any, source: Any, percent_units: bool) -> Any:
+    if not isinstance(value, str):
+        return value
+    parsed = _number_text(value)
+    if parsed is None:
+        return value  # not a number: the type check names it
+    if parsed[1] and not percent_units:
+        raise ParameterError(f"{source}: параметр «{dotted}» = «{value}»: это число, а не доля, и знак % здесь "
+                             "неоднозначен. Напишите число без знака %.")
+    number = parsed[0]
+    return int(number) if number.is_integer() and "." not in value and "," not in value else number
+
+
+def _items(dotted: str, value: Any, source: Any) -> list:
+    """A list as written; one value, or several separated by commas in one string, become a list."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]
+    raise ParameterError(f"{source}: параметр «{dotted}» должен быть списком, например [ВПР, ОГЭ].")
+
+
+def _unique(values: list) -> list:
+    return list(dict.fromkeys(values))
+
+
+def _vocabulary_list(kind: str, dotted: str, value: Any, source: Any) -> list[str]:
+    vocab = load_vocabulary()
+    lookup = vocab.procedure if kind == "procedure" else vocab.subject
+    out, bad = [], []
+    for item in _items(dotted, value, source):
+        name = lookup(item) if isinstance(item, str) else None
+        if name is None:
+            bad.append(vocab.explain(kind, item))
+        else:
+            out.append(name)
+    if bad:
+        known = (f" Известные процедуры: {', '.join(vocab.names('procedure'))}." if kind == "procedure" else "")
+        raise ParameterError(f"{source}: параметр «{dotted}»: " + " ".join(bad)
+                             + known + " Исправьте написание; если это верное название, добавьте его в "
+                             f"parameters/{VOCABULARY_FILE}.")
+    return _unique(out)
+
+
+_GRADE = re.compile(r"(\d{1,2})\s*(класс|кл\.?)?", re.IGNORECASE)
+
+
+def _grade_list(procedure: str, dotted: str, value: Any, source: Any) -> list[int]:
+    held = load_vocabulary().grades(procedure)
+    out = []
+    for item in _items(dotted, value, source):
+        match = _GRADE.fullmatch(item.strip()) if isinstance(item, str) else None
+        if isinstance(item, int) and not isinstance(item, bool):
+            grade = item
+        elif isinstance(item, float) and item.is_integer():
+            grade = int(item)
+        elif match:
+            grade = int(match.group(1))
+        else:
+            raise ParameterError(f"{source}: параметр «{dotted}»: «{item}» — не номер класса. "
+                                 "Напишите классы числами, например [5, 6, 7, 8].")
+        if grade not in held:
+            raise ParameterError(f"{source}: параметр «{dotted}»: {procedure} не проводится в {grade} классе; "
+                                 f"по словарю parameters/{VOCABULARY_FILE} — в классах "
+                                 f"{', '.join(map(str, held))}.")
+        out.append(grade)
+    return _unique(out)
+
+
+def _status_key(text: object) -> str:
+    key = re.sub(r"\s*(?:\+|&|\bи\b)\s*", "+", normalize_term(text))
+    return key.replace(" ", "")
+
+
+_STATUS_INDEX = {**{_status_key(s): s for s in STATUSES}, "шнсу+шнор": "ШНОР+ШНСУ"}
+
+
+def _status_list(dotted: str, value: Any, source: Any) -> list[str]:
+    out = []
+    for item in _items(dotted, value, source):
+        status = _STATUS_INDEX.get(_status_key(item))
+        if status is None:
+            near = difflib.get_close_matches(_status_key(item), list(_STATUS_INDEX), n=2, cutoff=0.5)
+            guess = (" Возможно, имелось в виду: " + ", ".join(f"«{_STATUS_INDEX[k]}»" for k in near) + "."
+                     if near else "")
+            raise ParameterError(f"{source}: параметр «{dotted}»: статус «{item}» неизвестен.{guess} "
+                                 f"Статусы: {', '.join(STATUSES)}.")
+        out.append(status)
+    return _unique(out)
+
+
+def _read_as_meant(dotted: str, value: Any, source: Any, default: Any = None) -> Any:
+    """``value`` of the parameter ``dotted`` as the person who wrote it means it (or an error)."""
+    if dotted in _SHARES:
+        return _share(dotted, value, source)
+    if value is None:
+        return value
+    if dotted in _PROCEDURE_LISTS:
+        return _vocabulary_list("procedure", dotted, value, source)
+    if dotted in _SUBJECT_LISTS:
+        return _vocabulary_list("subject", dotted, value, source)
+    if dotted in _GRADE_LISTS:
+        return _grade_list(_GRADE_LISTS[dotted], dotted, value, source)
+    if dotted in _STATUS_LISTS:
+        return _status_list(dotted, value, source)
+    percent_units = _in_percent_units(dotted)
+    if percent_units or (isinstance(default, (int, float)) and not isinstance(default, bool)):
+        value = _plain_number(dotted, value, source, percent_units)
+        if percent_units and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ParameterError(f"{source}: параметр «{dotted}» = {value!r} должен быть числом "
+                                 "(в процентах: 10, 10,5 или 10%).")
+    return value
+
+
+def _index_columns(index: str) -> dict[str, str]:
+    """Inputs of ИСБШ / ИУРШ that weights and fixed references may name, with their Russian labels."""
+    from .contract import CONTRACT
+    from .indices import ISBSH_INPUTS
+
+    if index == "isbsh":
+        labels = {c.name: c.label for c in CONTRACT["social"].columns}
+        return {c: labels.get(c, c) for c in ISBSH_INPUTS}
+    return {"higher_education": "доля педагогов с высшим образованием",
+            "category": "доля педагогов с квалификационной категорией",
+            "experience": "доля педагогов со стажем"}
+
+
+def _check_column(where: str, key: Any, source: Any) -> None:
+    index = _COLUMN_MAPPINGS[where]
+    known = _index_columns(index)
+    if where.endswith(".fixed"):
+        known = {**known, "index": "сам индекс (его среднее и стандартное отклонение)"}
+    if key not in known:
+        listed = "; ".join(f"{k} ({v})" for k, v in known.items())
+        raise ParameterError(f"{source}: в «{where}» неизвестный столбец «{key}». "
+                             f"{'ИСБШ' if index == 'isbsh' else 'ИУРШ'} строится из: {listed}.")
+
+
+def _check_fixed(dotted: str, value: Any, source: Any) -> None:
+    ok = (isinstance(value, list) and len(value) == 2
+          and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) and value[1] > 0)
+    if not ok:
+        raise ParameterError(f"{source}: параметр «{dotted}» должен быть парой [среднее, стандартное отклонение] "
+                             "с положительным отклонением, например [0.12, 0.05].")
+
+
 def _merge(base: dict, override: dict, source: Path, prefix: str = "") -> dict:
     out = copy.deepcopy(base)
+    where = prefix.rstrip(".")
     for key, value in override.items():
         dotted = f"{prefix}{key}"
+        if where in _COLUMN_MAPPINGS:
+            _check_column(where, key, source)
+        if (where in _FREE_MAPPINGS or where in _COLUMN_MAPPINGS) and value is None:
+            out.pop(key, None)  # `key: null` removes a default entry (a target, an input of an index)
+            continue
         if key not in base:
-            if prefix.rstrip(".") in _FREE_MAPPINGS:
-                out[key] = value
+            if where in _FREE_MAPPINGS or where in _COLUMN_MAPPINGS:
+                out[key] = _read_free(dotted, value, source)
+                if where.endswith(".fixed"):
+                    _check_fixed(dotted, out[key], source)
                 continue
             known = ", ".join(sorted(map(str, base)))
             raise ParameterError(
                 f"{source}: неизвестный параметр «{dotted}». Допустимые ключи на этом уровне: {known}."
             )
         default = base[key]
-        if isinstance(default, dict) and dotted not in _FREE_MAPPINGS:
+        if dotted in _REPLACED_MAPPINGS and isinstance(value, dict):
+            out[key] = _read_free(dotted, value, source)
+            continue
+        if isinstance(default, dict):
             if not isinstance(value, dict):
                 raise ParameterError(f"{source}: параметр «{dotted}» должен быть словарём (ключ: значение).")
             out[key] = _merge(default, value, source, dotted + ".")
-        elif not _type_ok(default, value):
+            continue
+        value = _read_as_meant(dotted, value, source, default)
+        if not _type_ok(default, value):
             raise ParameterError(
                 f"{source}: параметр «{dotted}» имеет неверный тип: ожидается "
-                f"{type(default).__name__}, получено {value!r}."
+                f"{_TYPE_RU.get(type(default).__name__, type(default).__name__)}, получено {value!r}."
             )
-        else:
-            out[key] = value
+        out[key] = value
+    return out
+
+
+_TYPE_RU = {"int": "целое число (int)", "float": "число (float)", "str": "текст (str)", "bool": "true или false (bool)",
+            "list": "список (list)"}
+
+
+def _read_free(dotted: str, value: Any, source: Any) -> Any:
+    """A value under a free mapping (no default to compare with): its entries read as meant."""
+    if isinstance(value, dict):
+        return {k: _read_free(f"{dotted}.{k}", v, source) for k, v in value.items()}
+    return _read_as_meant(dotted, value, source)
+
+
+def _read_defaults(tree: dict, source: Any, prefix: str = "") -> dict:
+    """The defaults' own values through the same reading (they are canonical; this keeps them so)."""
+    out = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        out[key] = (_read_defaults(value, source, dotted + ".") if isinstance(value, dict)
+                    else _read_as_meant(dotted, value, source, value))
     return out
 
 
@@ -123,7 +397,9 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
             )
     for dotted in _SHARES:
         value = _get(params, dotted)
-        if not 0 < float(value) < 1:
+        if value is None and dotted == "shnsu_rule.isbsh_quantile":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             raise ParameterError(f"{source}: параметр «{dotted}» = {value!r} должен быть долей между 0 и 1.")
     rule = params["shnsu_rule"]
     if (rule.get("isbsh_group_max") is None) == (rule.get("isbsh_quantile") is None):
@@ -140,6 +416,28 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
     return params
 
 
+def default_parameters_dir() -> Path:
+    """The ``parameters/`` folder shipped with the package: its ``default.yml`` is the base of every run."""
+    return PROJECT_DIR / "parameters"
+
+
+def project_parameters_dir(data_root: str | Path) -> Path | None:
+    """The project's ``parameters/`` folder beside ``data_root`` (overrides), or None when there is none.
+
+    The package's own folder counts as none: its ``default.yml`` is the base anyway.
+    """
+    candidate = Path(data_root).resolve().parent / "parameters"
+    if not candidate.is_dir() or candidate.resolve() == default_parameters_dir().resolve():
+        return None
+    return candidate
+
+
+# What the files a municipality may not be named after hold (a folder «vocabulary» would read
+# parameters/vocabulary.yml as its overrides).
+_RESERVED = {"default": "умолчания параметров", "vocabulary": "словарь процедур, предметов и классов",
+             "indicators": "каталог показателей мониторинга", "recommendations": "таблица адресных рекомендаций"}
+
+
 def load_params(
     municipality: str | None = None,
     path: str | Path | None = None,
@@ -147,26 +445,45 @@ def load_params(
 ) -> dict:
     """Load the defaults and apply overrides.
 
+    The base is always the package's ``parameters/default.yml``. Overrides apply in this
+    order: the project's ``default.yml`` (when ``parameters_dir`` is a project folder
+    holding one), ``<parameters_dir>/<municipality>.yml``, then ``path``. Each override
+    merges into what came before: mappings key by key, lists and values replaced.
+
     Parameters
     ----------
     municipality : str, optional
-        When given and ``parameters/<municipality>.yml`` exists, it overrides the defaults.
+        When given and ``<parameters_dir>/<municipality>.yml`` exists, it overrides the defaults.
+        A municipality may not be named like a catalogue of the folder (``vocabulary``,
+        ``indicators``, ``recommendations``) or ``default``.
     path : path, optional
         An explicit override file (``--params``); applied after the municipality's file.
     parameters_dir : path, optional
-        Folder holding ``default.yml``; the project's ``parameters/`` by default.
+        The folder of the municipalities' files: a project's ``parameters/`` (see
+        :func:`project_parameters_dir`); the package's by default. It needs no ``default.yml``.
 
     Returns
     -------
     dict
-        The merged, validated parameters; ``params["_sources"]`` lists the files used.
+        The merged, validated parameters; ``params["_sources"]`` lists the files used
+        (the package's defaults first).
     """
-    pdir = Path(parameters_dir) if parameters_dir else default_parameters_dir()
-    default_path = pdir / "default.yml"
-    params = _read_yaml(default_path)
+    package_dir = default_parameters_dir()
+    pdir = Path(parameters_dir) if parameters_dir else package_dir
+    default_path = package_dir / DEFAULTS_FILE
+    params = copy.deepcopy(_defaults(_read_text(default_path), str(default_path)))
     sources = [str(default_path)]
     overrides = []
+    project_defaults = pdir / DEFAULTS_FILE
+    if pdir.resolve() != package_dir.resolve() and project_defaults.is_file():
+        overrides.append(project_defaults)
     if municipality:
+        held = _RESERVED.get(str(municipality).casefold())
+        if held:
+            raise ParameterError(
+                f"Муниципалитет не может называться «{municipality}»: файл parameters/"
+                f"{str(municipality).casefold()}.yml — это {held}, а не параметры муниципалитета. "
+                f"Переименуйте папку муниципалитета, например в «{municipality}_мо».")
         mpath = pdir / f"{municipality}.yml"
         if mpath.exists():
             overrides.append(mpath)
@@ -177,7 +494,78 @@ def load_params(
         sources.append(str(opath))
     validate_params(params, ", ".join(sources))
     params["_sources"] = sources
+    if pdir.resolve() != package_dir.resolve():
+        params["_parameters_dir"] = str(pdir)
     return params
+
+
+def parameter_file(params: dict, name: str | Path) -> Path:
+    """A table named in the parameters (``indicators.yml``, ``recommendations.yml``): an absolute
+    path as it is; a relative one in the project's ``parameters/`` when it is there, else in the
+    package's (the default catalogues ship with the package, like ``default.yml``)."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    project = (params or {}).get("_parameters_dir")
+    if project and (Path(project) / path).exists():
+        return Path(project) / path
+    return default_parameters_dir() / path
+
+
+@functools.lru_cache(maxsize=4)
+def _package_defaults(text: str) -> dict:
+    return {k: v for k, v in load_params().items() if not k.startswith("_")}
+
+
+def _diff(base: dict, mine: dict, prefix: str, out: list) -> None:
+    for k, v in mine.items():
+        if str(k).startswith("_"):
+            continue
+        key = f"{prefix}{k}"
+        if k not in base:
+            out.append((key, v))  # a new entry of a free mapping: one line, whatever its size
+        elif isinstance(v, dict) and isinstance(base[k], dict):
+            _diff(base[k], v, key + ".", out)
+        elif v != base[k]:
+            out.append((key, v))
+    out.extend((f"{prefix}{k}", REMOVED) for k in base if k not in mine)  # removed with `key: null`
+
+
+class _Removed:
+    def __repr__(self) -> str:
+        return "REMOVED"
+
+
+REMOVED = _Removed()  # a default entry that an override removed (`key: null`)
+
+
+def differences_from_defaults(params: dict) -> list[tuple[str, Any]]:
+    """Every value of ``params`` that differs from the package's defaults, as (dotted key, value).
+
+    An entry added under a free mapping (a target, an indicator's plan) is one item with its
+    whole value; a default entry removed (``key: null``) has the value :data:`REMOVED`.
+    """
+    text = (default_parameters_dir() / DEFAULTS_FILE).read_text(encoding="utf-8")
+    out: list[tuple[str, Any]] = []
+    _diff(_package_defaults(text), params, "", out)
+    return out
+
+
+def value_text(value: Any) -> str:
+    """A parameter value as the report shows it (decimal comma, «не задано», да/нет)."""
+    if value is REMOVED:
+        return "удалено"
+    if value is None:
+        return "не задано"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(value_text(x) for x in value) + "]"
+    if isinstance(value, dict):
+        return "{" + "; ".join(f"{k}: {value_text(x)}" for k, x in value.items()) + "}"
+    return str(value)
 
 
 def params_digest(params: dict) -> str:

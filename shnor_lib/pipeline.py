@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .atomic import make_temp_dir
 from .clustering import cluster_features, cluster_schools, describe_clusters
 from .errors import DataValidationError, Problem
 from .indices import (
@@ -37,6 +38,7 @@ from .indices import (
 from .metrics import KEY, grade_metrics, pooled_metrics
 from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from .params import params_digest
+from .paths import season_folder_problems
 from .provenance import manifest
 from .readers import list_seasons, read_season
 from .rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
@@ -117,11 +119,15 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
         With every structural problem of every season, or when nothing matches.
     """
     root = Path(data_root)
+    # A folder that looks like a season but is not one (« 2024», «2024 (2)») is never skipped silently.
+    odd = season_folder_problems(root, municipality)
     if isinstance(municipality, (list, tuple)):
         wanted = [k for k in list_seasons(root, "all", year) if k[0] in municipality]
         municipality = ", ".join(municipality)
     else:
         wanted = list_seasons(root, municipality, year)
+    if odd and not wanted:
+        raise DataValidationError(odd)
     if not wanted:
         what = f"муниципалитет «{municipality}»" if municipality != "all" else "ни одного муниципалитета"
         yr = f", год {year}" if year != "all" else ""
@@ -131,7 +137,7 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
     keys = [(m, y) for m, y in list_seasons(root, "all", "all") if m in munis]
     # Read and validate in chunks: many seasons are typed and checked together (much faster
     # for many small files), while the raw text of only one chunk is held at a time.
-    seasons, problems = {}, []
+    seasons, problems = {}, list(odd)
     chunk: list = []
     rows = 0
     for i, (m, y) in enumerate(keys):
@@ -872,7 +878,7 @@ def stage_outputs(result: SeasonResult, out_root: str | Path, _texts: dict[str, 
     target = Path(out_root) / result.municipality / str(result.year)
     target.parent.mkdir(parents=True, exist_ok=True)
     _recover_interrupted(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{result.year}.tmp-{os.getpid()}-", dir=target.parent))
+    tmp = make_temp_dir(f".{result.year}.tmp-{os.getpid()}-", target.parent)  # mkdtemp's 0700 would be published
     try:
         _write_all(result, tmp, _texts or {})
     except BaseException:

@@ -25,17 +25,20 @@ from . import __version__
 from .atomic import atomic_write_text
 from .context import CACHE_ENV, build_context, store_context
 from .errors import DataValidationError
-from .params import PROJECT_DIR, load_params, params_digest
+from .params import PROJECT_DIR, load_params, params_digest, project_parameters_dir
 from .pipeline import Dataset, compute_all, load_dataset, write_outputs
 from .readers import list_seasons
 from .report_runner import ReportJob, ReportOutcome, run_reports, write_index
 
-__all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "build_reports", "run_season_reports"]
+__all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
+           "run_season_reports"]
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 SEASON_NOTEBOOK = NOTEBOOKS_DIR / "season_report.ipynb"
 CARD_NOTEBOOK = NOTEBOOKS_DIR / "school_card.ipynb"
 EXIT_FAILED, EXIT_DATA = 1, 2
+FORMATS = ("html", "pdf")
+SCREEN_LIMIT = 10  # problems printed per municipality that failed; all go to <out>/validation_errors.txt
 
 
 @dataclass
@@ -44,9 +47,38 @@ class _Planned:
     fingerprint: str
 
 
-def _parameters_dir(data_root: Path) -> Path | None:
-    candidate = data_root.resolve().parent / "parameters"
-    return candidate if (candidate / "default.yml").exists() else None
+def check_report_arguments(formats: str | tuple | list, n_jobs: int | None) -> tuple[tuple[str, ...], int | None]:
+    """``--format`` and ``--jobs`` of ``shnor report``, checked before anything is written.
+
+    Parameters
+    ----------
+    formats : str or sequence
+        ``"html,pdf"`` (case and spaces do not matter) or a sequence of format names.
+    n_jobs : int or None
+        Parallel reports; None means the number of cores.
+
+    Returns
+    -------
+    (formats, n_jobs)
+        The formats as a tuple of lower-case names, in the order given, without repeats.
+
+    Raises
+    ------
+    ShnorError
+        An unknown or empty format list, or fewer than one parallel job.
+    """
+    from .errors import ShnorError
+
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = tuple(dict.fromkeys(str(f).strip().lower() for f in items if str(f).strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        what = f"неизвестный формат {', '.join(f'«{f}»' for f in unknown)}" if unknown else "не указан ни один формат"
+        raise ShnorError(f"--format: {what}. Допустимо: {', '.join(FORMATS)} (через запятую, например html,pdf).")
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
+        raise ShnorError(f"--jobs {n_jobs}: число параллельных отчётов должно быть целым, не меньше 1 "
+                         "(или не указывайте --jobs: по числу ядер).")
+    return wanted, n_jobs
 
 
 def _data_failure(municipality: str, year: int, out_root: Path, exc: DataValidationError) -> ReportOutcome:
@@ -193,22 +225,28 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         Outcomes in season order (main report first, then extra notebooks), and
         whether any municipality was skipped for structural input errors.
     """
+    formats, n_jobs = check_report_arguments(formats, n_jobs)
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
     cards = cards and CARD_NOTEBOOK.exists()
     seasons = list_seasons(data_root, municipality, year)
     if not seasons:
         load_dataset(data_root, municipality, year)  # raises the «не найдены данные» error
     munis = sorted({m for m, _ in seasons})
-    pdir = _parameters_dir(data_root)
+    pdir = project_parameters_dir(data_root)
     failed: dict[tuple[str, int], ReportOutcome] = {}
+    problems: list = []
     good: list[str] = []
+    cut = False
     loaded: dict = {}  # each municipality read and checked once, on its own: one bad one fails alone
     for m in munis:
         try:
             loaded.update(load_dataset(data_root, m, strict=strict).seasons)
             good.append(m)
         except DataValidationError as exc:
-            print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(10)}", file=sys.stderr)
+            print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(SCREEN_LIMIT)}",
+                  file=sys.stderr)
+            problems += exc.problems
+            cut = cut or len(exc.problems) > SCREEN_LIMIT
             for mm, y in seasons:
                 if mm == m:
                     failed[(mm, y)] = _data_failure(mm, y, out_root, exc)
@@ -266,6 +304,9 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         _prune_cards(out_root / key[0] / str(key[1]) / "schools", {o.job.name for o in card_outcomes})
         _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
     write_index(ordered, out_root)
+    if cut:  # the screen showed the first problems of each municipality: the file holds them all
+        saved = DataValidationError(problems).save(out_root)
+        print(f"Все ошибки во входных данных (всего: {len(problems)}) записаны в файл: {saved}", file=sys.stderr)
     return ordered, bool(failed)
 
 
@@ -274,14 +315,14 @@ def run_season_reports(args) -> int:
     from .cli import _check_selection
 
     _check_selection(args)
-    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
-    outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out), args.municipality, args.year,
+    formats, _ = check_report_arguments(args.format, args.jobs)
+    outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out or "outputs"), args.municipality, args.year,
                                           args.params, formats, args.jobs, args.strict, resume=args.resume,
                                           cards=not args.no_cards)
     for o in outcomes:
         m, y = o.job.key
         print(f"{m} {y} — {o.job.title}: {o.status}" + (f" → {o.html}" if o.html else ""))
-    print(f"Оглавление отчётов: {Path(args.out).resolve() / 'index.html'}")
+    print(f"Оглавление отчётов: {Path(args.out or 'outputs').resolve() / 'index.html'}")
     if data_errors:
         return EXIT_DATA
     return 0 if all(o.ok for o in outcomes) else EXIT_FAILED

@@ -30,7 +30,7 @@ import yaml
 
 from .contract import RISK_FACTORS, SIGNIFICANCE_LEVELS
 from .errors import ParameterError
-from .params import default_parameters_dir
+from .params import parameter_file
 
 __all__ = [
     "risk_profiles_of",
@@ -205,10 +205,7 @@ def load_recommendations(params: dict, path: str | Path | None = None) -> dict:
         measure without text, addressee or source.
     """
     if path is None:
-        name = Path(params["risk"]["recommendations_file"])
-        sources = params.get("_sources") or []
-        base = Path(sources[0]).parent if sources else default_parameters_dir()
-        path = name if name.is_absolute() else base / name
+        path = parameter_file(params, params["risk"]["recommendations_file"])
     path = Path(path)
     try:
         table = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
