@@ -186,7 +186,7 @@ def _mixed_encoding(raw: bytes, display: str) -> Problem | None:
                    f"{where} в кодировке {foreign}, а остальной файл — в {own}: "
                    "прочитать файл однозначно нельзя (русские буквы превратились бы в «кракозябры»).",
                    "Сохраните файл заново целиком в одной кодировке (в Excel: «CSV UTF-8») "
-                   "или перепечатайте эти строки.")
+                   + ("или перепечатайте эту строку." if len(lines) == 1 else "или перепечатайте эти строки."))
 
 
 def _decodes(raw: bytes, codec: str) -> bool:
@@ -647,17 +647,20 @@ def _formula_problems(cells: list[tuple[int, int]], start: int, names: list[str]
         if r == start or (r > start and j < len(names) and names[j] in known):
             by_column.setdefault(j, []).append(r)
     out = []
+    why = "файл записан программой и не открывался в Excel"
     hint = ("Откройте и сохраните файл в Excel (или LibreOffice Calc): формулы будут вычислены и их значения "
             "сохранены в файле; или замените формулы значениями.")
     for j in sorted(by_column):
         rows = sorted(by_column[j])
         refs = [f"{_letter(j)}{r + 1}" for r in rows]
         shown = ", ".join(refs[:10]) + (f" … — всего {len(refs)}" if len(refs) > 10 else "")
-        what = "ячейке" if len(refs) == 1 else "ячейках"
         label = header[j] if j < len(header) and rows[0] != start else None
-        out.append(Problem(display, rows[0] + 1 if len(rows) == 1 else None, label or None,
-                           f"в {what} {shown} формула без сохранённого значения (файл записан программой и не "
-                           "открывался в Excel): её значение прочиталось бы как пустая ячейка.", hint))
+        if len(refs) == 1:
+            text = f"в ячейке {shown} формула без сохранённого значения ({why}): её значение прочиталось бы как пустое."
+        else:
+            text = (f"в ячейках {shown} формулы без сохранённых значений ({why}): их значения прочитались бы "
+                    "как пустые.")
+        out.append(Problem(display, rows[0] + 1 if len(refs) == 1 else None, label or None, text, hint))
     return out
 
 
