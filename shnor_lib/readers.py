@@ -310,9 +310,12 @@ def _xlsx_uncached_formulas(raw: bytes) -> list[tuple[int, int]]:
         if not any(_FORMULA_TAG.search(z.read(n)) for n in sheets):
             return []
         manifest = Manifest.from_tree(fromstring(z.read("[Content_Types].xml")))
-        parser = WorkbookParser(z, _find_workbook_part(manifest).PartName[1:], keep_links=False)
+        part = _find_workbook_part(manifest).PartName[1:]
+        parser = WorkbookParser(z, part, keep_links=False)
         parser.parse()
-        recalc = bool(parser.wb.calculation and parser.wb.calculation.fullCalcOnLoad)
+        # Read the attribute itself: openpyxl's CalcProperties default it to True when absent.
+        calc = next((el for el in ElementTree.fromstring(z.read(part)).iter() if el.tag.endswith("}calcPr")), None)
+        recalc = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
         # pandas reads the first worksheet (chart sheets are not worksheets).
         target = next((rel.target for _, rel in parser.find_sheets() if rel.Type.endswith("/worksheet")), None)
         if target is None or target not in z.namelist():
@@ -685,13 +688,10 @@ def _unlabelled_data(codes: list[np.ndarray], texts: list[list[str]], names: lis
 
 def _totals_rows(codes: list[np.ndarray], texts: list[list[str]], names: list[str], spec: FileSpec,
                  headers: dict[str, str], row_numbers: np.ndarray) -> tuple[list[SkippedRow], np.ndarray | None]:
-    """Totals rows (a text cell, in any text column, that labels the row as «Итого» …): the rows
-    left out, and the mask of rows kept (None when none is left out)."""
-    kinds = {c.name: c.kind for c in spec.columns}
+    """Totals rows (a cell, in any column, that labels the row as «Итого» …): the rows left out,
+    and the mask of rows kept (None when none is left out)."""
     hit = np.full(len(row_numbers), -1, dtype=np.int64)  # column of the label, per row
-    for j, name in enumerate(names):
-        if kinds.get(name, "str") != "str":
-            continue  # a number column: «Итого» there is «not a number», reported as such
+    for j in range(len(names)):
         bad = [k for k, t in enumerate(texts[j]) if _totals_text(t)]
         if bad:
             rows = np.isin(codes[j], bad) & (hit < 0)
