@@ -39,6 +39,7 @@ ROW = "_row"  # spreadsheet row number (header = 1)
 _RESERVED = {ROW, "municipality", "year"}
 _OS_REASONS = {errno.EISDIR: "это папка, а не файл", errno.EACCES: "нет прав на чтение",
                errno.EPERM: "нет прав на чтение", errno.ENOENT: "файл исчез во время чтения"}
+LARGE_FILE_ROWS = 20_000  # from this many rows a file's text columns are categorical (memory)
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected workbooks
 # «sep=;» — the first line Excel writes (and reads) to name a CSV file's separator.
 _SEP_LINE = re.compile(r'"?sep=([;,\t|])"?\1*[ \t]*(?:\r\n|\r|\n|$)', re.IGNORECASE)
@@ -77,8 +78,8 @@ class SkippedRow:
 class RawFile:
     """One input file read as text: ``frame`` has contract names as columns plus ``_row``.
 
-    The text columns are categorical (each distinct text stored once): validation reads
-    them through their categories; ``frame[c].astype(object)`` gives plain strings.
+    In a file of ``LARGE_FILE_ROWS`` rows or more the text columns are categorical (each
+    distinct text of a column stored once); ``frame[c].astype(object)`` gives plain strings.
     """
 
     stem: str
@@ -468,28 +469,18 @@ class _Columns:
             self.parts.append(to_global[codes])
             self.flat, self.rows = [], 0
 
-    def finish(self) -> tuple[list[np.ndarray], list[list[str]], np.ndarray]:
-        """Per column, the codes of its cells and its distinct stripped texts; and which rows
-        are blank (every cell empty or spaces)."""
+    def finish(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """The cells as codes (rows × columns) of the file's distinct stripped texts, those texts,
+        and which rows are blank (every cell empty or spaces)."""
         self._flush()
         stripped: dict[str, int] = {}
         strip_code = np.fromiter((stripped.setdefault(t.strip(), len(stripped)) for t in self.index),
                                  dtype=np.int32, count=len(self.index))
-        texts_all = list(stripped)
-        codes2d = (np.concatenate(self.parts) if self.parts else np.zeros(0, np.int32)).reshape(-1, self.width)
+        codes = strip_code[np.concatenate(self.parts)] if self.parts else np.zeros(0, np.int32)
+        codes = codes.reshape(-1, self.width)
         empty = stripped.get("")
-        blank = np.ones(len(codes2d), dtype=bool)
-        codes, texts = [], []
-        for j in range(self.width):
-            col = strip_code[codes2d[:, j]]
-            if empty is None:
-                blank[:] = False
-            else:
-                blank &= col == empty
-            c, u = pd.factorize(col)
-            codes.append(c.astype(np.int32, copy=False))
-            texts.append([texts_all[k] for k in u])
-        return codes, texts, blank
+        blank = (codes == empty).all(axis=1) if empty is not None else np.zeros(len(codes), dtype=bool)
+        return codes, list(stripped), blank
 
 
 def _letter(j: int) -> str:
@@ -625,18 +616,14 @@ def _read_rows(grid: _Grid, path: Path, spec: FileSpec, display: str) -> RawFile
     if problems:
         return problems
     row_numbers = np.frombuffer(numbers, dtype=np.int64) if len(numbers) else np.zeros(0, np.int64)
-    skipped, keep = _totals_rows(codes, texts, names, spec, headers, row_numbers)
+    skipped, keep = _totals_rows(codes, texts, names, headers, row_numbers)
     if blank.any():
         keep = ~blank if keep is None else keep & ~blank
-    data: dict[str, object] = {}
-    for j, name in enumerate(names):
-        categories = pd.Index(texts[j], dtype=object)
-        values = pd.Categorical.from_codes(codes[j] if keep is None else codes[j][keep], categories=categories,
-                                           validate=False)
-        data[name] = values if keep is None else values.remove_unused_categories()
-        codes[j] = None  # the categorical holds its own copy
-    frame = pd.DataFrame(data, columns=names)
-    frame[ROW] = row_numbers if keep is None else row_numbers[keep]
+    if keep is not None:
+        codes, row_numbers = codes[keep], row_numbers[keep]
+    frame = _frame(codes, texts, names)
+    del codes
+    frame[ROW] = row_numbers
     unknown = [cell for name, cell in headers.items() if name.startswith("_extra:") and cell.strip()]
     return RawFile(spec.stem, path, frame, grid.sha256, headers, grid.encoding, grid.separator,
                    skipped=skipped, unknown=unknown)
@@ -667,41 +654,58 @@ def _formula_problems(cells: list[tuple[int, int]], start: int, names: list[str]
     return out
 
 
-def _unlabelled_data(codes: list[np.ndarray], texts: list[list[str]], names: list[str], spec: FileSpec,
+def _frame(codes: np.ndarray, texts: list[str], names: list[str]) -> pd.DataFrame:
+    """The text cells as a frame: categorical columns for a large file (each distinct text of a
+    column once: the categories are the column's own), plain text for a small one (quicker to
+    build, and its size does not matter)."""
+    if len(codes) < LARGE_FILE_ROWS:
+        every = np.array(texts, dtype=object)
+        return pd.DataFrame({name: every[codes[:, j]] for j, name in enumerate(names)}, columns=names)
+    data = {}
+    for j, name in enumerate(names):
+        own, used = pd.factorize(codes[:, j])
+        data[name] = pd.Categorical.from_codes(own, categories=pd.Index([texts[k] for k in used], dtype=object),
+                                               validate=False)
+    return pd.DataFrame(data, columns=names)
+
+
+def _unlabelled_data(codes: np.ndarray, texts: list[str], names: list[str], spec: FileSpec,
                      headers: dict[str, str], start: int, display: str) -> list[Problem]:
     """A column with values but no header, while a contract column is missing: it may be that column."""
     missing = [spec.column(c).label for c in (c.name for c in spec.columns) if c not in headers]
     if spec.open_columns or not missing:
         return []
+    empty = [k for k, t in enumerate(texts) if not t]
     out = []
     for j, name in enumerate(names):
         if name.startswith("_extra:_blank_"):
-            filled = [k for k, t in enumerate(texts[j]) if t]
-            if filled:
+            filled = np.flatnonzero(~np.isin(codes[:, j], empty))
+            if len(filled):
                 shown = ", ".join(f"«{m}»" for m in missing[:4]) + (" …" if len(missing) > 4 else "")
                 out.append(Problem(display, start + 1, None,
                                    f"у столбца {_letter(j)} ({j + 1}-го) нет заголовка, но в нём есть значения "
-                                   f"(например, «{texts[j][filled[0]]}»).",
+                                   f"(например, «{texts[codes[filled[0], j]]}»).",
                                    f"Впишите заголовок (в файле нет столбцов {shown}) или удалите столбец."))
     return out
 
 
-def _totals_rows(codes: list[np.ndarray], texts: list[list[str]], names: list[str], spec: FileSpec,
-                 headers: dict[str, str], row_numbers: np.ndarray) -> tuple[list[SkippedRow], np.ndarray | None]:
+def _totals_rows(codes: np.ndarray, texts: list[str], names: list[str], headers: dict[str, str],
+                 row_numbers: np.ndarray) -> tuple[list[SkippedRow], np.ndarray | None]:
     """Totals rows (a cell, in any column, that labels the row as «Итого» …): the rows left out,
     and the mask of rows kept (None when none is left out)."""
+    bad = [k for k, t in enumerate(texts) if _totals_text(t)]
+    if not bad:
+        return [], None
     hit = np.full(len(row_numbers), -1, dtype=np.int64)  # column of the label, per row
     for j in range(len(names)):
-        bad = [k for k, t in enumerate(texts[j]) if _totals_text(t)]
-        if bad:
-            rows = np.isin(codes[j], bad) & (hit < 0)
-            hit[rows] = j
+        rows = np.isin(codes[:, j], bad) & (hit < 0)
+        hit[rows] = j
     if not (hit >= 0).any():
         return [], None
     skipped = []
     for pos in np.flatnonzero(hit >= 0).tolist():
         j = int(hit[pos])
-        cells = {name: texts[k][codes[k][pos]] for k, name in enumerate(names)}
+        cells = {name: texts[codes[pos, k]] for k, name in enumerate(names)}
         skipped.append(SkippedRow(int(row_numbers[pos]), headers[names[j]], cells[names[j]], cells))
     return skipped, hit < 0
 
