@@ -445,34 +445,25 @@ class _Columns:
     once each, at the end.
     """
 
-    CHUNK = 65_536
+    CHUNK_CELLS = 1 << 20
 
     def __init__(self, width: int):
         self.width = width
-        self.flat: list[str] = []
-        self.rows = 0
         self.index: dict[str, int] = {}  # text as read -> code
         self.parts: list[np.ndarray] = []
 
-    def add(self, row: list[str]) -> None:
-        self.flat += row
-        self.rows += 1
-        if self.rows >= self.CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.flat:
-            codes, uniques = pd.factorize(np.array(self.flat, dtype=object))
+    def take(self, cells: list[str]) -> None:
+        """Code a chunk of rows given as their cells one after another (``width`` per row)."""
+        if cells:
+            codes, uniques = pd.factorize(np.array(cells, dtype=object))
             index = self.index
             to_global = np.fromiter((index.setdefault(u, len(index)) for u in uniques), dtype=np.int32,
                                     count=len(uniques))
             self.parts.append(to_global[codes])
-            self.flat, self.rows = [], 0
 
     def finish(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """The cells as codes (rows × columns) of the file's distinct stripped texts, those texts,
         and which rows are blank (every cell empty or spaces)."""
-        self._flush()
         stripped: dict[str, int] = {}
         strip_code = np.fromiter((stripped.setdefault(t.strip(), len(stripped)) for t in self.index),
                                  dtype=np.int32, count=len(self.index))
@@ -576,37 +567,46 @@ def _read_rows(grid: _Grid, path: Path, spec: FileSpec, display: str) -> RawFile
     strict_width = grid.separator == ","
     columns = _Columns(width)
     numbers = array("q")
+    flat: list[str] = []  # the cells of the rows not yet coded, one row after another
+    chunk = _Columns.CHUNK_CELLS
     for i, row in enumerate(rows):
-        if not any(row):  # every cell empty (cells of spaces only: dropped below, with their codes)
-            continue
-        if i == 0:
-            cells = [c.strip() for c in row]
-            # Templates carry a second header row with English names and units: skip it.
-            if not any(cells) or all(normalize_label(c).split(" ")[0] in english for c in cells if c):
+        # A row of the header's width goes straight in (blank ones are dropped by their codes).
+        if i == 0 or len(row) != width:
+            if not any(row):  # every cell empty
                 continue
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        elif len(row) > width:
-            if not any(c.strip() for c in row):
+            if i == 0:
+                cells = [c.strip() for c in row]
+                # Templates carry a second header row with English names and units: skip it.
+                if not any(cells) or all(normalize_label(c).split(" ")[0] in english for c in cells if c):
+                    continue
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            elif len(row) > width and not any(c.strip() for c in row):
                 continue
-            if strict_width:
-                # «12,5» in a comma-separated file is two cells: every cell to its right moves
-                # one column on, even when the extra cells at the end are empty.
-                problems.append(Problem(display, start + i + 2, None,
-                                        f"в строке {len(row)} значений, а в заголовке {width} столбцов: столбцы "
-                                        "разделены запятой, и число с десятичной запятой без кавычек (12,5) "
-                                        "делится на два значения — все ячейки правее сдвигаются.",
-                                        "Сохраните файл с разделителем «;» (в Excel: «CSV (разделители — точка с "
-                                        "запятой)») или заключите такие числа в кавычки: \"12,5\"."))
-                continue
-            if any(c.strip() for c in row[width:]):
-                problems.append(Problem(display, start + i + 2, None,
-                                        f"в строке {len(row)} значений, а в заголовке {width} столбцов.",
-                                        "Проверьте разделитель и лишние ячейки справа."))
-                continue
-            row = row[:width]
-        columns.add(row)
+            elif len(row) > width:
+                if strict_width:
+                    # «12,5» in a comma-separated file is two cells: every cell to its right moves
+                    # one column on, even when the extra cells at the end are empty.
+                    problems.append(Problem(display, start + i + 2, None,
+                                            f"в строке {len(row)} значений, а в заголовке {width} столбцов: столбцы "
+                                            "разделены запятой, и число с десятичной запятой без кавычек (12,5) "
+                                            "делится на два значения — все ячейки правее сдвигаются.",
+                                            "Сохраните файл с разделителем «;» (в Excel: «CSV (разделители — точка "
+                                            "с запятой)») или заключите такие числа в кавычки: \"12,5\"."))
+                    continue
+                if any(c.strip() for c in row[width:]):
+                    problems.append(Problem(display, start + i + 2, None,
+                                            f"в строке {len(row)} значений, а в заголовке {width} столбцов.",
+                                            "Проверьте разделитель и лишние ячейки справа."))
+                    continue
+                row = row[:width]
+        flat += row
         numbers.append(start + i + 2)
+        if len(flat) >= chunk:
+            columns.take(flat)
+            flat = []
+    columns.take(flat)
+    del flat
     codes, texts, blank = columns.finish()
     del columns
     if grid.formulas:
@@ -660,7 +660,7 @@ def _frame(codes: np.ndarray, texts: list[str], names: list[str]) -> pd.DataFram
     build, and its size does not matter)."""
     if len(codes) < LARGE_FILE_ROWS:
         every = np.array(texts, dtype=object)
-        return pd.DataFrame({name: every[codes[:, j]] for j, name in enumerate(names)}, columns=names)
+        return pd.DataFrame(every[codes], columns=names, dtype=object)
     data = {}
     for j, name in enumerate(names):
         own, used = pd.factorize(codes[:, j])
