@@ -1,9 +1,15 @@
 """Reading a season's files from disk: CSV (UTF-8 / Windows-1251, or UTF-16 with a byte-order
-mark as Excel's «Текст в Юникоде» saves it; ``,`` / ``;`` / tab) or XLSX.
+mark as Excel's «Текст в Юникоде» saves it; ``,`` / ``;`` / tab, or the separator a ``sep=;``
+first line names) or XLSX.
 
-The reader returns every cell as text exactly as written, with the spreadsheet row
-number of each row and the headers mapped to the contract's English names. Types
-and checks are the validator's job.
+The reader returns every cell as text exactly as written (stripped), with the spreadsheet row
+number of each row and the headers mapped to the contract's English names. Types and checks
+are the validator's job. What the reader itself refuses, naming the file, row and column: a
+file in two encodings (the lines are named), an unquoted decimal comma in a comma-separated
+file, an unknown header that looks like a missing contract column, values under no header,
+formulas whose values the XLSX does not store. Totals rows («Итого по МО») are left out and
+returned in ``RawFile.skipped`` for the issues ledger. A large file is held as codes of its
+distinct texts, never as a list of rows.
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
 """Two-tier validation of a season (METHODOLOGY §10).
 
 Structural errors (missing file or column, blank required cell, unparseable or infinite
-number, unknown school, duplicate key, negative count, count above the total, a value
-outside its list or range, a ``results`` file with no usable row) are collected
+number, a percentage in a count or score, unknown school, duplicate key, negative count,
+count above the total, a value outside its list or range, a ``results`` file with no usable
+row or with more rows left out than ``validation.max_quarantined_share``) are collected
 — all of them, with file, row and column — and raised together as
 :class:`~shnor_lib.errors.DataValidationError`: the run stops and nothing is written.
 
 Row-level inconsistencies of ``results`` are not errors: the row is converted
 (percentages → counts, blank marks → 0 when the rest adds up) or quarantined (marks
 that do not add up), and every such row is listed in the issues table with its
-reason and original values. ``strict=True`` turns each of them into an error.
+reason and original values; so are the totals rows the reader left out of any file
+(«пропущена»). ``strict=True`` turns each of them into an error.
 """
 
 from __future__ import annotations
@@ -789,8 +791,10 @@ def validate_seasons(raws: list[RawSeason], strict: bool = False, chunk_rows: in
     tables, issues and errors, in the same order), but converts and checks each column
     once for many files: the per-file cost of pandas dominates a region of small files.
     Seasons go in chunks of about ``chunk_rows`` results rows (to bound memory); a chunk
-    with any structural problem is validated season by season, so that every message is
-    the one :func:`validate_season` writes.
+    with any structural problem, or anything the per-season path words (totals rows,
+    cells with «%», too many rows left out), is validated season by season, so that every
+    message and ledger line is the one :func:`validate_season` writes. ``limits`` as in
+    :func:`validate_season`.
 
     Raises
     ------
