@@ -215,6 +215,8 @@ def _cmd_validate(args) -> int:
         for _, r in s.readings.iterrows():
             print(f"    {r['file']}, столбец «{r['column']}»: «{r['written']}» прочитано как «{r['read_as']}» "
                   f"(словарь parameters/vocabulary.yml; {_rows_word(r['rows'])})")
+        for file, header in s.unknown_columns:
+            print(f"    {file}: столбец «{header}» не входит в формат файла — не используется")
     print("Проверка завершена: структурных ошибок нет.")
     return EXIT_OK
 

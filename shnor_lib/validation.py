@@ -1,15 +1,17 @@
 """Two-tier validation of a season (Методика §10, docs/methodology/data-contract.md).
 
 Structural errors (missing file or column, blank required cell, unparseable or infinite
-number, unknown school, duplicate key, negative count, count above the total, a value
-outside its list or range, a ``results`` file with no usable row) are collected
+number, a percentage in a count or score, unknown school, duplicate key, negative count,
+count above the total, a value outside its list or range, a ``results`` file with no usable
+row or with more rows left out than ``validation.max_quarantined_share``) are collected
 — all of them, with file, row and column — and raised together as
 :class:`~shnor_lib.errors.DataValidationError`: the run stops and nothing is written.
 
 Row-level inconsistencies of ``results`` are not errors: the row is converted
 (percentages → counts, blank marks → 0 when the rest adds up) or quarantined (marks
 that do not add up), and every such row is listed in the issues table with its
-reason and original values. ``strict=True`` turns each of them into an error.
+reason and original values; so are the totals rows the reader left out of any file
+(«пропущена»). ``strict=True`` turns each of them into an error.
 """
 
 from __future__ import annotations
@@ -32,13 +34,23 @@ from .errors import DataValidationError, Problem
 from .readers import ROW, RawFile, RawSeason
 from .vocabulary import load_vocabulary, normalize_term
 
-__all__ = ["Season", "validate_season", "validate_seasons", "ISSUE_COLUMNS", "parse_number", "MARKS"]
+__all__ = ["Season", "validate_season", "validate_seasons", "ISSUE_COLUMNS", "parse_number", "MARKS",
+           "quarantine_limits"]
 
 MARKS = ["n2", "n3", "n4", "n5"]
 ISSUE_COLUMNS = ["municipality", "year", "file", "row", "school_id", "procedure", "subject", "grade",
                  "action", "reason", "original"]
 READING_COLUMNS = ["file", "column", "written", "read_as", "rows"]
 _NUM_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+# Thousands separated by spaces (plain, no-break, narrow no-break, thin, figure): «1 234», «12 345,5».
+_SPACES = " \u00a0\u202f\u2009\u2007"
+_GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009\u2007]\d{3})+(?:[.,]\d+)?$")
+_THOUSANDS_LIKE = re.compile(r"^[+-]?\d{1,3}[.,]\d{3}$")  # «1.234»: 1234 in some locales, 1,234 in ours
+_PERCENT_SIGNS = ("%", "\uff05")
+JOURNAL = ["journal_lowered", "journal_confirmed", "journal_raised"]
+# How a cell written with «%» is read, by column: marks make the row a row of percentages
+# (converted from participants); shares become fractions; any other column refuses it.
+_PERCENT_READING = {**{m: "marks" for m in MARKS}, **{j: "share" for j in JOURNAL}, "quality_index": "share"}
 _YES = {"да", "yes", "1", "true", "+", "есть"}
 _NO = {"нет", "no", "0", "false", "-", "—"}
 
@@ -56,6 +68,8 @@ class Season:
     readings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
     # Region and municipality rows of ФИС ОКО exports (shnor_lib.fisoko.REFERENCE_COLUMNS), or None.
     fisoko_reference: pd.DataFrame | None = None
+    # Headers the contract does not know, ignored: (file, header as written).
+    unknown_columns: list[tuple[str, str]] = field(default_factory=list)
 
     def has(self, stem: str) -> bool:
         return stem in self.tables and not self.tables[stem].empty
@@ -70,17 +84,32 @@ class Season:
 
 
 def parse_number(text: str) -> float | None:
-    """Parse ``12``, ``12,5``, ``1 234``, ``12.5`` ; None for blank; NaN for unparseable."""
-    s = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    """Parse ``12``, ``12,5``, ``1 234``, ``12.5`` ; None for blank; NaN for unparseable.
+
+    A percent sign is not a number's part: «30%» is NaN here (the validator reads it
+    by column, see ``_PERCENT_READING``). Spaces only group thousands: «12 5» is NaN.
+    """
+    value, percent = _parse(text)
+    return math.nan if percent else value
+
+
+def _parse(text: object) -> tuple[float | None, bool]:
+    """The number in a cell and whether it was written with a percent sign («30%», «30 %»)."""
+    s = str(text).strip()
     if s == "":
-        return None
-    if s.endswith("%"):
-        s = s[:-1]
+        return None, False
+    percent = s.endswith(_PERCENT_SIGNS)
+    if percent:
+        s = s[:-1].rstrip()
+    if any(ch in s for ch in _SPACES):
+        if not _GROUPED_RE.match(s):
+            return math.nan, percent
+        s = "".join(ch for ch in s if ch not in _SPACES)
     if not _NUM_RE.match(s):
-        return math.nan
+        return math.nan, percent
     value = float(s.replace(",", "."))
     # «1e309» overflows to infinity: no count or score is infinite, so it is not a number.
-    return value if math.isfinite(value) else math.nan
+    return (value if math.isfinite(value) else math.nan), percent
 
 
 class _Collector:
@@ -98,10 +127,18 @@ class _Collector:
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Codes and distinct values of an object column (``values[i] == uniques[codes[i]]``).
+    """Codes and distinct values of a text column (``values[i] == uniques[codes[i]]``).
 
     A missing cell (None) stays None among the distinct values; ``pd.factorize`` would turn it into NaN.
+    A categorical column (as the reader stores text) gives its own codes and categories.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = list(values.cat.categories)
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(uniques), codes)
+            uniques.append(None)
+        return codes, uniques
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     uniques = list(uniques)
     if (codes < 0).any():
@@ -110,40 +147,59 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, list]:
     return codes, uniques
 
 
-def _cell_verdict(cell: str, c) -> tuple[object, list[tuple[str, str]]]:
-    """Typed value of one (stripped) cell of column ``c`` and the problems it raises, in order."""
+def _cell_verdict(cell: str, c) -> tuple[object, list[tuple[str, str]], bool]:
+    """Typed value of one (stripped) cell of column ``c``, the problems it raises, in order,
+    and whether it was written with a percent sign (marks: the value is that percentage;
+    shares: the value is the fraction, «15%» → 0.15)."""
     if cell == "":
         problems = [("пустая обязательная ячейка.", "Заполните её.")] if c.required else []
-        return (None if c.kind == "str" else np.nan), problems
+        return (None if c.kind == "str" else np.nan), problems, False
     if c.kind == "str":
-        return cell, []
+        return cell, [], False
     if c.kind == "yesno":
         key = normalize_label(cell)
         if key in _YES:
-            return 1.0, []
+            return 1.0, [], False
         if key in _NO:
-            return 0.0, []
-        return np.nan, [(f"значение «{cell}» — ожидается «да» или «нет».", "")]
-    num = parse_number(cell)
+            return 0.0, [], False
+        return np.nan, [(f"значение «{cell}» — ожидается «да» или «нет».", "")], False
+    num, percent = _parse(cell)
     if num is None or math.isnan(num):
         return np.nan, [(f"значение «{cell}» не является числом.",
-                         "Исправьте его (допустимы цифры и десятичная запятая).")]
+                         "Исправьте его (допустимы цифры и десятичная запятая).")], False
+    reading = _PERCENT_READING.get(c.name) if percent else None
+    if percent and reading is None:
+        # «30%» of pupils is not 30 pupils: a count (or a score) is never read from a percentage.
+        if c.kind == "int":
+            return np.nan, [(f"значение «{cell}» — процент, а в этом столбце количество (чел.).",
+                             "Укажите число человек, а не процент.")], False
+        return np.nan, [(f"значение «{cell}» — процент, а в этом столбце {c.unit or 'не доля'}.",
+                         f"Уберите знак % и укажите значение в единицах столбца ({c.unit}).")], False
     problems = []
     # z-scores (ИСБШ, ИУРШ) are the contract's only signed quantities; counts, shares
     # and scores below zero are typos.
     if num < 0 and c.unit != "z":
         problems.append((f"отрицательное значение {cell}.", "Количество не может быть меньше нуля."))
     if c.kind == "int" and not float(num).is_integer():
-        problems.append((f"значение «{cell}» должно быть целым числом (количество).", ""))
-    return num, problems
+        hint = ""
+        if _THOUSANDS_LIKE.match(cell):
+            whole = cell.replace(".", "").replace(",", "")
+            hint = (f"Если это {whole} (точка или запятая отделяет тысячи), запишите {whole} "
+                    "без разделителя или с пробелом.")
+        problems.append((f"значение «{cell}» должно быть целым числом (количество).", hint))
+    if reading == "share":
+        num = num / 100.0
+    return num, problems, percent
 
 
-def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
-    """Convert text cells to the contract's types, recording problems."""
+def _typed(raw: RawFile, col: _Collector) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Convert text cells to the contract's types, recording problems; also, per column with
+    any cell written with «%» (marks, shares), which rows were."""
     spec = CONTRACT[raw.stem]
     frame = raw.frame
     out = pd.DataFrame({ROW: frame[ROW].astype(int)})
     rownums = frame[ROW].tolist()
+    percent: dict[str, np.ndarray] = {}
     for c in spec.columns:
         if c.name not in frame.columns:
             out[c.name] = np.nan if c.kind != "str" else None
@@ -152,20 +208,42 @@ def _typed(raw: RawFile, col: _Collector) -> pd.DataFrame:
         codes, uniques = _distinct(frame[c.name])
         verdicts = [_cell_verdict(str(u).strip(), c) for u in uniques]
         values = np.empty(len(verdicts), dtype=object if c.kind == "str" else float)
-        for i, (value, _) in enumerate(verdicts):
+        for i, (value, _, _) in enumerate(verdicts):
             values[i] = value
-        bad = np.array([bool(p) for _, p in verdicts], dtype=bool)
+        bad = np.array([bool(p) for _, p, _ in verdicts], dtype=bool)
         if bad.any():
             for pos in np.flatnonzero(bad[codes]).tolist():
                 for message, hint in verdicts[codes[pos]][1]:
                     col.add(rownums[pos], c.name, message, hint)
+        pct = np.array([p for _, _, p in verdicts], dtype=bool)
+        if pct.any():
+            percent[c.name] = pct[codes]
         out[c.name] = pd.Series(values[codes] if len(codes) else values[:0], index=frame.index,
                                 dtype=object if c.kind == "str" else float)
     # Extra columns are kept verbatim (monitoring fields of a custom catalogue, notes).
     for name in frame.columns:
         if name not in out.columns and name != ROW:
-            out[name] = frame[name]
-    return out
+            out[name] = frame[name].astype(object)
+    return out, percent
+
+
+def _check_journal_percent(raw: RawFile, percent: dict[str, np.ndarray], col: _Collector) -> None:
+    """Journal shares of one row written partly with «%» and partly without: which unit is meant
+    is unclear (15%, 80, 5 — percentages or counts?), so the row is an error."""
+    marked = [percent[c] for c in JOURNAL if c in percent]
+    if not marked:
+        return
+    present = [c for c in JOURNAL if c in raw.frame.columns]
+    any_pct = np.logical_or.reduce(marked)
+    for pos in np.flatnonzero(any_pct).tolist():
+        texts = {c: str(raw.frame[c].iloc[pos]).strip() for c in present}
+        plain = [c for c in present if texts[c] and not (c in percent and percent[c][pos])]
+        if plain:
+            shown = ", ".join(f"«{texts[c]}»" for c in present if texts[c])
+            col.add(int(raw.frame[ROW].iloc[pos]), plain[0],
+                    f"доли по журналу записаны по-разному ({shown}): одни со знаком %, другие без — "
+                    "непонятно, проценты это или число человек.",
+                    "Запишите все три одинаково: в процентах (15%), в долях (0,15) или числом человек.")
 
 
 def _check_keys(df: pd.DataFrame, raw: RawFile, col: _Collector, key: tuple[str, ...]) -> None:
@@ -217,9 +295,10 @@ def _largest_remainder(shares: list[float], total: int) -> list[int]:
     return base
 
 
-def _usual_marks(res: pd.DataFrame) -> np.ndarray:
+def _usual_marks(res: pd.DataFrame, percent: np.ndarray | None = None) -> np.ndarray:
     """Rows :func:`_reconcile_marks` keeps untouched and silently: participants, and either
-    ЕГЭ with failed/high within participants, or integer marks adding up to participants."""
+    ЕГЭ with failed/high within participants, or integer marks (not written with «%»)
+    adding up to participants."""
     n = res["participants"].to_numpy(dtype=float)
     ege = ~load_vocabulary().marked_mask(res["procedure"], res["subject"])  # scores with a threshold
     failed, high = res["failed"].to_numpy(dtype=float), res["high"].to_numpy(dtype=float)
@@ -229,18 +308,25 @@ def _usual_marks(res: pd.DataFrame) -> np.ndarray:
         total = m[:, 0] + m[:, 1] + m[:, 2] + m[:, 3]
         marks_ok = (~ege & ~np.isnan(m).any(axis=1) & (np.abs(total - n) < 1e-9)
                     & (np.floor(m) == m).all(axis=1))
-    return (n != 0) & (ege_ok | marks_ok)
+    usual = (n != 0) & (ege_ok | marks_ok)
+    return usual if percent is None else usual & ~percent
 
 
-def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municipality: str, year: int) -> pd.DataFrame:
-    """Convert or quarantine rows whose mark distribution does not match participants."""
+def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municipality: str, year: int,
+                     percent: np.ndarray | None = None) -> pd.DataFrame:
+    """Convert or quarantine rows whose mark distribution does not match participants.
+
+    ``percent`` marks the rows whose marks were written with «%»: they are percentages
+    whatever they add up to. Each issue carries ``_kind``, its reason without the row's
+    numbers (to count the reasons of a file).
+    """
     display = "/".join(raw.path.parts[-4:])
     keep_all = np.ones(len(res), dtype=bool)
     if not len(res):
         return res
     # Most rows are consistent; they are kept as they are. Only the others go through the
     # row-by-row reasoning below (in file order, so the ledger keeps its order).
-    unusual = np.flatnonzero(~_usual_marks(res))
+    unusual = np.flatnonzero(~_usual_marks(res, percent))
     shown_cols = [c for c in raw.frame.columns if c != ROW and not c.startswith("_extra:")]
     labels = [raw.label(c) for c in shown_cols]
     marks_now = res[MARKS].to_numpy(dtype=float).copy()  # conversions, written back at the end
@@ -249,48 +335,67 @@ def _reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], munici
     for pos, (idx, r) in zip(unusual, res.iloc[unusual].iterrows()):
         original = "; ".join(f"{label}={v}" for label, v in zip(labels, raw.frame.loc[idx, shown_cols].tolist()))
 
-        def issue(action: str, reason: str) -> None:
+        def issue(action: str, reason: str, kind: str) -> None:
             issues.append({"municipality": municipality, "year": year, "file": display, "row": int(r[ROW]),
                            "school_id": r["school_id"], "procedure": r["procedure"], "subject": r["subject"],
-                           "grade": int(r["grade"]), "action": action, "reason": reason, "original": original})
+                           "grade": int(r["grade"]), "action": action, "reason": reason, "original": original,
+                           "_kind": kind})
 
         n = r["participants"]
         if n == 0:
-            issue("исключена", "нет участников (0).")
+            issue("исключена", "нет участников (0).", "нет участников (0)")
             keep_all[pos] = False
             continue
         if scored[pos]:
             if pd.isna(r["failed"]):
-                issue("исключена", "ЕГЭ: не указано число не преодолевших порог.")
+                issue("исключена", "ЕГЭ: не указано число не преодолевших порог.",
+                      "ЕГЭ: не указано число не преодолевших порог")
                 keep_all[pos] = False
             elif r["failed"] > n or (pd.notna(r["high"]) and r["high"] > n):
                 issue("исключена", f"ЕГЭ: не преодолели порог ({_fmt(r['failed'])}) или высокий балл "
-                                   f"({_fmt(r['high'])}) больше числа участников ({_fmt(n)}).")
+                                   f"({_fmt(r['high'])}) больше числа участников ({_fmt(n)}).",
+                      "ЕГЭ: не преодолевших порог или высокобалльников больше, чем участников")
                 keep_all[pos] = False
             continue
         marks = [r[m] for m in MARKS]
         if all(pd.isna(m) for m in marks):
-            issue("исключена", "нет распределения отметок (все ячейки 2–5 пустые).")
+            issue("исключена", "нет распределения отметок (все ячейки 2–5 пустые).",
+                  "нет распределения отметок (все ячейки 2–5 пустые)")
             keep_all[pos] = False
             continue
         blanks = [m for m, v in zip(MARKS, marks) if pd.isna(v)]
         values = [0.0 if pd.isna(v) else float(v) for v in marks]
         total = sum(values)
         shown = "+".join(_fmt(v) for v in values)
+        if percent is not None and percent[pos]:
+            # Written with «%»: percentages whatever they add up to, even with 100 participants.
+            if abs(total - 100.0) <= 0.5:
+                counts = _largest_remainder(values, int(n))
+                marks_now[pos] = [float(c) for c in counts]
+                changed = True
+                issue("преобразована", f"отметки указаны в процентах (со знаком «%»: {shown} = {_fmt(total)}%), "
+                                       f"пересчитаны в количество от {_fmt(n)} участников: "
+                                       f"{'+'.join(map(str, counts))}.", "отметки в процентах")
+            else:
+                issue("исключена", f"отметки указаны в процентах (со знаком «%»), но их сумма {shown} = "
+                                   f"{_fmt(total)}% не равна 100%.", "отметки в процентах, но их сумма не 100%")
+                keep_all[pos] = False
+            continue
         if abs(total - n) < 1e-9 and all(float(v).is_integer() for v in values):
             if blanks:
                 marks_now[pos, [MARKS.index(b) for b in blanks]] = 0.0
                 changed = True
                 issue("преобразована", f"пустые ячейки отметок ({', '.join('«' + b[1] + '»' for b in blanks)}) приняты за 0: "
-                                       f"{shown} = {_fmt(n)} участников.")
+                                       f"{shown} = {_fmt(n)} участников.", "пустые отметки приняты за 0")
         elif abs(total - 100.0) <= 0.5 and n != 100:
             counts = _largest_remainder(values, int(n))
             marks_now[pos] = [float(c) for c in counts]
             changed = True
             issue("преобразована", f"отметки указаны в процентах ({shown} = {_fmt(total)}%), пересчитаны в количество "
-                                   f"от {_fmt(n)} участников: {'+'.join(map(str, counts))}.")
+                                   f"от {_fmt(n)} участников: {'+'.join(map(str, counts))}.", "отметки в процентах")
         else:
-            issue("исключена", f"сумма отметок {shown} = {_fmt(total)} не равна числу участников {_fmt(n)}.")
+            issue("исключена", f"сумма отметок {shown} = {_fmt(total)} не равна числу участников {_fmt(n)}.",
+                  "сумма отметок не равна числу участников")
             keep_all[pos] = False
     if changed:
         for k, c in enumerate(MARKS):
@@ -337,7 +442,7 @@ def _risk_values(rp: pd.DataFrame) -> tuple[list, list, list, list[tuple[int, st
     lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
 
     def factor(f) -> tuple[int | None, str, str | None]:
-        num = parse_number(f) if f is not None else None
+        num = _parse(f)[0] if f is not None else None  # «3%» is a number outside the catalogue, as ever
         if num is not None and not math.isnan(num) and num.is_integer() and int(num) in RISK_FACTORS:
             return int(num), RISK_FACTORS[int(num)], None
         if num is not None and not math.isnan(num):
@@ -457,7 +562,7 @@ def _grade_ranges(grades: tuple[int, ...]) -> str:
     return text + (" класс" if len(grades) == 1 else " классы")
 
 
-def validate_season(raw: RawSeason, strict: bool = False) -> Season:
+def validate_season(raw: RawSeason, strict: bool = False, limits: tuple[float, int] | None = None) -> Season:
     """Type and check every file of a season.
 
     Parameters
@@ -466,6 +571,10 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
         As returned by :func:`shnor_lib.readers.read_season`.
     strict : bool
         Turn every conversion or quarantine into a structural error.
+    limits : (float, int), optional
+        Largest share of ``results`` rows that may be left out and the number of left-out
+        rows from which the share applies; default :func:`quarantine_limits` of the
+        season's municipality (read only when a row is left out).
 
     Returns
     -------
@@ -481,12 +590,17 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     tables: dict[str, pd.DataFrame] = {}
     collectors: dict[str, _Collector] = {}
     read_as: list[dict] = []
+    marks_percent = None
     for stem, rf in raw.files.items():
         col = _Collector(rf)
         collectors[stem] = col
-        df = _typed(rf, col)
+        df, percent = _typed(rf, col)
         if stem != "results":  # results are checked on canonical procedure names below
             _check_keys(df, rf, col, CONTRACT[stem].key)
+        else:
+            _check_journal_percent(rf, percent, col)
+            marked = [percent[m] for m in MARKS if m in percent]
+            marks_percent = np.logical_or.reduce(marked) if marked else None
         tables[stem] = df
 
     schools = tables.get("schools")
@@ -557,9 +671,12 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
     if problems:
         raise DataValidationError(problems)
 
-    issues: list[dict] = []
+    issues: list[dict] = _skipped_issues(raw)
     if "results" in tables:
-        res = _reconcile_marks(tables["results"], raw.files["results"], issues, raw.municipality, raw.year)
+        reconciled: list[dict] = []
+        res = _reconcile_marks(tables["results"], raw.files["results"], reconciled, raw.municipality, raw.year,
+                               marks_percent)
+        issues = _in_file_order(raw, issues + reconciled)
         if merged is not None:  # exported rows add up by construction; only rows of 0 pupils were left out
             res = merged.append_to(res)
             issues.extend(merged.issues)
@@ -567,11 +684,14 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
             # Nothing left to compute on: stop and say why, row by row, instead of an empty season.
             display = "/".join(raw.files["results"].path.parts[-4:])
             raise DataValidationError(
-                [Problem(display, None, None, f"ни одна строка не пригодна для расчёта: все строки ({len(issues)}) "
+                [Problem(display, None, None, f"ни одна строка не пригодна для расчёта: все строки ({len(reconciled)}) "
                          "исключены.", "Исправьте строки, перечисленные ниже.")]
-                + [Problem(i["file"], i["row"], None, f"{i['action']}: {i['reason']}") for i in issues])
+                + [Problem(i["file"], i["row"], None, f"{i['action']}: {i['reason']}") for i in reconciled])
+        systematic = _systematic_quarantine(raw, len(tables["results"]), reconciled, limits)
+        if systematic:
+            raise DataValidationError(systematic)
         tables["results"] = _journal_shares(res.copy())
-    issues_df = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+    issues_df = _issues_frame(issues)
     if strict and len(issues_df):
         raise DataValidationError([
             Problem(i["file"], i["row"], None, f"{i['action']}: {i['reason']}",
@@ -585,20 +705,116 @@ def validate_season(raw: RawSeason, strict: bool = False) -> Season:
         checksums.update(raw.fisoko.checksums)
     return Season(raw.municipality, raw.year, tables, issues_df, checksums,
                   pd.DataFrame(read_as, columns=READING_COLUMNS),
-                  merged.reference if merged is not None else None)
+                  fisoko_reference=merged.reference if merged is not None else None,
+                  unknown_columns=_unknown_columns(raw))
+
+
+def _display(rf: RawFile) -> str:
+    return "/".join(rf.path.parts[-4:])
+
+
+def _unknown_columns(raw: RawSeason) -> list[tuple[str, str]]:
+    """Headers of the season's files that the contract does not know: (file, header)."""
+    return [(_display(rf), h) for rf in raw.files.values() for h in rf.unknown]
+
+
+def _skipped_issues(raw: RawSeason) -> list[dict]:
+    """Totals rows the reader left out («Итого по МО»), as issues «пропущена»."""
+    out = []
+    for rf in raw.files.values():
+        shown = [c for c in rf.frame.columns if c != ROW and not c.startswith("_extra:")]
+        for sk in rf.skipped:
+            grade = parse_number(sk.cells.get("grade", ""))
+            out.append({"municipality": raw.municipality, "year": raw.year, "file": _display(rf), "row": sk.row,
+                        "school_id": sk.cells.get("school_id") or None, "procedure": sk.cells.get("procedure") or None,
+                        "subject": sk.cells.get("subject") or None,
+                        "grade": int(grade) if grade is not None and not math.isnan(grade) and grade.is_integer()
+                        else None,
+                        "action": "пропущена",
+                        "reason": f"строка итогов («{sk.text}» в столбце «{sk.column}»), а не строка школы.",
+                        "original": "; ".join(f"{rf.label(c)}={sk.cells.get(c, '')}" for c in shown),
+                        "_kind": "строка итогов"})
+    return out
+
+
+def _in_file_order(raw: RawSeason, issues: list[dict]) -> list[dict]:
+    """Issues by file (in the contract's order) and row; a file's own order is kept."""
+    order = {_display(rf): k for k, rf in enumerate(raw.files.values())}
+    return sorted(issues, key=lambda i: (order.get(i["file"], len(order)), i["row"]))
+
+
+def _issues_frame(issues: list[dict]) -> pd.DataFrame:
+    """The ledger; grades stay integers (a totals row may have none)."""
+    df = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+    if any(i["grade"] is None for i in issues):
+        df["grade"] = pd.array([i["grade"] for i in issues], dtype="Int64")
+    return df
+
+
+def quarantine_limits(municipality: str | None = None) -> tuple[float, int]:
+    """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows`` of a municipality
+    (``parameters/default.yml``, overridden by ``parameters/<municipality>.yml``)."""
+    from .errors import ParameterError
+    from .params import load_params
+
+    block = load_params(municipality).get("validation") or {}
+    share, rows = block.get("max_quarantined_share", 0.2), block.get("min_quarantined_rows", 5)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ParameterError(f"параметр «validation.max_quarantined_share» = {share!r} должен быть долей "
+                             "больше 0 и не больше 1.")
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise ParameterError(f"параметр «validation.min_quarantined_rows» = {rows!r} должен быть целым числом "
+                             "не меньше 1.")
+    return float(share), rows
+
+
+def _systematic_quarantine(raw: RawSeason, n_rows: int, reconciled: list[dict],
+                           limits: tuple[float, int] | None) -> list[Problem]:
+    """The problems to stop with when too many of the results rows would be left out.
+
+    Only rows left out («исключена») count: converted rows are read as meant, totals rows
+    are not data. A few wrong rows are typos; a large share of them is a file filled or
+    exported the wrong way (columns shifted, marks of another kind), which the ledger
+    would otherwise hide behind a shorter list of schools.
+    """
+    out = [i for i in reconciled if i["action"] == "исключена"]
+    if not out or not n_rows:
+        return []
+    share, min_rows = limits if limits is not None else quarantine_limits(raw.municipality)
+    if len(out) < min_rows or len(out) <= share * n_rows:
+        return []
+    from .narrative import plural
+
+    display = out[0]["file"]
+    kinds: dict[str, list[int]] = {}
+    for i in out:
+        kinds.setdefault(i["_kind"], []).append(i["row"])
+    ranked = sorted(kinds.items(), key=lambda kv: -len(kv[1]))
+    top = "; ".join(f"«{k}» — {len(v)} {plural(len(v), 'строка', 'строки', 'строк')}" for k, v in ranked[:3])
+    head = Problem(display, None, None,
+                   f"исключены были бы {len(out)} из {n_rows} {plural(n_rows, 'строки', 'строк', 'строк')} "
+                   f"({100 * len(out) / n_rows:.0f}%) — больше допустимой доли {100 * share:g}% "
+                   "(параметр validation.max_quarantined_share): это похоже не на отдельные опечатки, а на ошибку "
+                   f"всего файла. Чаще всего: {top}.",
+                   "Проверьте, как файл заполнен или выгружен (сдвинутые или переименованные столбцы отметок, "
+                   "проценты вместо количества); строки с каждой причиной — ниже.")
+    return [head] + [Problem(display, None, None, f"{k}: {_rows_text(np.array(v))}.") for k, v in ranked]
 
 
 # ---------------------------------------------------------------- many seasons at once
 
-def validate_seasons(raws: list[RawSeason], strict: bool = False, chunk_rows: int = 200_000) -> list[Season]:
+def validate_seasons(raws: list[RawSeason], strict: bool = False, chunk_rows: int = 200_000,
+                     limits: tuple[float, int] | None = None) -> list[Season]:
     """:func:`validate_season` of many seasons, typing and checking them together.
 
     Gives exactly what calling :func:`validate_season` on each season gives (the same
     tables, issues and errors, in the same order), but converts and checks each column
     once for many files: the per-file cost of pandas dominates a region of small files.
     Seasons go in chunks of about ``chunk_rows`` results rows (to bound memory); a chunk
-    with any structural problem is validated season by season, so that every message is
-    the one :func:`validate_season` writes.
+    with any structural problem, or anything the per-season path words (totals rows,
+    cells with «%», too many rows left out), is validated season by season, so that every
+    message and ledger line is the one :func:`validate_season` writes. ``limits`` as in
+    :func:`validate_season`.
 
     Raises
     ------
@@ -613,13 +829,13 @@ def validate_seasons(raws: list[RawSeason], strict: bool = False, chunk_rows: in
         chunk.append(raw)
         rows += len(raw.files["results"].frame) if "results" in raw.files else 0
         if rows >= chunk_rows or i == len(raws) - 1:
-            fast = None if problems else _validate_together(chunk, strict)
+            fast = None if problems else _validate_together(chunk, strict, limits)
             if fast is not None:
                 out.extend(fast)
             else:
                 for r in chunk:
                     try:
-                        out.append(validate_season(r, strict=strict))
+                        out.append(validate_season(r, strict=strict, limits=limits))
                     except DataValidationError as exc:
                         problems.extend(exc.problems)
             chunk, rows = [], 0
@@ -658,10 +874,11 @@ def _typed_together(files: list[RawFile], members: list[int]) -> list[_Stacked] 
                 continue
             codes, uniques = _distinct(big[c.name])
             verdicts = [_cell_verdict(str(u).strip(), c) for u in uniques]
-            if any(p for _, p in verdicts):
+            # a problem, or a cell with «%» (a row of percentages, a journal unit to check)
+            if any(p or pct for _, p, pct in verdicts):
                 return None
             values = np.empty(len(verdicts), dtype=object if c.kind == "str" else float)
-            for k, (value, _) in enumerate(verdicts):
+            for k, (value, _, _) in enumerate(verdicts):
                 values[k] = value
             data[c.name] = values[codes]
         # Extra columns are kept verbatim (monitoring fields of a custom catalogue, notes).
@@ -683,10 +900,12 @@ def _rows(groups: list[_Stacked], cols: list[str]) -> tuple[pd.DataFrame, np.nda
             np.concatenate([g.season for g in groups]))
 
 
-def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | None:
+def _validate_together(raws: list[RawSeason], strict: bool,
+                       quarantine: tuple[float, int] | None = None) -> list[Season] | None:
     """Seasons validated together, or None when any season has a problem (then each season
     is validated on its own, for its exact messages)."""
-    if any(raw.problems or raw.fisoko is not None for raw in raws):  # exports: merged by validate_season
+    # problems, exports to merge or totals rows to ledger: the per-season path words them
+    if any(raw.problems or raw.fisoko is not None or any(rf.skipped for rf in raw.files.values()) for raw in raws):
         return None
     stems = list(dict.fromkeys(stem for raw in raws for stem in raw.files))  # contract order
     stacked: dict[str, list[_Stacked]] = {}
@@ -775,12 +994,14 @@ def _validate_together(raws: list[RawSeason], strict: bool) -> list[Season] | No
     for i, (raw, t) in enumerate(zip(raws, tables)):
         issues: list[dict] = []
         if i in odd:
+            n_rows = len(t["results"])
             res = _reconcile_marks(t["results"], raw.files["results"], issues, raw.municipality, raw.year)
-            if res.empty or (strict and issues):
+            if res.empty or (strict and issues) or _systematic_quarantine(raw, n_rows, issues, quarantine):
                 return None  # the per-season path words the error
             t["results"] = res.reset_index(drop=True)
         checksums = {str(rf.path): rf.sha256 for rf in raw.files.values()}
-        seasons.append(Season(raw.municipality, raw.year, t, pd.DataFrame(issues, columns=ISSUE_COLUMNS), checksums))
+        seasons.append(Season(raw.municipality, raw.year, t, _issues_frame(issues), checksums,
+                              unknown_columns=_unknown_columns(raw)))
     return seasons
 
 
