@@ -34,12 +34,14 @@ _CHOICES = {
     "quality.index": {"oge_base", "vpr_base", "quality_share", "mean_mark"},
     "quality.reference": {"municipality", "all"},
     "model.weights": {"none", "participants"},
+    "model.family": {"fractional_logit", "binomial_counts", "ols"},
+    "model.multiple_testing": {"bh", "none"},
     "model.mixed": {"auto", "always", "never"},
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
 }
 
 _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
-           "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha"]
+           "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha", "model.fdr"]
 
 
 def default_parameters_dir() -> Path:
@@ -136,13 +138,67 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
             raise ParameterError(f"{source}: список «{key}» не может быть пустым.")
     if int(params["clustering"]["n_clusters"]) < 2:
         raise ParameterError(f"{source}: «clustering.n_clusters» должен быть не меньше 2.")
+    _validate_model(params, source)
     return params
+
+
+_SPEC_KEYS = ("name", "formula", "family", "weights")
+
+
+def _validate_model(params: dict, source: str) -> None:
+    """The quality model's keys: min_effect per index, winsorising, the formulas of the main
+    model and of every robustness specification (parsed against the model frame's columns)."""
+    from .models import MAIN_NAME, check_specification, specification
+
+    m = params["model"]
+    for kind in sorted(_CHOICES["quality.index"]):
+        value = m["min_effect"].get(kind)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ParameterError(f"{source}: параметр «model.min_effect.{kind}» = {value!r} должен быть неотрицательным "
+                                 "числом в единицах индекса (доля 0–1 или средняя отметка 2–5).")
+    if not 0 <= float(m["dispersion_winsor"]) < 0.5:
+        raise ParameterError(f"{source}: параметр «model.dispersion_winsor» = {m['dispersion_winsor']!r} должен быть "
+                             "долей от 0 до 0,5 (0 — без винзоризации).")
+    try:
+        check_specification(specification(params), params, "model")
+    except ParameterError as exc:
+        raise ParameterError(f"{source}: {exc}") from None
+    specs = m["specifications"] or []
+    if not isinstance(specs, list):
+        raise ParameterError(f"{source}: параметр «model.specifications» должен быть списком спецификаций "
+                             "({name: …, formula: …, family: …, weights: …}).")
+    names = {MAIN_NAME}
+    for i, spec in enumerate(specs, 1):
+        where = f"model.specifications[{i}]"
+        if not isinstance(spec, dict):
+            raise ParameterError(f"{source}: «{where}» должен быть словарём с ключами {', '.join(_SPEC_KEYS)}.")
+        unknown = sorted(set(map(str, spec)) - set(_SPEC_KEYS))
+        if unknown:
+            raise ParameterError(f"{source}: в «{where}» неизвестный ключ «{unknown[0]}»; допустимы: "
+                                 f"{', '.join(_SPEC_KEYS)}.")
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip() or name in names:
+            raise ParameterError(f"{source}: у «{where}» нужно уникальное название (name), не «{MAIN_NAME}»; "
+                                 f"получено {name!r}.")
+        names.add(name)
+        for key in ("formula", "family", "weights"):
+            if key in spec and not isinstance(spec[key], str):
+                raise ParameterError(f"{source}: «{where}.{key}» должен быть строкой, получено {spec[key]!r}.")
+        s = specification(params, spec)
+        try:
+            # A family that does not apply to the chosen index (binomial_counts on a mean
+            # mark) only drops that specification from robustness.csv, with a note.
+            check_specification(s if s.family != "binomial_counts" else
+                                specification(params, {**spec, "family": "fractional_logit"}), params, where)
+        except ParameterError as exc:
+            raise ParameterError(f"{source}: {exc}") from None
 
 
 def load_params(
     municipality: str | None = None,
     path: str | Path | None = None,
     parameters_dir: str | Path | None = None,
+    overrides: dict | None = None,
 ) -> dict:
     """Load the defaults and apply overrides.
 
@@ -154,6 +210,9 @@ def load_params(
         An explicit override file (``--params``); applied after the municipality's file.
     parameters_dir : path, optional
         Folder holding ``default.yml``; the project's ``parameters/`` by default.
+    overrides : dict, optional
+        Keys to change, nested as in the files (``{"model": {"family": "ols"}}``), applied
+        last and checked exactly like a file's (unknown keys, types, choices).
 
     Returns
     -------
@@ -164,16 +223,21 @@ def load_params(
     default_path = pdir / "default.yml"
     params = _read_yaml(default_path)
     sources = [str(default_path)]
-    overrides = []
+    files = []
     if municipality:
         mpath = pdir / f"{municipality}.yml"
         if mpath.exists():
-            overrides.append(mpath)
+            files.append(mpath)
     if path:
-        overrides.append(Path(path))
-    for opath in overrides:
+        files.append(Path(path))
+    for opath in files:
         params = _merge(params, _read_yaml(opath), opath)
         sources.append(str(opath))
+    if overrides:
+        if not isinstance(overrides, dict):
+            raise ParameterError("overrides: ожидается словарь «ключ: значение», как в файле параметров.")
+        params = _merge(params, copy.deepcopy(overrides), "overrides")
+        sources.append("overrides")
     validate_params(params, ", ".join(sources))
     params["_sources"] = sources
     return params
