@@ -401,12 +401,15 @@ def _transform(info: FormulaInfo, lo: float, hi: float):
         raise ParameterError(f"левая часть формулы «{info.lhs}» должна зависеть только от {info.outcome}.") from None
     fin = np.isfinite(vals)
     d = np.diff(vals[fin])
-    if fin.sum() < 100 or not ((d > 0).all() or (d < 0).all()):
+    # monotone (flat stretches allowed: logit's clipping at the ends) with enough distinct values
+    if (d != 0).sum() < 100 or not ((d >= 0).all() or (d <= 0).all()):
         raise ParameterError(f"преобразование «{info.lhs}» не монотонно или не определено на шкале индекса "
                              f"{lo:g}–{hi:g}: интервал нельзя пересчитать обратно в шкалу индекса.")
     xs, ys = grid[fin], vals[fin]
-    if d[0] < 0:
+    if d[d != 0][0] < 0:
         xs, ys = xs[::-1], ys[::-1]
+    keep = np.concatenate([[True], np.diff(ys) > 0])  # strictly increasing points for interpolation
+    xs, ys = xs[keep], ys[keep]
     return g, (lambda v: np.interp(np.asarray(v, float), ys, xs))
 
 

@@ -905,7 +905,8 @@ def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     """Neutralise spreadsheet formulas coming from input text (=, +, -, @ at the start)."""
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object:
+        # object columns, and pandas' own string dtype (what a frame built from text gets)
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
             out[c] = out[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
     return out
 

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ParameterError
+from .model_frame import formula_info
 from .models import (
     BELOW,
     MAIN_NAME,
@@ -166,6 +167,25 @@ def _cross_validate(frame: pd.DataFrame, res: QualityModelResults, spec: Specifi
     return float(np.sqrt(np.mean(errors[ok] ** 2))), float(np.mean(np.abs(errors[ok])))
 
 
+def _agreement(labels: pd.DataFrame, spec_cols: list[str]) -> pd.DataFrame:
+    """Per school: the main label (first column), how many specifications give it (k) and
+    label the school at all (m), «k из m», and fragile = a flag held by fewer than half."""
+    main_label = labels[spec_cols[0]]
+    has = labels[spec_cols].ne("")
+    same = labels[spec_cols].eq(main_label, axis=0) & has
+    k = same.sum(axis=1).where(main_label.ne(""))
+    m = has.sum(axis=1).where(main_label.ne(""))
+    flagged = main_label.isin([RESILIENT, BELOW])
+    return pd.DataFrame({
+        "school_id": labels["school_id"].values,
+        "resilience": main_label.values,
+        "robust_k": k.astype("Int64").values,
+        "robust_m": m.astype("Int64").values,
+        "agreement": [f"{int(a)} из {int(b)}" if pd.notna(a) else "" for a, b in zip(k, m)],
+        "fragile": (flagged & (k < m / 2)).fillna(False).astype(bool).values,
+    })
+
+
 def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None = None, cv=None,
                            main: QualityModelResults | None = None) -> SpecificationComparison:
     """Fit the main model and its alternatives to one model frame and compare their labels.
@@ -209,6 +229,9 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
         if s.name in seen:
             raise ParameterError(f"спецификации: название «{s.name}» повторяется.")
         seen.add(s.name)
+        # a typo in a formula stops here; a specification that does not apply to these
+        # data (no such data this season, a family not for this index) is only noted below
+        formula_info(s.formula, f"спецификация «{s.name}»", frame.columns)
     fits: dict[str, QualityModelResults | None] = {}
     rows = []
     ids = frame["school_id"].astype(str).tolist()
@@ -243,20 +266,6 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
         labels[spec.name] = col.astype(object).values
         rows.append(row)
     table = pd.DataFrame(rows)
-    main_label = labels[specs[0].name]
-    spec_cols = [s.name for s in specs]
-    has = labels[spec_cols].ne("")
-    same = labels[spec_cols].eq(main_label, axis=0) & has
-    k = same.sum(axis=1).where(main_label.ne(""))
-    m = has.sum(axis=1).where(main_label.ne(""))
-    flagged = main_label.isin([RESILIENT, BELOW])
-    agreement = pd.DataFrame({
-        "school_id": labels["school_id"],
-        "resilience": main_label.values,
-        "robust_k": k.astype("Int64").values,
-        "robust_m": m.astype("Int64").values,
-        "agreement": [f"{int(a)} из {int(b)}" if pd.notna(a) else "" for a, b in zip(k, m)],
-        "fragile": (flagged & (k < m / 2)).fillna(False).astype(bool).values,
-    })
+    agreement = _agreement(labels, [s.name for s in specs])
     notes = [f"спецификация «{r['name']}» не построена: {r['note']}" for r in rows if r["n"] == 0 and r["note"]]
     return SpecificationComparison(specs, fits, table, labels, agreement, notes)
