@@ -93,6 +93,27 @@ class SpecificationComparison:
         """What ``robustness.csv`` holds: the agreement columns, then one column per specification."""
         return self.agreement.merge(self.labels, on="school_id", how="left")
 
+    def write(self, folder, frame: pd.DataFrame | None = None) -> list:
+        """Write ``specifications.csv`` (the table), ``robustness.csv`` and, given the frame,
+        ``model_frame.csv`` into ``folder`` (created); Excel-safe like ``shnor compute``'s.
+
+        Returns the paths written.
+        """
+        from pathlib import Path
+
+        from .pipeline import _safe_cells
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tables = {"specifications.csv": self.table, "robustness.csv": self.robustness_table()}
+        if frame is not None:
+            tables["model_frame.csv"] = frame
+        written = []
+        for name, table in tables.items():
+            _safe_cells(table).to_csv(folder / name, index=False, encoding="utf-8")
+            written.append(folder / name)
+        return written
+
     def summary(self) -> str:
         """The comparison as text (the last part of ``model.txt``)."""
         t = self.table
