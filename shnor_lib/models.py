@@ -456,7 +456,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     def build(rows: pd.DataFrame):
         n_ = (pd.to_numeric(rows[ncol], errors="coerce").to_numpy(float) if ncol in rows.columns
               else np.full(len(rows), np.nan))
-        work = rows.copy()
+        work = rows[info.variables].copy()  # only what the formula reads: patsy's cost grows with columns
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             if spec.family == "ols":
