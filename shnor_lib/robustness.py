@@ -119,12 +119,13 @@ class SpecificationComparison:
         t = self.table
         lines = ["Сравнение спецификаций (устойчивость отметок; robustness.csv)"]
         for r in t.itertuples():
+            what = f"{r.formula} [{r.family}" + (", веса — участники]" if r.weights == "participants" else "]")
             if r.n == 0 or pd.isna(r.n):
-                lines.append(f"- {r.name}: {r.formula} [{r.family}, веса {r.weights}] — не построена: {r.note}")
+                lines.append(f"- {r.name}: {what} — не построена: {r.note}")
                 continue
             ic = "" if pd.isna(r.aic) else f"; AIC {r.aic:.2f}, BIC {r.bic:.2f} (группа сравнения: {r.ic_group})"
             cv = "" if pd.isna(r.cv_rmse) else f"; {r.cv}: RMSE {r.cv_rmse:.4f}, MAE {r.cv_mae:.4f}"
-            lines.append(f"- {r.name}: {r.formula} [{r.family}, веса {r.weights}] — школ {int(r.n)}, "
+            lines.append(f"- {r.name}: {what} — школ {int(r.n)}, "
                          f"R² {r.r2:.3f}{ic}{cv}; резильентных {int(r.resilient)}, ниже ожидаемого {int(r.below)}")
         flagged = self.agreement[self.agreement["resilience"].isin([RESILIENT, BELOW])]
         for r in flagged.itertuples():
