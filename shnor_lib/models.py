@@ -181,6 +181,46 @@ def _summary_text(fit, cautions: list[str], header: list[str] | None = None) -> 
     return text
 
 
+class _FormulaData:
+    """Mixin for statsmodels' formula data: pickled results rebuild their patsy design with
+    the names our formulas may use (``np``, ``logit``, ``expit``), not by searching the
+    unpickling caller's frames (which fails outside a notebook and for ``np.log(...)``)."""
+
+    def __getstate__(self):
+        d = super().__getstate__()
+        for flag in ("restore_model_spec", "restore_design_info"):
+            if d.pop(flag, False):
+                d["_shnor_restore"] = flag
+        return d
+
+    def __setstate__(self, d):
+        flag = d.pop("_shnor_restore", None)
+        if flag:
+            from patsy import EvalEnvironment, dmatrices
+
+            data = d["frame"] if "frame" in d else d["orig_endog"].join(d["orig_exog"])
+            with np.errstate(all="ignore"):
+                design = dmatrices(d["formula"], data, eval_env=EvalEnvironment([formula_env()]),
+                                   return_type="dataframe")[1].design_info
+            d["model_spec" if flag == "restore_model_spec" else "design_info"] = design
+        self.__dict__.update(d)
+
+
+_DATA_CLASSES: dict[type, type] = {}
+
+
+def _picklable(fit):
+    """Give the fitted model's data the :class:`_FormulaData` pickling (same object, subclass)."""
+    data = getattr(fit.model, "data", None)
+    if data is not None and not isinstance(data, _FormulaData):
+        cls = type(data)
+        if cls not in _DATA_CLASSES:
+            _DATA_CLASSES[cls] = type(f"Shnor{cls.__name__}", (_FormulaData, cls), {"__module__": __name__})
+            globals()[_DATA_CLASSES[cls].__name__] = _DATA_CLASSES[cls]  # found by name when unpickling
+        data.__class__ = _DATA_CLASSES[cls]
+    return fit
+
+
 def _eval_env():
     """What statsmodels' formula API takes for the names ``np``, ``logit``, ``expit``."""
     import statsmodels
@@ -392,10 +432,31 @@ def _complete_rows(data: pd.DataFrame, info: FormulaInfo, spec: Specification, p
     return data[ok].reset_index(drop=True), notes
 
 
+@dataclass(frozen=True)
+class _BackTransform:
+    """From the model's scale to the index's (a plain object, so results can be pickled):
+    0–1 rescaled to [lo, hi] (GLM families), the left-hand side's transformation undone by
+    interpolation (``ys`` → ``xs``), or the identity cut at the scale's edges (OLS)."""
+
+    lo: float
+    hi: float
+    ys: np.ndarray | None = None
+    xs: np.ndarray | None = None
+    rescale: bool = False
+
+    def __call__(self, v) -> np.ndarray:
+        v = np.asarray(v, float)
+        if self.rescale:
+            return self.lo + (self.hi - self.lo) * v
+        if self.ys is not None:
+            return np.interp(v, self.ys, self.xs)
+        return np.clip(v, self.lo, self.hi)
+
+
 def _transform(info: FormulaInfo, lo: float, hi: float):
     """The left-hand side's transformation g and its inverse on the scale [lo, hi] (OLS only)."""
     if not info.transformed:
-        return (lambda v: np.asarray(v, float)), (lambda v: np.clip(np.asarray(v, float), lo, hi))
+        return (lambda v: np.asarray(v, float)), _BackTransform(lo, hi)
     env = formula_env()
 
     def g(v):
@@ -419,7 +480,7 @@ def _transform(info: FormulaInfo, lo: float, hi: float):
         xs, ys = xs[::-1], ys[::-1]
     keep = np.concatenate([[True], np.diff(ys) > 0])  # strictly increasing points for interpolation
     xs, ys = xs[keep], ys[keep]
-    return g, (lambda v: np.interp(np.asarray(v, float), ys, xs))
+    return g, _BackTransform(lo, hi, ys, xs)
 
 
 def fit_quality_model(data: pd.DataFrame, params: dict,
@@ -508,6 +569,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     if not np.all(np.isfinite(fit.params)):
         notes.append("модель не оценилась (бесконечные коэффициенты)")
         return None
+    _picklable(fit)
     ci = fit.conf_int(alpha)
     coefs = pd.DataFrame({
         "term": fit.params.index, "coef": fit.params.values, "se": fit.bse.values,
@@ -573,8 +635,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
         pi_low = lo + (hi - lo) * pred["low"]
         pi_high = lo + (hi - lo) * pred["high"]
 
-        def back(m):
-            return lo + (hi - lo) * np.asarray(m, float)
+        back = _BackTransform(lo, hi, rescale=True)
     pi_low = np.clip(pi_low, lo, hi)
     pi_high = np.clip(pi_high, lo, hi)
     out = pd.DataFrame({
@@ -746,6 +807,7 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
             continue
     if fit is None:
         return None
+    _picklable(fit)
     re_ = fit.random_effects
     re_cov = fit.random_effects_cov
     z = stats.norm.ppf(1 - p["alpha"] / 2)
