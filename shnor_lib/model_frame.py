@@ -261,78 +261,74 @@ def build_model_frame(schools: pd.DataFrame, indices: pd.DataFrame, social: pd.D
         ``teachers_total``; ``quality_successes`` is ``quality_index × quality_n``
         for a share index (NaN for ``mean_mark``).
     """
-    out = pd.DataFrame({"school_id": schools["school_id"].astype(str).to_numpy()})
-    out.insert(0, "year", np.int64(year))
-    out.insert(0, "municipality", municipality)
-    for c in ("name", "kind", "territory", "students_total"):
-        out[c] = schools[c].to_numpy() if c in schools.columns else np.nan
-    soc = _year_rows(social, municipality, year)
-    if soc is not None:
-        s = soc.drop_duplicates("school_id").set_index(soc.drop_duplicates("school_id")["school_id"].astype(str))
-        total = s["students_total"].astype(float).where(lambda v: v > 0)
+    ids = pd.Index(schools["school_id"].astype(str).to_numpy(), name="school_id")
+    n = len(ids)
+    cols: dict[str, np.ndarray] = {"municipality": np.full(n, municipality, dtype=object),
+                                   "year": np.full(n, year, dtype=np.int64), "school_id": ids.to_numpy(dtype=object)}
+    for c in ("name", "kind", "territory"):
+        cols[c] = schools[c].to_numpy(dtype=object) if c in schools.columns else np.full(n, np.nan, dtype=object)
+    cols["students_total"] = (pd.to_numeric(schools["students_total"], errors="coerce").to_numpy(float)
+                              if "students_total" in schools.columns else np.full(n, np.nan))
+
+    def by_school(table: pd.DataFrame | None) -> pd.DataFrame | None:
+        if table is None or len(table) == 0:
+            return None
+        t = table.drop_duplicates("school_id")
+        return t.set_index(t["school_id"].astype(str)).reindex(ids)
+
+    def num(t: pd.DataFrame | None, c: str) -> np.ndarray:
+        if t is None or c not in t.columns:
+            return np.full(n, np.nan)
+        return pd.to_numeric(t[c], errors="coerce").to_numpy(float)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        soc = by_school(_year_rows(social, municipality, year))
+        total = num(soc, "students_total")
+        total = np.where(total > 0, total, np.nan)
         for col, name in _SOCIAL.items():
-            out[name] = out["school_id"].map(s[col].astype(float) / total) if col in s.columns else np.nan
-        missing = pd.to_numeric(out["students_total"], errors="coerce").isna()
-        if missing.any():
-            out["students_total"] = pd.to_numeric(out["students_total"], errors="coerce").astype(float)
-            out.loc[missing, "students_total"] = out.loc[missing, "school_id"].map(s["students_total"]).astype(float)
-    else:
-        for name in _SOCIAL.values():
-            out[name] = np.nan
-    tea = _year_rows(teachers, municipality, year)
-    w1 = (params or {}).get("iursh", {}).get("category_first_weight", 0.5)
-    if tea is not None:
-        t = tea.drop_duplicates("school_id")
-        t = t.set_index(t["school_id"].astype(str))
-        total = t["teachers_total"].astype(float).where(lambda v: v > 0)
-
-        def share(num):
-            return out["school_id"].map(num / total)
-
-        out["teachers_total"] = out["school_id"].map(t["teachers_total"].astype(float))
-        out["teachers_higher_ed_share"] = share(t["higher_education"]) if "higher_education" in t else np.nan
-        if "category_highest" in t and "category_first" in t:
-            out["teachers_category_share"] = share(t["category_highest"] + w1 * t["category_first"])
-        else:
-            out["teachers_category_share"] = np.nan
-        out["teachers_experience_share"] = share(t["experience_10plus"]) if "experience_10plus" in t else np.nan
-        out["vacancies_share"] = share(t["vacancies"]) if "vacancies" in t else np.nan
-    else:
-        for c in ("teachers_total", "teachers_higher_ed_share", "teachers_category_share",
-                  "teachers_experience_share", "vacancies_share"):
-            out[c] = np.nan
-    idx = indices.drop_duplicates("school_id").set_index(indices.drop_duplicates("school_id")["school_id"].astype(str))
+            cols[name] = num(soc, col) / total
+        missing = np.isnan(cols["students_total"])
+        cols["students_total"] = np.where(missing, num(soc, "students_total"), cols["students_total"])
+        tea = by_school(_year_rows(teachers, municipality, year))
+        w1 = (params or {}).get("iursh", {}).get("category_first_weight", 0.5)
+        t_total = num(tea, "teachers_total")
+        per = np.where(t_total > 0, t_total, np.nan)
+        cols["teachers_total"] = t_total
+        cols["teachers_higher_ed_share"] = num(tea, "higher_education") / per
+        cols["teachers_category_share"] = (num(tea, "category_highest") + w1 * num(tea, "category_first")) / per
+        cols["teachers_experience_share"] = num(tea, "experience_10plus") / per
+        cols["vacancies_share"] = num(tea, "vacancies") / per
+    idx = by_school(indices)
     for c in ("isbsh", "isbsh_group", "isbsh_quartile", "iursh", "iursh_group", "quality_index", "quality_n",
-              "quality_group", "indices_source"):
-        out[c] = out["school_id"].map(idx[c]) if c in idx.columns else np.nan
+              "quality_group"):
+        cols[c] = num(idx, c)
+    cols["indices_source"] = (idx["indices_source"].to_numpy(dtype=object) if idx is not None
+                              and "indices_source" in idx.columns else np.full(n, np.nan, dtype=object))
     kind = (params or {}).get("quality", {}).get("index", "oge_base")
-    out["quality_successes"] = (out["quality_index"] * out["quality_n"]) if kind != "mean_mark" else np.nan
-    q = quality.set_index(quality["school_id"].astype(str)) if quality is not None and len(quality) else None
+    cols["quality_successes"] = cols["quality_index"] * cols["quality_n"] if kind != "mean_mark" else np.full(n, np.nan)
+    q = by_school(quality)
     for name in ("oge_base", "vpr_base", "quality_share", "mean_mark"):
         for c in (name, f"{name}_n"):
-            out[c] = out["school_id"].map(q[c]) if q is not None and c in q.columns else np.nan
-    out = out[list(MODEL_FRAME_COLUMNS)]
-    for c in out.columns:
-        if c not in _TEXT and c != "year":
-            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    return out
+            cols[c] = num(q, c)
+    return pd.DataFrame({c: cols[c] for c in MODEL_FRAME_COLUMNS})
 
 
 def quality_outcomes(pooled: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Every quality index by name for the schools of ``pooled`` (one year, one municipality).
+    """Every quality index by name for the schools of ``pooled``.
 
-    Returns ``school_id`` and, for each of ``oge_base``, ``vpr_base``, ``quality_share``
-    and ``mean_mark``, the index and ``<name>_n`` (participants behind it) — the
-    alternative outcomes a specification may use.
+    Returns the keys of ``pooled`` (``municipality`` and ``year`` when present,
+    ``school_id``) and, for each of ``oge_base``, ``vpr_base``, ``quality_share`` and
+    ``mean_mark``, the index and ``<name>_n`` (participants behind it) — the alternative
+    outcomes a specification may use. Computed for many municipalities and years at once,
+    a season takes its rows (:func:`build_model_frame` matches them by ``school_id``).
     """
     from .indices import compute_quality_index
 
     out = None
     for name in ("oge_base", "vpr_base", "quality_share", "mean_mark"):
         p = {**params, "quality": {**params["quality"], "index": name}}
-        q = compute_quality_index(pooled, p)
-        q = q[["school_id", "quality_index", "quality_n"]].rename(columns={"quality_index": name,
-                                                                           "quality_n": f"{name}_n"})
+        q = compute_quality_index(pooled, p).rename(columns={"quality_index": name, "quality_n": f"{name}_n"})
+        keys = [c for c in ("municipality", "year", "school_id") if c in q.columns]
         q["school_id"] = q["school_id"].astype(str)
-        out = q if out is None else out.merge(q, on="school_id", how="outer")
+        out = q if out is None else out.merge(q, on=keys, how="outer")
     return out

@@ -293,6 +293,12 @@ class QualityModelResults:
     index_range: tuple[float, float] = (0.0, 1.0)
     model_frame: pd.DataFrame | None = None
     _back: object = field(default=None, repr=False)
+    _design_info: object = field(default=None, repr=False)
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_design_info"] = None  # patsy designs do not pickle; rebuilt from the frame when needed
+        return d
 
     @property
     def family_label(self) -> str:
@@ -328,7 +334,18 @@ class QualityModelResults:
         """Expected values on the index's scale for the schools of ``frame`` (e.g. left-out ones)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mean = np.asarray(self.fit.predict(frame), dtype=float)
+            if getattr(self.fit.model, "formula", None) is None:  # fitted on patsy's arrays
+                from patsy import EvalEnvironment, dmatrix
+
+                design = self._design_info or dmatrix(
+                    self.formula.split("~", 1)[1], self.model_frame, eval_env=EvalEnvironment([formula_env()]),
+                    NA_action="drop").design_info
+                from patsy import build_design_matrices
+
+                X = np.asarray(build_design_matrices([design], frame, NA_action="raise")[0])
+                mean = np.asarray(self.fit.model.predict(np.asarray(self.fit.params), X), dtype=float)
+            else:
+                mean = np.asarray(self.fit.predict(frame), dtype=float)
         return self._back(mean)
 
 
@@ -429,7 +446,8 @@ def _complete_rows(data: pd.DataFrame, info: FormulaInfo, spec: Specification, p
             notes.append(f"{int(no_n.sum())} школ(ы) без числа участников не вошли в модель (нужно для "
                          + ("весов" if spec.weights == "participants" else "семейства binomial_counts") + ")")
             ok &= ~no_n
-    return data[ok].reset_index(drop=True), notes
+    keep = list(dict.fromkeys(["school_id", *info.variables, *([ncol] if ncol in data.columns else [])]))
+    return data.loc[ok.to_numpy(), keep].reset_index(drop=True), notes  # only what the model reads
 
 
 @dataclass(frozen=True)
@@ -484,7 +502,8 @@ def _transform(info: FormulaInfo, lo: float, hi: float):
 
 
 def fit_quality_model(data: pd.DataFrame, params: dict,
-                      spec: dict | Specification | None = None) -> QualityModelResults | None:
+                      spec: dict | Specification | None = None, *, _designs: dict | None = None
+                      ) -> QualityModelResults | None:
     """Fit one specification of quality against context and label every school.
 
     Parameters
@@ -526,6 +545,8 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     def build(rows: pd.DataFrame):
         n_ = (pd.to_numeric(rows[ncol], errors="coerce").to_numpy(float) if ncol in rows.columns
               else np.full(len(rows), np.nan))
+        if _designs is not None:  # a robustness specification: patsy once per formula and schools
+            return _array_model(rows, n_), n_
         work = rows[info.variables].copy()  # only what the formula reads: patsy's cost grows with columns
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -537,6 +558,25 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
             kw = {"var_weights": n_} if (spec.weights == "participants" or spec.family == "binomial_counts") else {}
             return smf.glm(spec.formula, data=work, family=sm.families.Binomial(), eval_env=_eval_env(),
                            missing="none", **kw), n_
+
+    def _array_model(rows: pd.DataFrame, n_: np.ndarray):
+        from patsy import EvalEnvironment, NAAction, dmatrices
+
+        key = (spec.formula, tuple(rows["school_id"].astype(str)))
+        if key not in _designs:
+            with np.errstate(all="ignore"):
+                _designs[key] = dmatrices(spec.formula, rows[info.variables].reset_index(drop=True),
+                                          eval_env=EvalEnvironment([formula_env()]),
+                                          NA_action=NAAction(NA_types=[]), return_type="dataframe")
+        yv, X = _designs[key]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if spec.family == "ols":
+                if spec.weights == "participants":
+                    return sm.WLS(yv, X, weights=n_, missing="none")
+                return sm.OLS(yv, X, missing="none")
+            kw = {"var_weights": n_} if (spec.weights == "participants" or spec.family == "binomial_counts") else {}
+            return sm.GLM((yv - lo) / (hi - lo), X, family=sm.families.Binomial(), missing="none", **kw)
 
     from patsy import PatsyError
 
@@ -672,12 +712,14 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     else:
         r2 = float(np.corrcoef(out["observed"], out["predicted"])[0, 1] ** 2) if out["predicted"].std() > 0 else 0.0
         r2_kind = "псевдо-R² (квадрат корреляции наблюдаемых и ожидаемых значений)"
-    frame = data.reset_index(drop=True)
+    frame = data if isinstance(data.index, pd.RangeIndex) and data.index.start == 0 else data.reset_index(drop=True)
     return QualityModelResults(
         spec.formula, fit, coefs, out, int(fit.nobs), r2, alpha, min_effect, notes, family=spec.family,
         weights=spec.weights, name=spec.name, outcome=info.outcome, r2_kind=r2_kind, dispersion=float(dispersion),
         dispersion_kind=dkind, multiple_testing=p["multiple_testing"], fdr=float(p["fdr"]), index_range=(lo, hi),
-        model_frame=frame, _back=back)
+        model_frame=frame, _back=back,
+        _design_info=None if getattr(fit.model, "formula", None) else getattr(fit.model.data, "design_info", None)
+        or _designs_info(model))
 
 
 def _adjusted(p_values: np.ndarray, p: dict) -> np.ndarray:
@@ -700,6 +742,12 @@ def special_expit(x):
     from scipy.special import expit
 
     return expit(x)
+
+
+def _designs_info(model):
+    """The patsy design of a model fitted on patsy's arrays (its exog DataFrame keeps it)."""
+    orig = getattr(model.data, "orig_exog", None)
+    return getattr(orig, "design_info", None)
 
 
 def _finite_design(complete: pd.DataFrame, spec: Specification, info: FormulaInfo):

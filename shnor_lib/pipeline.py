@@ -320,17 +320,22 @@ class _Shared:
     _triggered: tuple | None = None
     _csv: dict = field(default_factory=dict)
     _frames: dict = field(default_factory=dict)
+    _outcomes: tuple | None = None
 
     def model_frame(self, data: Dataset, municipality: str, year: int, params: dict) -> pd.DataFrame:
         """The model frame of one season (built once; the panel of later seasons reuses it)."""
         key = (municipality, year)
         if key not in self._frames:
-            part = self.part(municipality)
-            frame, pooled = part["frame"], part["pooled"]
+            if self._outcomes is None:  # every quality index of every season, in one pass
+                table = quality_outcomes(self.pooled, params)
+                self._outcomes = (table, table.groupby(["municipality", "year"], sort=False).indices)
+            table, index = self._outcomes
+            frame = self.part(municipality)["frame"]
             season = data.seasons[key]
+            pos = index.get(key)
             self._frames[key] = build_model_frame(
                 season.schools, frame[frame["year"] == year], season.tables.get("social"),
-                season.tables.get("teachers"), quality_outcomes(pooled[pooled["year"] == year], params), params,
+                season.tables.get("teachers"), table.iloc[pos] if pos is not None else table.iloc[:0], params,
                 municipality, year)
         return self._frames[key]
 

@@ -255,13 +255,17 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
         # data (no such data this season, a family not for this index) is only noted below
         formula_info(s.formula, f"спецификация «{s.name}»", frame.columns)
     fits: dict[str, QualityModelResults | None] = {}
+    designs: dict = {}  # patsy matrices shared by the specifications with the same formula and schools
     rows = []
     ids = frame["school_id"].astype(str).tolist()
     labels = pd.DataFrame({"school_id": ids})
     for i, spec in enumerate(specs):
         note = ""
         try:
-            res = main if (i == 0 and main is not None) else fit_quality_model(frame, params, spec)
+            if i == 0:
+                res = main if main is not None else fit_quality_model(frame, params, spec)
+            else:
+                res = fit_quality_model(frame, params, spec, _designs=designs)
         except ParameterError as exc:
             if i == 0:
                 raise
