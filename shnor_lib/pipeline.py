@@ -190,27 +190,42 @@ class SeasonResult:
         - ``indices_source`` — «рассчитано» or «файл indices» (published indices used)
         - ``students_total`` and other columns of the schools table follow these.
     metrics : DataFrame
-        Pooled metrics per school × year × procedure × subject up to the season
-        (``metrics.csv``): participants, failed, quality, high, in_scope, grades,
-        fail_share with fail_low/fail_high (Wilson), base_share, quality_share with
-        quality_low/quality_high, high_share, mean_mark, mean_score, enough (≥ min_participants).
+        Pooled metrics per school × year × procedure × subject, every loaded year up to the
+        season (``metrics.csv``): ``school_id``, ``year``, ``procedure``, ``subject``;
+        ``participants``, ``failed`` («2», or below the threshold on ЕГЭ), ``quality``
+        («4» + «5»), ``high`` («5», or the high score on ЕГЭ) — sums over grades;
+        ``in_scope`` (whether the rules use the row), ``grades`` («5,6,7,8»);
+        ``fail_share`` with its Wilson interval ``fail_low``–``fail_high``, ``base_share``
+        (1 − fail_share), ``quality_share`` with ``quality_low``–``quality_high``,
+        ``high_share``, ``mean_mark`` (ВПР/ОГЭ), ``mean_score`` (ЕГЭ), ``enough``
+        (participants ≥ ``min_participants``).
     metrics_by_grade : DataFrame
-        The same per grade (``metrics_by_grade.csv``).
+        The same per grade (``grade`` after ``subject``; no ``in_scope``, ``grades``,
+        ``enough``), ``metrics_by_grade.csv``.
     flags : DataFrame
-        Objectivity flags of the year (``objectivity.csv``).
+        Objectivity flags of the year (``objectivity.csv``): ``school_id``, ``year``,
+        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, inflated,
+        journal_mismatch), ``detail`` (the numbers, in Russian), ``flag_label`` (the flag in
+        Russian).
     excluded : DataFrame
-        Results left out of the rules as non-objective (``exclude_nonobjective``).
+        Results left out of the rules as non-objective (``exclude_nonobjective``):
+        ``municipality``, ``school_id``, ``year``, ``procedure``, ``subject``, ``grade``.
     issues : DataFrame
-        Rows excluded or transformed on loading (``data_issues.csv``): file, row, column,
-        action, reason, original.
+        Rows excluded or transformed on loading (``data_issues.csv``): ``municipality``,
+        ``year``, ``file``, ``row`` (as the spreadsheet shows it), ``school_id``,
+        ``procedure``, ``subject``, ``grade``, ``action``, ``reason``, ``original`` (the
+        values as read).
     identifier_table : DataFrame
-        The 11 × 11 table of ИСБШ group × quality group (``identifier_table.csv``).
+        The 11 × 11 table (``identifier_table.csv``): index «Группа ИСБШ» 1–11 and «Итого ОО»,
+        columns «Группа качества» 1–11 and «Итого ОО»; cells list school codes («10,22»).
     model : QualityModelResults or None
         The main quality model.
     effects : SchoolEffects or None
         The random-intercept model over the loaded years.
     clusters : DataFrame
-        Description of the clusters (``clusters.csv``).
+        The clusters (``clusters.csv``): ``cluster`` (number), ``n`` (schools), ``schools``
+        (their codes), ``fail_share`` and ``quality_share`` (the cluster's mean shares),
+        ``description`` (in Russian).
     isbsh_info : dict
         ИСБШ weights used and, for ``isbsh.method: regression``, their fit.
     checksums : dict
