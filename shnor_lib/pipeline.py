@@ -618,8 +618,9 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
     if model is not None:
         schools = schools.merge(model.predictions.drop(columns="observed"), on="school_id", how="left")
     if robustness is not None:
-        schools = schools.merge(robustness.agreement[["school_id", "robust_k", "robust_m", "fragile"]],
-                                on="school_id", how="left")
+        agree = robustness.agreement[["school_id", "robust_k", "robust_m", "fragile"]].astype(
+            {"robust_k": float, "robust_m": float})  # NaN, like the other numbers, for schools outside the model
+        schools = schools.merge(agree, on="school_id", how="left")
     if effects is not None:
         e = effects.effects.copy()
         e = e[e["school_key"].str.startswith(municipality + "/")]
@@ -876,7 +877,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
     from ._xlsx_fast import workbook_bytes
 
     header = [str(c) for c in df.columns]
-    rows = [[None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+    rows = [[None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
              (v.item() if isinstance(v, np.generic) else v) for v in row] for row in df.itertuples(index=False)]
     data = workbook_bytes(sheet, header, rows, lambda h, r: _openpyxl_bytes(h, r, sheet))
     if data is None:
