@@ -163,6 +163,17 @@ def check_specification(spec: Specification, params: dict, where: str = "model",
     return info
 
 
+def _schools_n(n: int, genitive: bool = False) -> str:
+    """«21 школа», «22 школы», «25 школ» (after «из»: «21 школы», «25 школ»)."""
+    n = int(n)
+    one, few, many = ("школы", "школ", "школ") if genitive else ("школа", "школы", "школ")
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} {one}"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} {few}"
+    return f"{n} {many}"
+
+
 def _timeless(summary: str) -> str:
     summary = re.sub(r"(Date:\s+)\w{3}, \d{2} \w{3} \d{4}", lambda m: m.group(1) + " " * 16, summary)
     return re.sub(r"(Time:\s+)\d{2}:\d{2}:\d{2}", lambda m: m.group(1) + " " * 8, summary)
@@ -436,15 +447,16 @@ def _complete_rows(data: pd.DataFrame, info: FormulaInfo, spec: Specification, p
     y = pd.to_numeric(data[info.outcome], errors="coerce")
     outside = ok & ~y.between(lo, hi)
     if outside.any():
-        notes.append(f"{int(outside.sum())} школ(ы) с индексом вне шкалы {lo:g}–{hi:g} не вошли в модель")
+        notes.append(f"школы с индексом вне шкалы {lo:g}–{hi:g} не вошли в модель: {int(outside.sum())}")
         ok &= ~outside
     need_n = spec.weights == "participants" or spec.family == "binomial_counts"
     if need_n:
         n = pd.to_numeric(data[ncol], errors="coerce") if ncol in data.columns else pd.Series(np.nan, index=data.index)
         no_n = ok & ~(n > 0)
         if no_n.any():
-            notes.append(f"{int(no_n.sum())} школ(ы) без числа участников не вошли в модель (нужно для "
-                         + ("весов" if spec.weights == "participants" else "семейства binomial_counts") + ")")
+            notes.append("школы без числа участников (оно нужно для "
+                         + ("весов" if spec.weights == "participants" else "семейства binomial_counts")
+                         + f") не вошли в модель: {int(no_n.sum())}")
             ok &= ~no_n
     keep = list(dict.fromkeys(["school_id", *info.variables, *([ncol] if ncol in data.columns else [])]))
     return data.loc[ok.to_numpy(), keep].reset_index(drop=True), notes  # only what the model reads
@@ -591,8 +603,8 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
         complete, k, dropped = _finite_design(complete, spec, info)
         if k is None:
             return None
-        notes.append(f"{dropped} школ(ы) с неопределённым значением преобразования (например, логарифм нуля) "
-                     "не вошли в модель")
+        notes.append("школы с неопределённым значением преобразования (например, логарифм нуля) не вошли в "
+                     f"модель: {dropped}")
         if complete.empty:
             return None
         model, n = build(complete)
@@ -670,7 +682,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
             dispersion, pred, left_out = _robust_dispersion(estimate, predict, significant, len(y),
                                                             float(p["dispersion_winsor"]))
             if left_out.any():
-                dkind += f"; оценён без {int(left_out.sum())} школ(ы), выделенных моделью"
+                dkind += f"; оценён без школ, выделенных моделью ({int(left_out.sum())})"
         expected = lo + (hi - lo) * mu
         pi_low = lo + (hi - lo) * pred["low"]
         pi_high = lo + (hi - lo) * pred["high"]
@@ -703,10 +715,11 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     out["resilience"] = np.select([significant & big & (out["residual"] > 0), significant & big & (out["residual"] < 0)],
                                   [RESILIENT, BELOW], WITHIN)
     if len(complete) < p["small_sample"]:
-        notes.append(f"малая выборка: {len(complete)} школ (< {p['small_sample']}) — оценки неустойчивы, "
+        notes.append(f"малая выборка: {_schools_n(len(complete))} (< {p['small_sample']}) — оценки неустойчивы, "
                      "интервалы широкие, выводы предварительные")
     if len(complete) < len(data):
-        notes.append(f"в модель вошли {len(complete)} из {len(data)} школ (у остальных нет данных для всех переменных)")
+        notes.append(f"в модель вошли {len(complete)} из {_schools_n(len(data), genitive=True)} (у остальных нет "
+                     "данных для всех переменных)")
     if spec.family == "ols":
         r2, r2_kind = float(fit.rsquared), "R²"
     else:

@@ -19,13 +19,14 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ParameterError
-from .model_frame import formula_info
+from .model_frame import formula_info, size_column
 from .models import (
     BELOW,
     MAIN_NAME,
     RESILIENT,
     QualityModelResults,
     Specification,
+    _complete_rows,
     fit_quality_model,
     specification,
 )
@@ -125,7 +126,7 @@ class SpecificationComparison:
                 continue
             ic = "" if pd.isna(r.aic) else f"; AIC {r.aic:.2f}, BIC {r.bic:.2f} (группа сравнения: {r.ic_group})"
             cv = "" if pd.isna(r.cv_rmse) else f"; {r.cv}: RMSE {r.cv_rmse:.4f}, MAE {r.cv_mae:.4f}"
-            lines.append(f"- {r.name}: {what} — школ {int(r.n)}, "
+            lines.append(f"- {r.name}: {what} — школ в модели: {int(r.n)}, "
                          f"R² {r.r2:.3f}{ic}{cv}; резильентных {int(r.resilient)}, ниже ожидаемого {int(r.below)}")
         flagged = self.agreement[self.agreement["resilience"].isin([RESILIENT, BELOW])]
         for r in flagged.itertuples():
@@ -145,7 +146,7 @@ def _log_lik_binomial(res: QualityModelResults) -> float:
 
 def _information(res: QualityModelResults, rows: str) -> tuple[float, float, str]:
     k = len(res.fit.params)
-    group = f"{res.family}: {res.fit.model.endog_names}, {rows}"
+    group = f"{res.family}: {res.fit.model.endog_names}; {rows}"
     if res.family == "ols":
         return float(res.fit.aic), float(res.fit.bic), group
     if res.family == "binomial_counts":
@@ -271,7 +272,10 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
                 raise
             res, note = None, str(exc)
         if res is None and not note:
-            note = "мало школ с данными для всех переменных формулы"
+            info = formula_info(spec.formula, spec.name, frame.columns)
+            usable, why = _complete_rows(frame, info, spec, params, size_column(info.outcome))
+            note = (f"мало школ с данными для всех переменных формулы ({len(usable)})"
+                    + (": " + "; ".join(why) if why else ""))
         fits[spec.name] = res
         row = {"name": spec.name, "formula": spec.formula, "family": spec.family, "weights": spec.weights,
                "n": 0, "aic": np.nan, "bic": np.nan, "ic_group": "", "r2": np.nan, "r2_kind": "",
@@ -282,7 +286,7 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
             pred = res.predictions
             rows_key = ",".join(sorted(pred["school_id"].astype(str)))
             digest = hashlib.sha256(rows_key.encode("utf-8")).hexdigest()[:6]  # same schools ⇔ same digest
-            aic, bic, group = _information(res, f"{res.n} школ #{digest}")
+            aic, bic, group = _information(res, f"набор школ #{digest} ({res.n})")
             row.update(n=res.n, aic=aic, bic=bic, ic_group=group, r2=res.r2, r2_kind=res.r2_kind,
                        resilient=int((pred["resilience"] == RESILIENT).sum()),
                        below=int((pred["resilience"] == BELOW).sum()))

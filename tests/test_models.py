@@ -155,3 +155,13 @@ def test_multiple_testing_none_labels_at_least_as_many_as_benjamini_hochberg():
     assert (raw["p_adjusted"] == raw["p_value"]).all()
     assert (bh["p_adjusted"] >= bh["p_value"] - 1e-12).all()
     assert (raw["resilience"] != WITHIN).sum() >= (bh["resilience"] != WITHIN).sum()
+
+
+def test_cautions_agree_number_and_noun():
+    d = _panel()
+    d = d[d["year"] == 2024].reset_index(drop=True)
+    d = d[d["school_id"].astype(int) < 22]  # 22 schools, one of them without ИУРШ
+    d.loc[d["school_id"] == "0", "iursh"] = np.nan
+    res = fit_quality_model(d, load_params())
+    assert "малая выборка: 21 школа (< 30)" in res.warnings[0]
+    assert "в модель вошли 21 из 22 школ" in res.warnings[1]
