@@ -546,7 +546,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     import statsmodels.formula.api as smf
     spec = specification(params, spec)
     p = params["model"]
-    info = check_specification(spec, params, "model" if spec.name == MAIN_NAME else f"спецификация «{spec.name}»",
+    info = check_specification(spec, params, "model" if spec.name == MAIN_NAME else f"model.specifications: {spec.name}",
                                columns=data.columns)
     ncol = size_column(info.outcome)
     complete, notes = _complete_rows(data, info, spec, params, ncol)
@@ -845,8 +845,10 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
     import statsmodels.formula.api as smf
 
     p = params["model"]
-    formula = p["formula"]
-    info = formula_info(formula, "model.formula", panel.columns)
+    info = formula_info(p["formula"], "model.formula", panel.columns)
+    # the index itself on the left (a transformed outcome would put the effect in other units
+    # than min_effect)
+    formula = f"{info.outcome} ~ {p['formula'].split('~', 1)[1].strip()}"
     variables = [v for v in info.variables if v in panel.columns]
     data = panel.dropna(subset=variables).reset_index(drop=True)
     n_groups = data["school_key"].nunique()

@@ -148,7 +148,8 @@ _SPEC_KEYS = ("name", "formula", "family", "weights")
 def _validate_model(params: dict, source: str) -> None:
     """The quality model's keys: min_effect per index, winsorising, the formulas of the main
     model and of every robustness specification (parsed against the model frame's columns)."""
-    from .models import MAIN_NAME, check_specification, specification
+    from .model_frame import formula_info
+    from .models import FAMILIES, MAIN_NAME, check_specification, specification
 
     m = params["model"]
     for kind in sorted(_CHOICES["quality.index"]):
@@ -184,12 +185,15 @@ def _validate_model(params: dict, source: str) -> None:
         for key in ("formula", "family", "weights"):
             if key in spec and not isinstance(spec[key], str):
                 raise ParameterError(f"{source}: «{where}.{key}» должен быть строкой, получено {spec[key]!r}.")
-        s = specification(params, spec)
         try:
-            # A family that does not apply to the chosen index (binomial_counts on a mean
-            # mark) only drops that specification from robustness.csv, with a note.
-            check_specification(s if s.family != "binomial_counts" else
-                                specification(params, {**spec, "family": "fractional_logit"}), params, where)
+            for key, allowed in (("family", FAMILIES), ("weights", ("none", "participants"))):
+                if key in spec and spec[key] not in allowed:
+                    raise ParameterError(f"параметр «{where}.{key}» = {spec[key]!r}; допустимо: {', '.join(allowed)}.")
+            if "formula" in spec:
+                formula_info(spec["formula"], f"{where}.formula")
+            # A combination that does not apply (a transformed outcome with a GLM family, a
+            # family not for the chosen index) only drops the specification from
+            # robustness.csv, with a note in model.txt.
         except ParameterError as exc:
             raise ParameterError(f"{source}: {exc}") from None
 

@@ -128,3 +128,20 @@ def test_leave_one_out_error_is_the_mean_over_every_school_left_out(frame, param
         fit = fit_quality_model(rows.drop(index=i), params)
         errors.append(rows.loc[i, "quality_index"] - fit.expected(rows.iloc[[i]])[0])
     assert cmp.table.loc[0, "cv_rmse"] == pytest.approx(np.sqrt(np.mean(np.square(errors))))
+
+
+def test_a_transformed_main_outcome_drops_only_the_glm_alternatives_with_a_note(frame):
+    # the main model is the linear reading of arcsin√share; the default quasi-binomial alternative
+    # inherits that formula, which a GLM refuses: noted in the comparison, not a failed run
+    p = load_params(overrides={"model": {"family": "ols",
+                                         "formula": "np.arcsin(np.sqrt(quality_index)) ~ isbsh + iursh"}})
+    cmp = compare_specifications(frame, params=p)
+    t = cmp.table.set_index("name")
+    assert t.loc["основная", "n"] == 60 and t.loc["линейная", "n"] == 60
+    assert t.loc["квазибиномиальная", "n"] == 0 and "моделирует сам индекс" in t.loc["квазибиномиальная", "note"]
+    # and the random-intercept model keeps the index itself on the left
+    from shnor_lib.models import fit_school_effects
+
+    panel = pd.concat([frame.assign(year=y, school_key="m/" + frame["school_id"]) for y in (2023, 2024)])
+    eff = fit_school_effects(panel, p)
+    assert eff is not None and eff.formula.startswith("quality_index ~")
