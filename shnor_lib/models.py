@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.base.data import PandasData
 
 from .errors import ParameterError
 from .model_frame import FormulaInfo, formula_env, formula_info, index_kind, index_range, size_column
@@ -217,18 +218,16 @@ class _FormulaData:
         self.__dict__.update(d)
 
 
-_DATA_CLASSES: dict[type, type] = {}
+class ShnorPandasData(_FormulaData, PandasData):
+    """statsmodels' PandasData with :class:`_FormulaData`'s pickling (module level: found by
+    name when a cached season is unpickled in a fresh process)."""
 
 
 def _picklable(fit):
     """Give the fitted model's data the :class:`_FormulaData` pickling (same object, subclass)."""
     data = getattr(fit.model, "data", None)
-    if data is not None and not isinstance(data, _FormulaData):
-        cls = type(data)
-        if cls not in _DATA_CLASSES:
-            _DATA_CLASSES[cls] = type(f"Shnor{cls.__name__}", (_FormulaData, cls), {"__module__": __name__})
-            globals()[_DATA_CLASSES[cls].__name__] = _DATA_CLASSES[cls]  # found by name when unpickling
-        data.__class__ = _DATA_CLASSES[cls]
+    if type(data) is PandasData:
+        data.__class__ = ShnorPandasData
     return fit
 
 

@@ -203,3 +203,25 @@ def test_a_season_with_schools_outside_the_model_writes_every_table(tmp_path, ca
     # the seed's linear reading (family: ols): its prediction intervals passed 1 for every
     # school (1.003–1.050); they are now cut at the scale's edge
     assert (s.loc[modelled, "pi_high"] <= 1).all() and (s.loc[modelled, "pi_low"] >= 0).all()
+
+
+def test_a_season_pickled_in_one_process_unpickles_in_another(demo_data, tmp_path):
+    # the report cache pickles the season; the notebook's kernel unpickles it without having
+    # fitted anything, and draws the fitted line from the formula (np.log needs our names)
+    import pickle
+    import subprocess
+    import sys
+
+    p = sh.load_params("demo", overrides={"model": {"formula": "quality_index ~ isbsh + np.log(students_total)"}})
+    r = sh.compute_season(demo_data, "demo", 2024, p)
+    path = tmp_path / "season.pkl"
+    path.write_bytes(pickle.dumps(r))
+    code = ("import pickle, sys; r = pickle.loads(open(sys.argv[1], 'rb').read()); "
+            "f = r.model_frame.head(3); "
+            "print(r.model.fit.get_prediction(f).summary_frame()['mean'].round(6).tolist(), "
+            "r.robustness.fits['линейная'].expected(f).round(6).tolist())")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
+    f = r.model_frame.head(3)
+    expected = (f"{r.model.fit.get_prediction(f).summary_frame()['mean'].round(6).tolist()} "
+                f"{r.robustness.fits['линейная'].expected(f).round(6).tolist()}")
+    assert out.strip() == expected
