@@ -1,32 +1,62 @@
 """shnor — identification and support of schools with low results (ШНОР) and in
 unfavourable social conditions (ШНСУ): data contract, rules, indices, models, reports.
 
-The public API follows the pipeline a researcher walks through in a notebook::
+The public API follows the pipeline a researcher walks through in a notebook
+(``notebooks/research_template.ipynb`` does exactly this)::
 
     import shnor_lib as sh
     data = sh.load_dataset("data_raw", municipality="demo")   # read + validate
-    params = sh.load_params("demo")                           # defaults + overrides
+    params = sh.load_params("demo", overrides={"model": {"family": "fractional_logit"}})
     res = sh.compute_season(data, "demo", 2024, params)       # rules, indices, model
-    res.schools; res.model.summary(); res.identifier_table
+    res.schools; res.model.summary(); res.model_frame          # every column a formula may use
+    cmp = sh.compare_specifications(res.model_frame, [{"name": "МНК", "family": "ols"}], params, cv="loo")
+    cmp.table; cmp.robustness_table()
+
+Step by step, one season: ``read_season`` → ``validate_season`` → ``pooled_metrics``
+(→ ``compute_quality_index``, ``compute_isbsh``).
 """
 
 from .contract import CONTRACT, contract_markdown
 from .errors import DataValidationError, ParameterError, Problem, ShnorError
-from .indices import band_group, identifier_table, quartile_group
+from .indices import (
+    band_group,
+    compute_isbsh,
+    compute_iursh,
+    compute_quality_index,
+    identifier_table,
+    quartile_group,
+    social_shares,
+    teacher_shares,
+)
 from .metrics import grade_metrics, pooled_metrics, wilson_interval
-from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
-from .params import load_params
-from .pipeline import Dataset, SeasonResult, compute_season, load_dataset, write_outputs
+from .model_frame import MODEL_FRAME_COLUMNS, build_model_frame, formula_info, quality_outcomes
+from .models import (
+    FAMILIES,
+    QualityModelResults,
+    SchoolEffects,
+    Specification,
+    fit_quality_model,
+    fit_school_effects,
+    min_effect_for,
+)
+from .params import load_params, validate_params
+from .pipeline import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
 from .readers import read_season
+from .robustness import SpecificationComparison, compare_specifications
 from .rules import identify, objectivity_flags, triggered_procedures
+from .simulation import label_rates, simulate_frame
 from .validation import Season, validate_season
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CONTRACT", "contract_markdown", "DataValidationError", "ParameterError", "Problem", "ShnorError",
-    "band_group", "identifier_table", "quartile_group", "grade_metrics", "pooled_metrics", "wilson_interval",
-    "QualityModelResults", "SchoolEffects", "fit_quality_model", "fit_school_effects", "load_params",
-    "Dataset", "SeasonResult", "compute_season", "load_dataset", "write_outputs", "read_season",
-    "identify", "objectivity_flags", "triggered_procedures", "Season", "validate_season", "__version__",
+    "band_group", "compute_isbsh", "compute_iursh", "compute_quality_index", "identifier_table", "quartile_group",
+    "social_shares", "teacher_shares", "grade_metrics", "pooled_metrics", "wilson_interval",
+    "MODEL_FRAME_COLUMNS", "build_model_frame", "formula_info", "quality_outcomes",
+    "FAMILIES", "QualityModelResults", "SchoolEffects", "Specification", "fit_quality_model", "fit_school_effects",
+    "min_effect_for", "load_params", "validate_params", "Dataset", "SeasonResult", "compute_all", "compute_season",
+    "load_dataset", "write_outputs", "read_season", "SpecificationComparison", "compare_specifications",
+    "identify", "objectivity_flags", "triggered_procedures", "label_rates", "simulate_frame", "Season",
+    "validate_season", "__version__",
 ]

@@ -73,17 +73,38 @@ def _shares(df: pd.DataFrame, level: float) -> pd.DataFrame:
     return df.drop(columns=["mark_sum", "score_sum"])
 
 
+def _results_table(results) -> pd.DataFrame:
+    """A results table with its ``year``: a validated :class:`~shnor_lib.validation.Season`
+    (``validate_season(read_season(...))``) gives it from the season; a season's own table
+    has no year column, so it is added from the season."""
+    if hasattr(results, "tables") and hasattr(results, "year"):
+        table = results.tables["results"]
+        if "year" not in table.columns:
+            table = table.copy()
+            table.insert(0, "year", np.int64(results.year))
+        return table
+    return results
+
+
+def _key(results: pd.DataFrame) -> list[str]:
+    """KEY, without ``year`` for one season's own table (which has none)."""
+    return KEY if "year" in results.columns else [k for k in KEY if k != "year"]
+
+
 def grade_metrics(results: pd.DataFrame, level: float = 0.95, by: list[str] | None = None) -> pd.DataFrame:
     """Metrics per school × year × procedure × subject × grade.
 
-    ``results`` is a validated results table with a ``year`` column; ``by`` names further
-    leading keys (e.g. ``["municipality"]``) kept in front of the others.
+    ``results`` is a validated results table with a ``year`` column (as
+    ``Dataset.table("results")`` gives it) or a validated season itself; ``by`` names
+    further leading keys (e.g. ``["municipality"]``) kept in front of the others.
     """
+    results = _results_table(results)
     by = list(by or [])
-    base = results[by + KEY + ["grade"]].copy()
+    key = _key(results)
+    base = results[by + key + ["grade"]].copy()
     base = pd.concat([base, _counts(results)], axis=1)
     out = _shares(base, level)
-    return out.sort_values(by + KEY + ["grade"]).reset_index(drop=True)
+    return out.sort_values(by + key + ["grade"]).reset_index(drop=True)
 
 
 def group_sum(values, codes: np.ndarray, n_groups: int, min_count: int = 0) -> np.ndarray:
@@ -152,10 +173,15 @@ def pooled_metrics(results: pd.DataFrame, params: dict, level: float | None = No
     Subjects and procedures outside the rules' scope are pooled too (for the report),
     each over all its grades, with ``in_scope`` telling whether the rules use it.
     ``by`` names further leading keys (e.g. ``["municipality"]``).
+
+    ``results`` is a results table with a ``year`` column, a validated season
+    (``pooled_metrics(validate_season(read_season(root, m, y)), params)``, which adds its
+    year) or one season's own ``season.results`` (then the output has no ``year``).
     """
+    results = _results_table(results)
     level = level or params["confidence_level"]
     by = list(by or [])
-    keys = by + KEY
+    keys = by + _key(results)
     r = results.copy()
     vpr_out_of_grades = r["procedure"].eq("ВПР") & ~r["grade"].isin(params["vpr_grades"])
     r = r[~vpr_out_of_grades]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from .models import BELOW, RESILIENT, formula_variables
+from .models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
 from .rules import FLAG_LABELS, fmt_pct
 
 __all__ = [
@@ -714,7 +714,7 @@ def model_text(result) -> str:
                 "Резильентные школы и школы ниже ожидаемого не определяются.")
     level = fmt_num(100 * (1 - model.alpha), 0)
     formula = model.formula
-    parts = [f"Модель: `{formula}` (метод наименьших квадратов, устойчивые ошибки HC3"
+    parts = [f"Модель: `{formula}` ({FAMILY_LABELS[model.family]}"
              + (", веса — число участников" if result.params["model"]["weights"] == "participants" else "")
              + f"), {_schools(model.n)}; R² = {fmt_num(model.r2)} — модель объясняет "
              f"{fmt_pct(model.r2)} различий индекса качества между школами."]
@@ -817,10 +817,9 @@ def resilience_text(result) -> str:
     """Which schools beat their context (резильентные) and which fall below the expected, with numbers."""
     if result.model is None and result.effects is None:
         return f"Резильентные школы и школы ниже ожидаемого — {NO_DATA}: модель не построена."
-    me = result.params["model"]["min_effect"]
-    level = fmt_num(100 * (1 - result.params["model"]["alpha"]), 0)
-    lines = [f"Школа отмечается, только если её индекс качества вне {level}% интервала прогноза модели "
-             f"(или эффект школы отличен от нуля) **и** отклонение не меньше {fmt_num(me)}: малые и "
+    me = min_effect_for(result.params)
+    lines = [f"Школа отмечается, только если её индекс качества отличается от ожидаемого значимо (с поправкой на "
+             f"число проверенных школ) **и** отклонение не меньше {fmt_num(me)}: малые и "
              "статистически незначимые отличия не считаются."]
     s = result.schools.set_index(result.schools["school_id"].astype(str))
     years = _effects_years(result)
@@ -1034,9 +1033,11 @@ def methodology_text(result) -> str:
         f"{p['iursh']['experience_years']} лет; группы 1–4 — квартили.",
         f"- **Индекс качества**: {q[p['quality']['index']]} по предметам {subj}; группы качества 1–11 — те же "
         "полосы, что у ИСБШ.",
-        f"- **Модель качества**: `{m['formula']}`, метод наименьших квадратов с устойчивыми ошибками HC3; "
-        f"школа «резильентная» (или «ниже ожидаемого»), если её индекс выше (ниже) "
-        f"{fmt_num(100 * (1 - m['alpha']), 0)}% интервала прогноза и отклонение не меньше {fmt_num(m['min_effect'])}; "
+        f"- **Модель качества**: `{m['formula']}`, {FAMILY_LABELS[m['family']]}; "
+        f"школа «резильентная» (или «ниже ожидаемого»), если её индекс значимо выше (ниже) ожидаемого "
+        + (f"(поправка Бенджамини — Хохберга, доля ложных открытий {fmt_pct(m['fdr'], 0)}) " if m["multiple_testing"] == "bh"
+           else f"(p < {fmt_num(m['alpha'])}) ")
+        + f"и отклонение не меньше {fmt_num(min_effect_for(p))}; "
         f"при меньше чем {m['small_sample']} школах выводы помечаются как предварительные.",
         f"- **Объективность**: резкое отличие параллели (вне {fmt_pct(o['jump_confidence'], 0)} биномиального "
         f"интервала и не менее {o['jump_min_pp']} п.п.); завышенный результат (выше Q3 + {fmt_num(o['iqr_k'], 1)}·IQR "

@@ -63,6 +63,8 @@ _CHOICES = {
     "quality.index": {"oge_base", "vpr_base", "quality_share", "mean_mark"},
     "quality.reference": {"municipality", "all"},
     "model.weights": {"none", "participants"},
+    "model.family": {"fractional_logit", "binomial_counts", "ols"},
+    "model.multiple_testing": {"bh", "none"},
     "model.mixed": {"auto", "always", "never"},
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
 }
@@ -70,7 +72,7 @@ _CHOICES = {
 # Shares between 0 and 1: written 0.25, 0,25 or 25%.
 _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
            "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha",
-           "shnsu_rule.isbsh_quantile", "leaders.fail_quantile", "dynamics.alpha"]
+           "shnsu_rule.isbsh_quantile", "leaders.fail_quantile", "dynamics.alpha", "model.fdr"]
 # Numbers in percent units (targets, «Доля ШНОР и ШНСУ», %): 10, 10,5 or 10% all mean ten per cent.
 _PERCENT_NUMBERS = ["targets.*.baseline", "targets.*.plan", "monitoring.indicator_targets.*.baseline",
                     "monitoring.indicator_targets.*.plan"]
@@ -413,6 +415,7 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
             raise ParameterError(f"{source}: список «{key}» не может быть пустым.")
     if int(params["clustering"]["n_clusters"]) < 2:
         raise ParameterError(f"{source}: «clustering.n_clusters» должен быть не меньше 2.")
+    _validate_model(params, source)
     return params
 
 
@@ -438,10 +441,67 @@ _RESERVED = {"default": "умолчания параметров", "vocabulary":
              "indicators": "каталог показателей мониторинга", "recommendations": "таблица адресных рекомендаций"}
 
 
+_SPEC_KEYS = ("name", "formula", "family", "weights")
+
+
+def _validate_model(params: dict, source: str) -> None:
+    """The quality model's keys: min_effect per index, winsorising, the formulas of the main
+    model and of every robustness specification (parsed against the model frame's columns)."""
+    from .model_frame import formula_info
+    from .models import FAMILIES, MAIN_NAME, check_specification, specification
+
+    m = params["model"]
+    for kind in sorted(_CHOICES["quality.index"]):
+        value = m["min_effect"].get(kind)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ParameterError(f"{source}: параметр «model.min_effect.{kind}» = {value!r} должен быть неотрицательным "
+                                 "числом в единицах индекса (доля 0–1 или средняя отметка 2–5).")
+    if not 0 <= float(m["dispersion_winsor"]) < 0.5:
+        raise ParameterError(f"{source}: параметр «model.dispersion_winsor» = {m['dispersion_winsor']!r} должен быть "
+                             "долей от 0 до 0,5 (0 — без винзоризации).")
+    try:
+        check_specification(specification(params), params, "model")
+    except ParameterError as exc:
+        raise ParameterError(f"{source}: {exc}") from None
+    specs = m["specifications"] or []
+    if not isinstance(specs, list):
+        raise ParameterError(f"{source}: параметр «model.specifications» должен быть списком спецификаций "
+                             "({name: …, formula: …, family: …, weights: …}).")
+    names = {MAIN_NAME}
+    for i, spec in enumerate(specs, 1):
+        where = f"model.specifications[{i}]"
+        if not isinstance(spec, dict):
+            raise ParameterError(f"{source}: «{where}» должен быть словарём с ключами {', '.join(_SPEC_KEYS)}.")
+        unknown = sorted(set(map(str, spec)) - set(_SPEC_KEYS))
+        if unknown:
+            raise ParameterError(f"{source}: в «{where}» неизвестный ключ «{unknown[0]}»; допустимы: "
+                                 f"{', '.join(_SPEC_KEYS)}.")
+        name = spec.get("name")
+        if not isinstance(name, str) or not name.strip() or name in names:
+            raise ParameterError(f"{source}: у «{where}» нужно уникальное название (name), не «{MAIN_NAME}»; "
+                                 f"получено {name!r}.")
+        names.add(name)
+        for key in ("formula", "family", "weights"):
+            if key in spec and not isinstance(spec[key], str):
+                raise ParameterError(f"{source}: «{where}.{key}» должен быть строкой, получено {spec[key]!r}.")
+        try:
+            for key, allowed in (("family", FAMILIES), ("weights", ("none", "participants"))):
+                if key in spec and spec[key] not in allowed:
+                    raise ParameterError(f"параметр «{where}.{key}» = {spec[key]!r}; допустимо: {', '.join(allowed)}.")
+            if "formula" in spec:
+                formula_info(spec["formula"], f"{where}.formula")
+            # A combination that does not apply (a transformed outcome with a GLM family, a
+            # family not for the chosen index) only drops the specification from
+            # robustness.csv, with a note in model.txt.
+        except ParameterError as exc:
+            raise ParameterError(f"{source}: {exc}") from None
+
+
 def load_params(
     municipality: str | None = None,
     path: str | Path | None = None,
     parameters_dir: str | Path | None = None,
+    overrides: dict | None = None,
 ) -> dict:
     """Load the defaults and apply overrides.
 
@@ -461,6 +521,9 @@ def load_params(
     parameters_dir : path, optional
         The folder of the municipalities' files: a project's ``parameters/`` (see
         :func:`project_parameters_dir`); the package's by default. It needs no ``default.yml``.
+    overrides : dict, optional
+        Keys to change, nested as in the files (``{"model": {"family": "ols"}}``), applied
+        last and checked exactly like a file's (unknown keys, types, choices).
 
     Returns
     -------
@@ -473,10 +536,10 @@ def load_params(
     default_path = package_dir / DEFAULTS_FILE
     params = copy.deepcopy(_defaults(_read_text(default_path), str(default_path)))
     sources = [str(default_path)]
-    overrides = []
+    files = []
     project_defaults = pdir / DEFAULTS_FILE
     if pdir.resolve() != package_dir.resolve() and project_defaults.is_file():
-        overrides.append(project_defaults)
+        files.append(project_defaults)
     if municipality:
         held = _RESERVED.get(str(municipality).casefold())
         if held:
@@ -486,12 +549,17 @@ def load_params(
                 f"Переименуйте папку муниципалитета, например в «{municipality}_мо».")
         mpath = pdir / f"{municipality}.yml"
         if mpath.exists():
-            overrides.append(mpath)
+            files.append(mpath)
     if path:
-        overrides.append(Path(path))
-    for opath in overrides:
+        files.append(Path(path))
+    for opath in files:
         params = _merge(params, _read_yaml(opath), opath)
         sources.append(str(opath))
+    if overrides:
+        if not isinstance(overrides, dict):
+            raise ParameterError("overrides: ожидается словарь «ключ: значение», как в файле параметров.")
+        params = _merge(params, copy.deepcopy(overrides), "overrides")
+        sources.append("overrides")
     validate_params(params, ", ".join(sources))
     params["_sources"] = sources
     if pdir.resolve() != package_dir.resolve():

@@ -36,11 +36,13 @@ from .indices import (
     teacher_shares,
 )
 from .metrics import KEY, grade_metrics, pooled_metrics
+from .model_frame import build_model_frame, formula_info, quality_outcomes
 from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from .params import params_digest
 from .paths import season_folder_problems
 from .provenance import manifest
 from .readers import list_seasons, read_season
+from .robustness import SpecificationComparison, compare_specifications
 from .rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
 from .validation import ISSUE_COLUMNS, Season, copied_results, validate_seasons
 from .writers import csv_text, safe_cells, write_csv
@@ -51,8 +53,9 @@ __all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "compute
 SCHOOL_COLUMNS = [
     "school_id", "name", "kind", "territory", "status", "shnor", "shnor_branch", "shnsu", "risk_zone", "reasons",
     "isbsh", "isbsh_group", "isbsh_level", "isbsh_quartile", "iursh", "iursh_group", "quality_index", "quality_n",
-    "quality_group", "predicted", "pi_low", "pi_high", "residual", "resilience", "school_effect", "effect_low",
-    "effect_high", "effect_label", "cluster", "objectivity_flags", "indices_source",
+    "quality_group", "predicted", "pi_low", "pi_high", "residual", "resilience", "p_value", "p_adjusted", "z_score",
+    "robust_k", "robust_m", "fragile", "school_effect", "effect_low", "effect_high", "effect_label", "cluster",
+    "objectivity_flags", "indices_source",
 ]
 
 
@@ -178,7 +181,89 @@ def _warn_copied(seasons: dict[tuple[str, int], Season], strict: bool) -> None:
 
 @dataclass
 class SeasonResult:
-    """Everything computed for one municipality and year."""
+    """Everything computed for one municipality and year.
+
+    Attributes
+    ----------
+    municipality, year : the season.
+    params : dict
+        The parameters used (``load_params``).
+    schools : DataFrame
+        One row per school (``schools.csv``), columns in :data:`SCHOOL_COLUMNS` order:
+
+        - ``school_id``, ``name``, ``kind``, ``territory`` — from the schools table
+        - ``status`` — «ШНОР+ШНСУ», «ШНОР», «ШНСУ», «зона риска» or "" (Методика §3.4)
+        - ``shnor``, ``shnor_branch`` — ШНОР and by which branch («две процедуры» in one
+          year or «два года подряд» in one procedure)
+        - ``shnsu``, ``risk_zone`` — ШНСУ and the зона риска flag
+        - ``reasons`` — the procedures and shares behind the status, in Russian
+        - ``isbsh``, ``isbsh_group`` (1–11), ``isbsh_level`` (очень низкий … очень высокий),
+          ``isbsh_quartile`` (1–4) — ИСБШ (§4.1)
+        - ``iursh``, ``iursh_group`` (1–4) — ИУРШ (§4.2)
+        - ``quality_index``, ``quality_n`` (participants behind it), ``quality_group``
+          (1–11) — индекс качества (§4.3)
+        - ``predicted``, ``pi_low``, ``pi_high``, ``residual``, ``resilience``, ``p_value``,
+          ``p_adjusted``, ``z_score`` — the quality model's expected value, prediction
+          interval (inside the index's scale), observed − expected, the one label and its
+          test (see :class:`~shnor_lib.models.QualityModelResults`)
+        - ``robust_k``, ``robust_m``, ``fragile`` — the label holds in k of m
+          specifications; fragile when a flag holds in fewer than half (``robustness.csv``)
+        - ``school_effect``, ``effect_low``, ``effect_high``, ``effect_label`` — the school's
+          persistent effect over the loaded years (random intercept) with its interval and
+          verdict («устойчиво выше ожидаемого» …): supporting evidence, not a second label
+        - ``cluster`` — cluster number (§6)
+        - ``objectivity_flags`` — objectivity flags of the year, «procedure, subject: flag»
+        - ``indices_source`` — «рассчитано» or «файл indices» (published indices used)
+        - ``students_total`` and other columns of the schools table follow these.
+    metrics : DataFrame
+        Pooled metrics per school × year × procedure × subject, every loaded year up to the
+        season (``metrics.csv``): ``school_id``, ``year``, ``procedure``, ``subject``;
+        ``participants``, ``failed`` («2», or below the threshold on ЕГЭ), ``quality``
+        («4» + «5»), ``high`` («5», or the high score on ЕГЭ) — sums over grades;
+        ``in_scope`` (whether the rules use the row), ``grades`` («5,6,7,8»);
+        ``fail_share`` with its Wilson interval ``fail_low``–``fail_high``, ``base_share``
+        (1 − fail_share), ``quality_share`` with ``quality_low``–``quality_high``,
+        ``high_share``, ``mean_mark`` (ВПР/ОГЭ), ``mean_score`` (ЕГЭ), ``enough``
+        (participants ≥ ``min_participants``).
+    metrics_by_grade : DataFrame
+        The same per grade (``grade`` after ``subject``; no ``in_scope``, ``grades``,
+        ``enough``), ``metrics_by_grade.csv``.
+    flags : DataFrame
+        Objectivity flags of the year (``objectivity.csv``): ``school_id``, ``year``,
+        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, inflated,
+        journal_mismatch), ``detail`` (the numbers, in Russian), ``flag_label`` (the flag in
+        Russian).
+    excluded : DataFrame
+        Results left out of the rules as non-objective (``exclude_nonobjective``):
+        ``municipality``, ``school_id``, ``year``, ``procedure``, ``subject``, ``grade``.
+    issues : DataFrame
+        Rows excluded or transformed on loading (``data_issues.csv``): ``municipality``,
+        ``year``, ``file``, ``row`` (as the spreadsheet shows it), ``school_id``,
+        ``procedure``, ``subject``, ``grade``, ``action``, ``reason``, ``original`` (the
+        values as read).
+    identifier_table : DataFrame
+        The 11 × 11 table (``identifier_table.csv``): index «Группа ИСБШ» 1–11 and «Итого ОО»,
+        columns «Группа качества» 1–11 and «Итого ОО»; cells list school codes («10,22»).
+    model : QualityModelResults or None
+        The main quality model.
+    effects : SchoolEffects or None
+        The random-intercept model over the loaded years.
+    clusters : DataFrame
+        The clusters (``clusters.csv``): ``cluster`` (number), ``n`` (schools), ``schools``
+        (their codes), ``fail_share`` and ``quality_share`` (the cluster's mean shares),
+        ``description`` (in Russian).
+    isbsh_info : dict
+        ИСБШ weights used and, for ``isbsh.method: regression``, their fit.
+    checksums : dict
+        SHA-256 of every input file used.
+    notes : list of str
+        Russian notes on what could not be computed.
+    model_frame : DataFrame or None
+        One row per school with every column a formula may use (``model_frame.csv``;
+        :data:`shnor_lib.model_frame.MODEL_FRAME_COLUMNS`).
+    robustness : SpecificationComparison or None
+        The main model against ``model.specifications`` (``robustness.csv``).
+    """
 
     municipality: str
     year: int
@@ -201,6 +286,8 @@ class SeasonResult:
     data_root: Path | None = None
     # Region and municipality shares of the season's ФИС ОКО exports (shnor_lib.fisoko), or None.
     reference_shares: pd.DataFrame | None = None
+    model_frame: pd.DataFrame | None = None
+    robustness: SpecificationComparison | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -275,6 +362,25 @@ class _Shared:
     _parts: dict = field(default_factory=dict)
     _triggered: tuple | None = None
     _csv: dict = field(default_factory=dict)
+    _frames: dict = field(default_factory=dict)
+    _outcomes: tuple | None = None
+
+    def model_frame(self, data: Dataset, municipality: str, year: int, params: dict) -> pd.DataFrame:
+        """The model frame of one season (built once; the panel of later seasons reuses it)."""
+        key = (municipality, year)
+        if key not in self._frames:
+            if self._outcomes is None:  # every quality index of every season, in one pass
+                table = quality_outcomes(self.pooled, params)
+                self._outcomes = (table, table.groupby(["municipality", "year"], sort=False).indices)
+            table, index = self._outcomes
+            frame = self.part(municipality)["frame"]
+            season = data.seasons[key]
+            pos = index.get(key)
+            self._frames[key] = build_model_frame(
+                season.schools, frame[frame["year"] == year], season.tables.get("social"),
+                season.tables.get("teachers"), table.iloc[pos] if pos is not None else table.iloc[:0], params,
+                municipality, year)
+        return self._frames[key]
 
     def csv_text(self, municipality: str, name: str, year: int) -> str | None:
         """The CSV text of a season's ``metrics`` (name "pooled") or ``metrics_by_grade``
@@ -512,18 +618,21 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
     excluded = part["excluded"][part["excluded"]["year"] <= year]
     decisions = identify(mine, idx_y, year, params, excluded, triggered=shared.triggered(municipality, params))
 
-    model = fit_quality_model(idx_y, params)
+    model_frame = shared.model_frame(data, municipality, year, params)
+    model = fit_quality_model(model_frame, params)
+    robustness = None
     if model is None:
         notes.append("модель качества не построена: мало школ с индексом качества и контекстом")
+    elif params["model"]["specifications"]:
+        robustness = compare_specifications(model_frame, params=params, main=model)
     effects = None
-    population = shared.frame if shared.scope is None else frame
-    panel = population[population["year"] <= year].copy()
-    panel["school_key"] = panel["municipality"] + "/" + panel["school_id"].astype(str)
-    several = panel["year"].nunique() > 1 or panel["municipality"].nunique() > 1
-    if params["model"]["mixed"] == "always" or (params["model"]["mixed"] == "auto" and several):
-        effects = fit_school_effects(panel, params)
-        if effects is None:
-            notes.append("модель со случайными эффектами школ не построена: мало повторных наблюдений")
+    if params["model"]["mixed"] != "never":
+        panel = _panel(data, shared, municipality, year, params)
+        several = panel["year"].nunique() > 1 or panel["municipality"].nunique() > 1
+        if params["model"]["mixed"] == "always" or several:
+            effects = fit_school_effects(panel, params)
+            if effects is None:
+                notes.append("модель со случайными эффектами школ не построена: мало повторных наблюдений")
 
     feats = cluster_features(mine, year, params)
     clusters = cluster_schools(feats, params)
@@ -536,12 +645,17 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
     schools["isbsh_level"] = schools["isbsh_group"].map(group_label)
     if model is not None:
         schools = schools.merge(model.predictions.drop(columns="observed"), on="school_id", how="left")
+    if robustness is not None:
+        agree = robustness.agreement[["school_id", "robust_k", "robust_m", "fragile"]].astype(
+            {"robust_k": float, "robust_m": float})  # NaN, like the other numbers, for schools outside the model
+        schools = schools.merge(agree, on="school_id", how="left")
     if effects is not None:
         e = effects.effects.copy()
         e = e[e["school_key"].str.startswith(municipality + "/")]
         e["school_id"] = e["school_key"].str[len(municipality) + 1:]
         e = e.rename(columns={"effect": "school_effect", "low": "effect_low", "high": "effect_high",
                               "label": "effect_label"})
+        e["school_id"] = e["school_id"].astype(str)
         schools = schools.merge(e[["school_id", "school_effect", "effect_low", "effect_high", "effect_label"]],
                                 on="school_id", how="left")
     schools["cluster"] = schools["school_id"].map(clusters)
@@ -570,7 +684,22 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
-        time.perf_counter() - started, data.data_root, season.fisoko_reference)
+        time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness)
+
+
+def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params: dict) -> pd.DataFrame:
+    """School × year rows up to ``year`` for the random-intercept model: the municipality's, or
+    every loaded municipality's when they are one reference population (``shared.scope`` None)."""
+    population = shared.frame if shared.scope is None else shared.part(municipality)["frame"]
+    population = population[population["year"] <= year]
+    needed = formula_info(params["model"]["formula"]).variables
+    if all(v in population.columns for v in needed):  # the indices suffice (the common case)
+        panel = population.copy()
+    else:
+        keys = sorted(set(zip(population["municipality"], population["year"])))
+        panel = pd.concat([shared.model_frame(data, m, y, params) for m, y in keys], ignore_index=True)
+    panel["school_key"] = panel["municipality"] + "/" + panel["school_id"].astype(str)
+    return panel
 
 
 def _id_sort_key(ids: pd.Series) -> pd.Series:
@@ -776,7 +905,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
     from ._xlsx_fast import workbook_bytes
 
     header = [str(c) for c in df.columns]
-    rows = [[None if (v is None or (isinstance(v, float) and np.isnan(v))) else
+    rows = [[None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
              (v.item() if isinstance(v, np.generic) else v) for v in row] for row in df.itertuples(index=False)]
     data = workbook_bytes(sheet, header, rows, lambda h, r: _openpyxl_bytes(h, r, sheet))
     if data is None:
@@ -933,13 +1062,20 @@ def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | Non
     write_csv(r.clusters, folder / "clusters.csv")
     if r.reference_shares is not None:  # only a season with ФИС ОКО exports has them
         write_csv(r.reference_shares, folder / "reference_shares.csv")
+    if r.model_frame is not None:
+        write_csv(r.model_frame, folder / "model_frame.csv")
+    if r.robustness is not None:
+        write_csv(r.robustness.robustness_table(), folder / "robustness.csv")
     parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
     if r.model is not None:
         parts.append(r.model.summary())
     else:
         parts.append("Модель не построена: недостаточно школ с индексом качества и контекстом.")
+    if r.robustness is not None:
+        parts.append("\n\n" + r.robustness.summary())
     if r.effects is not None:
-        parts.append("\n\nМодель со случайным эффектом школы (MixedLM)\n")
+        parts.append("\n\nМодель со случайным эффектом школы (MixedLM): устойчивое отличие школы за загруженные "
+                     "годы — дополнительное свидетельство, не вторая отметка\n")
         parts.append(r.effects.summary())
     if r.isbsh_info:
         parts.append("\n\nИСБШ: " + _yaml(r.isbsh_info, sort_keys=True))
