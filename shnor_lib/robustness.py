@@ -102,7 +102,7 @@ class SpecificationComparison:
         """
         from pathlib import Path
 
-        from .pipeline import _safe_cells
+        from .writers import write_csv
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -111,8 +111,7 @@ class SpecificationComparison:
             tables["model_frame.csv"] = frame
         written = []
         for name, table in tables.items():
-            _safe_cells(table).to_csv(folder / name, index=False, encoding="utf-8")
-            written.append(folder / name)
+            written.append(write_csv(table, folder / name))
         return written
 
     def summary(self) -> str:
