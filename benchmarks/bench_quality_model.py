@@ -1,6 +1,6 @@
 """The quality model's families on a planted truth: which schools each one finds.
 
-Simulated municipalities (``shnor_lib.simulation.simulate_frame``): 60 schools, half with
+Simulated municipalities (``shnor_lib.analysis.simulation.simulate_frame``): 60 schools, half with
 a small cohort (8–25 participants), half a large one (60–200); context ИСБШ and ИУРШ;
 ordinary school effects N(0, 0.3²) on the logit scale; 8 planted schools with an effect
 of ±``--planted`` on the logit scale (2 positive small, 2 positive large, 2 negative
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, publish, table  # noqa: E402
 
 from shnor_lib import load_params  # noqa: E402
-from shnor_lib.models import BELOW, RESILIENT, fit_quality_model  # noqa: E402
-from shnor_lib.simulation import simulate_frame  # noqa: E402
+from shnor_lib.analysis.models import BELOW, RESILIENT, fit_quality_model  # noqa: E402
+from shnor_lib.analysis.simulation import simulate_frame  # noqa: E402
 
 FAMILIES = {
     "fractional_logit (default)": {"family": "fractional_logit"},

@@ -5,7 +5,7 @@ What it writes
 --------------
 ``OUT/<municipality>/<year>/`` for every municipality and year: ``schools``, ``results``,
 ``social``, ``teachers``, ``monitoring`` and ``risk_profiles`` — the six files of the data
-contract (``shnor_lib/contract.py``), so that ``shnor validate`` finds no structural error.
+contract (``shnor_lib/contract/schema.py``), so that ``shnor validate`` finds no structural error.
 A few results rows per thousand are damaged the way real forms are (marks written as
 percentages, a blank «5» that is really 0, marks that do not add up): validation converts
 or quarantines them, as it does for the demo.
@@ -68,7 +68,7 @@ sys.path.insert(0, str(REPO))
 
 import make_demo as demo  # noqa: E402  (scripts/make_demo.py: the demo's model and writers)
 
-from shnor_lib.contract import RISK_FACTORS  # noqa: E402
+from shnor_lib.contract.schema import RISK_FACTORS  # noqa: E402
 
 __all__ = ["PRESETS", "Layout", "generate", "plan_municipalities"]
 

@@ -60,7 +60,7 @@ MARK_ROW = re.compile(r"^(\d+)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(\d+)$")
 RISK_ROW = re.compile(r"^(\d+)\.\s*(.+)$")
 
 
-# Contract columns each CSV carries, in order (labels of shnor_lib/contract.py). Pinned here so
+# Contract columns each CSV carries, in order (labels of shnor_lib/contract/schema.py). Pinned here so
 # that columns the contract gains later do not break the check; `check_labels` verifies that
 # every pinned label is still declared by the contract.
 PINNED = {
@@ -99,13 +99,13 @@ def labels(stem: str) -> list[str]:
 def check_labels(rep: Report) -> None:
     """Every pinned label must still be a label the data contract declares for that file."""
     sys.path.insert(0, str(REPO))
-    from shnor_lib.contract import CONTRACT
+    from shnor_lib.contract.schema import CONTRACT
 
     for stem, pinned in PINNED.items():
         declared = {c.label for c in CONTRACT[stem].columns}
         for label in pinned:
             if label not in declared:
-                rep.err(f"{stem}: label {label!r} is no longer declared in shnor_lib/contract.py")
+                rep.err(f"{stem}: label {label!r} is no longer declared in shnor_lib/contract/schema.py")
 
 
 def kind_from_name(name: str) -> str:

@@ -4,7 +4,7 @@
 What it writes
 --------------
 ``data_raw/demo/2022/``, ``2023/`` and ``2024/``: one season each, with all six input
-files of the data contract (METHODOLOGY §10, ``shnor_lib/contract.py``) — ``schools``,
+files of the data contract (METHODOLOGY §10, ``shnor_lib/contract/schema.py``) — ``schools``,
 ``results``, ``social``, ``teachers``, ``monitoring``, ``risk_profiles`` — for 40
 fictional schools (ids ``"1"``…``"40"``), and ``data_raw/demo/README.md``, which describes
 the municipality and quotes the key numbers of every scenario school from the data just
@@ -64,7 +64,7 @@ from openpyxl.writer.excel import ExcelWriter
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from shnor_lib.contract import CONTRACT, RISK_FACTORS  # noqa: E402
+from shnor_lib.contract.schema import CONTRACT, RISK_FACTORS  # noqa: E402
 
 SEED = 20240901
 YEARS = (2022, 2023, 2024)
@@ -1187,7 +1187,7 @@ def readme_text(schools: list[School], res: Results) -> str:
         f"Kinds: СОШ {kinds['СОШ']}, ООШ {kinds['ООШ']} (grades 1–9: no ЕГЭ, no grades 10–11),",
         f"гимназия {kinds['гимназия']}, лицей {kinds['лицей']}. Three seasons: 2022, 2023, 2024,",
         "each with all six contract files (`schools`, `results`, `social`, `teachers`,",
-        "`monitoring`, `risk_profiles`), headers are the Russian labels of `shnor_lib/contract.py`.",
+        "`monitoring`, `risk_profiles`), headers are the Russian labels of `shnor_lib/contract/schema.py`.",
         "",
         "How the data arise: every school has a latent social context (drives the social",
         "passport counts), a teacher resource (drives staffing) and a school effect that",

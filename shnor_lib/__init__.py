@@ -16,9 +16,7 @@ Step by step, one season: ``read_season`` → ``validate_season`` → ``pooled_m
 (→ ``compute_quality_index``, ``compute_isbsh``).
 """
 
-from .contract import CONTRACT, contract_markdown
-from .errors import DataValidationError, ParameterError, Problem, ShnorError
-from .indices import (
+from .analysis.indices import (
     band_group,
     compute_isbsh,
     compute_iursh,
@@ -28,9 +26,9 @@ from .indices import (
     social_shares,
     teacher_shares,
 )
-from .metrics import grade_metrics, pooled_metrics, wilson_interval
-from .model_frame import MODEL_FRAME_COLUMNS, build_model_frame, formula_info, quality_outcomes
-from .models import (
+from .analysis.metrics import grade_metrics, pooled_metrics, wilson_interval
+from .analysis.model_frame import MODEL_FRAME_COLUMNS, build_model_frame, formula_info, quality_outcomes
+from .analysis.models import (
     FAMILIES,
     QualityModelResults,
     SchoolEffects,
@@ -39,13 +37,15 @@ from .models import (
     fit_school_effects,
     min_effect_for,
 )
-from .params import load_params, validate_params
-from .pipeline import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
-from .readers import read_season
-from .robustness import SpecificationComparison, compare_specifications
-from .rules import identify, objectivity_flags, triggered_procedures
-from .simulation import label_rates, simulate_frame
-from .validation import Season, validate_season
+from .analysis.robustness import SpecificationComparison, compare_specifications
+from .analysis.rules import identify, objectivity_flags, triggered_procedures
+from .analysis.simulation import label_rates, simulate_frame
+from .config.params import load_params, validate_params
+from .contract.schema import CONTRACT, contract_markdown
+from .contract.validate import Season, validate_season
+from .errors import DataValidationError, ParameterError, Problem, ShnorError
+from .io.readers import read_season
+from .pipeline.season import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
 
 __version__ = "0.1.0"
 

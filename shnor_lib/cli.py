@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check_selection(args) -> None:
     """Municipality and year become folder names: refuse ../, separators and odd characters."""
-    from .paths import safe_component
+    from .io.paths import safe_component
 
     if args.municipality != "all":
         safe_component(args.municipality, "муниципалитет")
@@ -127,7 +127,7 @@ def _names(items: list[str], limit: int = 5) -> str:
 def params_lines(params_by_municipality: dict[str, dict]) -> list[str]:
     """What the run prints about its parameters: the files used and every value that differs
     from the package's defaults (municipalities with the same files and values together)."""
-    from .params import differences_from_defaults, value_text
+    from .config.params import differences_from_defaults, value_text
 
     groups: dict[tuple, list[str]] = {}
     for m, p in params_by_municipality.items():
@@ -151,9 +151,9 @@ def _prepare(args, writes: bool) -> dict[str, dict]:
 
     Returns the parameters of each selected municipality (loaded once, used by the run).
     """
-    from .params import default_parameters_dir, load_params, project_parameters_dir
-    from .paths import check_output_folder, season_folder_problems
-    from .readers import list_seasons
+    from .config.params import default_parameters_dir, load_params, project_parameters_dir
+    from .io.paths import check_output_folder, season_folder_problems
+    from .io.readers import list_seasons
 
     _check_selection(args)
     root = Path(args.data_root)
@@ -188,7 +188,7 @@ def _prepare(args, writes: bool) -> dict[str, dict]:
 
 
 def _cmd_init(args) -> int:
-    from .xlsx_templates import create_templates
+    from .io.templates import create_templates
 
     written = create_templates(Path(args.data_root), args.municipality, args.year, overwrite=args.overwrite,
                                log=print)
@@ -198,7 +198,7 @@ def _cmd_init(args) -> int:
 
 
 def _load(args):
-    from .pipeline import load_dataset
+    from .pipeline.season import load_dataset
 
     return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
 
@@ -222,7 +222,7 @@ def _cmd_validate(args) -> int:
 
 
 def _rows_word(n: int) -> str:
-    from .narrative import plural
+    from .report.narrative import plural
 
     return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 
@@ -230,9 +230,9 @@ def _rows_word(n: int) -> str:
 def _cmd_compute(args) -> int:
     from tqdm import tqdm
 
-    from .params import load_params, project_parameters_dir
-    from .pipeline import compute_outputs
-    from .readers import list_seasons
+    from .config.params import load_params, project_parameters_dir
+    from .io.readers import list_seasons
+    from .pipeline.season import compute_outputs
 
     loaded = _prepare(args, writes=True)
     root = Path(args.data_root)
@@ -254,7 +254,7 @@ def _cmd_compute(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .reporting import check_report_arguments, run_season_reports
+    from .report.batch import check_report_arguments, run_season_reports
 
     check_report_arguments(args.format, args.jobs)
     _prepare(args, writes=True)

@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import REPO, row
 
-from shnor_lib import cli, paths, pipeline
+from shnor_lib import cli
 from shnor_lib.cli import main
 from shnor_lib.errors import ParameterError
+from shnor_lib.io import paths
+from shnor_lib.pipeline import season as pipeline
 
 
 @pytest.fixture
@@ -134,7 +136,7 @@ def test_an_unknown_format_is_refused_before_anything_is_written(root, tmp_path,
 
 
 def test_formats_are_read_in_any_case_without_repeats():
-    from shnor_lib.reporting import check_report_arguments
+    from shnor_lib.report.batch import check_report_arguments
 
     assert check_report_arguments("HTML, pdf,html", None) == (("html", "pdf"), None)
 

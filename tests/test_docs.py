@@ -276,7 +276,7 @@ def test_worked_examples_of_the_methodology_are_what_the_library_computes():
     import numpy as np
     import pandas as pd
 
-    from shnor_lib.indices import compute_isbsh
+    from shnor_lib.analysis.indices import compute_isbsh
 
     shares = pd.DataFrame({"municipality": "m", "year": 2024, "school_id": ["1", "2", "3", "4"],
                            "both_parents_higher_ed": [0.10, 0.20, 0.30, 0.40],

@@ -2,7 +2,7 @@
 attribution of every changed status to the data, the parameters or the rule branch.
 
 The constructed seasons below are small enough to apply §3.1 by hand; each expected cause
-follows from the definitions in the docstring of shnor_lib/dynamics.py.
+follows from the definitions in the docstring of shnor_lib/analysis/dynamics.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, row
 
 from shnor_lib import compute_season, load_dataset, load_params
-from shnor_lib.dynamics import (
+from shnor_lib.analysis.dynamics import (
     explain_changes,
     fail_share_changes,
     status_transitions,

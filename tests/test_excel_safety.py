@@ -14,7 +14,7 @@ import openpyxl
 from conftest import write_csv
 
 from shnor_lib.cli import main
-from shnor_lib.writers import FORMULA_STARTS, csv_text
+from shnor_lib.io.writers import FORMULA_STARTS, csv_text
 
 HOSTILE = ["=1+1", "+7", "-3", "@SUM(A1)"]
 

@@ -1,4 +1,4 @@
-"""Tests for shnor_lib.export on hand-made notebooks (no kernel needed)."""
+"""Tests for shnor_lib.report.export on hand-made notebooks (no kernel needed)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from shnor_lib.export import (
+from shnor_lib.report.export import (
     PdfEngineMissing,
     PdfExportError,
     find_browser,
@@ -181,7 +181,7 @@ def test_html_to_pdf_without_a_browser_explains_how_to_install_one(tmp_path, mon
     html = tmp_path / "report.html"
     html.write_text("<p>Итоги</p>", encoding="utf-8")
     monkeypatch.delenv("SHNOR_BROWSER", raising=False)
-    monkeypatch.setattr("shnor_lib.export.find_browser", lambda: None)
+    monkeypatch.setattr("shnor_lib.report.export.find_browser", lambda: None)
     with pytest.raises(PdfEngineMissing) as err:
         html_to_pdf(html, tmp_path / "report.pdf")
     assert "sudo apt-get install chromium" in str(err.value)

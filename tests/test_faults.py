@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from shnor_lib.report_runner import ReportJob, run_reports
+from shnor_lib.report.runner import ReportJob, run_reports
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 REPO = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""ФИС ОКО exports read as they are downloaded (shnor_lib.fisoko).
+"""ФИС ОКО exports read as they are downloaded (shnor_lib.io.fisoko).
 
 The realistic season is ``tests/fixtures/fisoko/``, written by ``make_fisoko_exports.py`` there:
 ``by_hand/`` types every number as counts, ``exports/`` is the same season with the ВПР rows as
@@ -21,7 +21,7 @@ import pytest
 
 from shnor_lib import DataValidationError, load_dataset
 from shnor_lib.cli import main
-from shnor_lib.fisoko import LAYOUTS
+from shnor_lib.io.fisoko import LAYOUTS
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "fisoko"

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shnor_lib import DataValidationError, load_dataset
-from shnor_lib.contract import CONTRACT
-from shnor_lib.validation import parse_number
+from shnor_lib.contract.schema import CONTRACT
+from shnor_lib.contract.validate import parse_number
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

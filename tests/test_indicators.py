@@ -17,7 +17,7 @@ import yaml
 from conftest import REPO
 
 from shnor_lib import ParameterError, compute_season, load_dataset, load_params
-from shnor_lib.indicators import (
+from shnor_lib.analysis.indicators import (
     compute_indicators,
     diagnostics_summary,
     dynamics_level,

@@ -13,8 +13,8 @@ import yaml
 from conftest import REPO
 
 from shnor_lib import ParameterError, band_group, load_params, quartile_group, wilson_interval
-from shnor_lib.indices import compute_isbsh, social_shares
-from shnor_lib.metrics import pooled_metrics
+from shnor_lib.analysis.indices import compute_isbsh, social_shares
+from shnor_lib.analysis.metrics import pooled_metrics
 
 
 @pytest.mark.parametrize("z,group", [(0.0, 6), (0.24, 6), (0.25, 7), (-0.25, 5), (0.74, 7), (0.75, 8),

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from shnor_lib import load_params
-from shnor_lib.indices import compute_isbsh, compute_iursh, social_shares, teacher_shares
+from shnor_lib.analysis.indices import compute_isbsh, compute_iursh, social_shares, teacher_shares
 
 
 def _social(municipality, higher):

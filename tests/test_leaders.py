@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, row
 
 from shnor_lib import compute_season, load_dataset, load_params
-from shnor_lib.leaders import assign_leaders, leader_candidates, pair_cost, pair_leaders
+from shnor_lib.analysis.leaders import assign_leaders, leader_candidates, pair_cost, pair_leaders
 
 
 @pytest.fixture(scope="module")

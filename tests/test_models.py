@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from shnor_lib import fit_quality_model, fit_school_effects, load_params
-from shnor_lib.models import BELOW, EFFECT_ABOVE, EFFECT_NONE, RESILIENT, WITHIN
+from shnor_lib.analysis.models import BELOW, EFFECT_ABOVE, EFFECT_NONE, RESILIENT, WITHIN
 
 FAMILIES = ["fractional_logit", "ols"]
 

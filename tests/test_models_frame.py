@@ -12,10 +12,10 @@ import pytest
 from conftest import REPO, RESULT_HEADER, write_csv
 
 import shnor_lib as sh
+from shnor_lib.analysis.model_frame import MODEL_FRAME_COLUMNS, formula_info
+from shnor_lib.analysis.models import WITHIN, fit_quality_model
 from shnor_lib.cli import main
 from shnor_lib.errors import ParameterError
-from shnor_lib.model_frame import MODEL_FRAME_COLUMNS, formula_info
-from shnor_lib.models import WITHIN, fit_quality_model
 
 DEMO = REPO / "data_raw"
 
@@ -169,7 +169,7 @@ def _small_season(root, year, first_name="Школа 1"):
 
 
 def test_model_frame_and_robustness_csv_are_written_deterministically_and_excel_safe(tmp_path):
-    from shnor_lib.pipeline import compute_outputs
+    from shnor_lib.pipeline.season import compute_outputs
 
     root = _small_season(tmp_path / "data_raw", 2024, first_name="=HYPERLINK(\"x\")")
     outs = []

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from shnor_lib import compare_specifications, load_params
+from shnor_lib.analysis.models import BELOW, RESILIENT, WITHIN
+from shnor_lib.analysis.robustness import SpecificationComparison, specifications_from_params
+from shnor_lib.analysis.simulation import simulate_frame
 from shnor_lib.errors import ParameterError
-from shnor_lib.models import BELOW, RESILIENT, WITHIN
-from shnor_lib.robustness import SpecificationComparison, specifications_from_params
-from shnor_lib.simulation import simulate_frame
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_a_flag_held_by_fewer_than_half_of_the_specifications_is_fragile():
     labels = pd.DataFrame({"school_id": ["a", "b", "c"],
                            "основная": [RESILIENT, BELOW, WITHIN],
                            "x": [WITHIN, BELOW, WITHIN], "y": [WITHIN, WITHIN, WITHIN], "z": [WITHIN, WITHIN, ""]})
-    from shnor_lib.robustness import _agreement
+    from shnor_lib.analysis.robustness import _agreement
 
     a = _agreement(labels, ["основная", "x", "y", "z"]).set_index("school_id")
     assert a.loc["a", ["robust_k", "robust_m"]].tolist() == [1, 4] and bool(a.loc["a", "fragile"])
@@ -120,7 +120,7 @@ def test_a_researchers_own_column_may_enter_a_formula(frame, params):
 
 def test_leave_one_out_error_is_the_mean_over_every_school_left_out(frame, params):
     cmp = compare_specifications(frame.head(25), [], params, cv="loo")
-    from shnor_lib.models import fit_quality_model
+    from shnor_lib.analysis.models import fit_quality_model
 
     errors = []
     rows = frame.head(25).reset_index(drop=True)
@@ -140,7 +140,7 @@ def test_a_transformed_main_outcome_drops_only_the_glm_alternatives_with_a_note(
     assert t.loc["основная", "n"] == 60 and t.loc["линейная", "n"] == 60
     assert t.loc["квазибиномиальная", "n"] == 0 and "моделирует сам индекс" in t.loc["квазибиномиальная", "note"]
     # and the random-intercept model keeps the index itself on the left
-    from shnor_lib.models import fit_school_effects
+    from shnor_lib.analysis.models import fit_school_effects
 
     panel = pd.concat([frame.assign(year=y, school_key="m/" + frame["school_id"]) for y in (2023, 2024)])
     eff = fit_school_effects(panel, p)

@@ -1,6 +1,6 @@
 """The quality model on a planted truth: simulated municipalities with known school effects.
 
-Truth (``shnor_lib.simulation.simulate_frame``, seed 20240901): 60 schools per municipality,
+Truth (``shnor_lib.analysis.simulation.simulate_frame``, seed 20240901): 60 schools per municipality,
 half with a small cohort (8–25 participants) and half with a large one (60–200); the share
 of successful pupils is binomial around expit(0.5 + 0.4·ИСБШ + 0.3·ИУРШ + u + planted),
 ordinary school effects u ~ N(0, 0.3²); 8 planted schools per municipality with ±2 on the
@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 
 from shnor_lib import load_params
-from shnor_lib.models import BELOW, RESILIENT, WITHIN, fit_quality_model
-from shnor_lib.simulation import label_rates, simulate_frame
+from shnor_lib.analysis.models import BELOW, RESILIENT, WITHIN, fit_quality_model
+from shnor_lib.analysis.simulation import label_rates, simulate_frame
 
 REPS = 20
 
@@ -66,7 +66,7 @@ def test_default_model_finds_the_planted_schools_and_flags_few_others(default_to
 
 
 def test_default_family_beats_the_alternatives_on_the_planted_truth(frames, params, default_totals):
-    # the evidence behind model.family: fractional_logit (see the docstring of shnor_lib.models)
+    # the evidence behind model.family: fractional_logit (see the docstring of shnor_lib.analysis.models)
     quasi = _totals(frames, params, {"family": "binomial_counts"})
     ols = _totals(frames, params, {"family": "ols"})
     d = default_totals

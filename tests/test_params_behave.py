@@ -16,16 +16,16 @@ import pytest
 from conftest import REPO, row
 
 from shnor_lib import compute_season, load_dataset, load_params
+from shnor_lib.analysis.rules import status_of
 from shnor_lib.cli import main
-from shnor_lib.errors import ParameterError
-from shnor_lib.params import (
+from shnor_lib.config.params import (
     REMOVED,
     STATUSES,
     differences_from_defaults,
     parameter_file,
     project_parameters_dir,
 )
-from shnor_lib.rules import status_of
+from shnor_lib.errors import ParameterError
 
 
 def _file(tmp_path: Path, text: str, name: str = "p.yml") -> Path:

@@ -18,7 +18,7 @@ from conftest import RESULT_HEADER, row, write_csv
 
 from shnor_lib.cli import main
 from shnor_lib.errors import ERRORS_FILE
-from shnor_lib.paths import season_folder_problems
+from shnor_lib.io.paths import season_folder_problems
 
 
 @pytest.fixture

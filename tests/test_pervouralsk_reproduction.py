@@ -1,4 +1,4 @@
-"""Reproduction of seed 004 (Pervouralsk 2022): shnor_lib.reproduction, published.yml and the notebook.
+"""Reproduction of seed 004 (Pervouralsk 2022): shnor_lib.report.reproduction, published.yml and the notebook.
 
 Golden numbers are hand-checked against the published programme, whose text ships with the
 dataset (data_raw/pervouralsk/source/programme_2023-2025.txt); each says which table and line it
@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO
 
 from shnor_lib import compute_season, load_dataset, load_params
-from shnor_lib import reproduction as rp
+from shnor_lib.report import reproduction as rp
 
 SEED = REPO / "data_raw" / "pervouralsk" / "source" / "programme_2023-2025.txt"
 NOTEBOOK = REPO / "notebooks" / "pervouralsk_2022.ipynb"

@@ -1,4 +1,4 @@
-"""Tests for shnor_lib.plots and shnor_lib.narrative on a hand-made two-year season.
+"""Tests for shnor_lib.report.plots and shnor_lib.report.narrative on a hand-made two-year season.
 
 The season (10 schools «1»…«10», years 2023 and 2024) is built so that every
 expected number follows by hand from the counts below:
@@ -31,8 +31,9 @@ import pytest  # noqa: E402
 from conftest import RESULT_HEADER, write_csv  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from shnor_lib import compute_season, load_dataset, load_params, narrative, plots  # noqa: E402
-from shnor_lib.models import BELOW, RESILIENT  # noqa: E402
+from shnor_lib import compute_season, load_dataset, load_params  # noqa: E402
+from shnor_lib.analysis.models import BELOW, RESILIENT  # noqa: E402
+from shnor_lib.report import narrative, plots  # noqa: E402
 
 SCHOOLS = [str(i) for i in range(1, 11)]
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -655,7 +656,7 @@ def test_transitions_text_counts_who_entered_left_and_stayed_per_pair_of_years()
 
 def _changes():
     # school 5: 2/40 → 12/40 (Fisher: p = 0,0064), school 6: 10/20 → 8/20 (p ≈ 0,75)
-    from shnor_lib.dynamics import two_proportion_test
+    from shnor_lib.analysis.dynamics import two_proportion_test
 
     rows = []
     for sid, proc, subj, f0, n0, f1, n1 in (("5", "все процедуры", "русский язык и математика", 2, 40, 12, 40),
@@ -760,7 +761,7 @@ def test_school_names_reach_the_reader_literally_never_as_markup(tmp_path):
     """A school named «<script>alert(1)</script>» shows as those characters in text, tables and the HTML page."""
     import nbformat
 
-    from shnor_lib.export import notebook_to_html
+    from shnor_lib.report.export import notebook_to_html
 
     root = _write_season(tmp_path / "data_raw", 2024)
     evil = "<script>alert(1)</script>"

@@ -20,9 +20,9 @@ import pytest
 
 from shnor_lib import DataValidationError, load_dataset
 from shnor_lib.cli import main
-from shnor_lib.contract import CONTRACT
-from shnor_lib.readers import LARGE_FILE_ROWS, read_season, read_table
-from shnor_lib.validation import parse_number, quarantine_limits, validate_season, validate_seasons
+from shnor_lib.contract.schema import CONTRACT
+from shnor_lib.contract.validate import parse_number, quarantine_limits, validate_season, validate_seasons
+from shnor_lib.io.readers import LARGE_FILE_ROWS, read_season, read_table
 
 REPO = Path(__file__).resolve().parent.parent
 SCHOOLS = "Код ОО;Наименование ОО;Число обучающихся\n1;Школа № 1;900\n2;Школа № 2;300\n"

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, write_csv
 
 from shnor_lib.cli import main
-from shnor_lib.export import find_browser
+from shnor_lib.report.export import find_browser
 
 XSS_NAME = '<img src=x onerror="window.__xss=1">МБОУ СОШ № 7<script>window.__xss=2</script>'
 SECTIONS = ["1. Итоги", "2. Выявленные школы", "3. Результаты оценочных процедур", "4. Объективность результатов",
@@ -189,9 +189,9 @@ def test_no_cards_makes_season_reports_only_and_links_no_card(tmp_path):
 
 
 def test_report_fingerprint_counts_the_notebook_parameters():
-    from shnor_lib.params import load_params
-    from shnor_lib.pipeline import load_dataset
-    from shnor_lib.reporting import _fingerprint, _season_jobs
+    from shnor_lib.config.params import load_params
+    from shnor_lib.pipeline.season import load_dataset
+    from shnor_lib.report.batch import _fingerprint, _season_jobs
 
     data = load_dataset(REPO / "data_raw", "demo", 2024)
     params = load_params("demo", None, REPO / "parameters")
@@ -202,7 +202,7 @@ def test_report_fingerprint_counts_the_notebook_parameters():
 
 
 def test_cards_of_schools_without_a_card_this_run_are_removed(tmp_path):
-    from shnor_lib.reporting import _prune_cards
+    from shnor_lib.report.batch import _prune_cards
 
     folder = tmp_path / "schools"
     folder.mkdir()

@@ -1,4 +1,4 @@
-"""Tests for shnor_lib.report_runner (and the atomic writes it relies on).
+"""Tests for shnor_lib.report.runner (and the atomic writes it relies on).
 
 Executing a notebook costs ~3 s, so the executed reports are shared through
 module-scoped fixtures; each test then checks one behaviour of the result.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from shnor_lib.atomic import atomic_path, atomic_write_text
-from shnor_lib.export import find_browser
-from shnor_lib.report_runner import (
+from shnor_lib.io.atomic import atomic_path, atomic_write_text
+from shnor_lib.report.export import find_browser
+from shnor_lib.report.runner import (
     ReportJob,
     ReportOutcome,
     ReportParameterError,

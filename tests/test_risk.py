@@ -14,8 +14,7 @@ import pytest
 from conftest import REPO
 
 from shnor_lib import ParameterError, load_dataset, load_params
-from shnor_lib.contract import RISK_FACTORS
-from shnor_lib.risk import (
+from shnor_lib.analysis.risk import (
     factor_groups,
     group_summary,
     high_factor_groups,
@@ -24,6 +23,7 @@ from shnor_lib.risk import (
     risk_profiles_of,
     significance_matrix,
 )
+from shnor_lib.contract.schema import RISK_FACTORS
 
 
 def profiles(rows):

@@ -12,7 +12,7 @@ import pytest
 from conftest import row
 
 from shnor_lib import compute_season, load_dataset, load_params
-from shnor_lib.rules import fmt_pct, status_of
+from shnor_lib.analysis.rules import fmt_pct, status_of
 
 
 def schools_of(root, year, params=None, municipality="t"):

@@ -17,7 +17,7 @@ import papermill
 import pytest
 from conftest import REPO
 
-from shnor_lib import cards
+from shnor_lib.report import cards
 
 NOTEBOOK = REPO / "notebooks" / "school_card.ipynb"
 DEFAULTS = {"municipality": '"demo"', "year": "2024", "school_id": '"7"', "data_root": '"../data_raw"',
@@ -127,7 +127,7 @@ def test_template_stays_clean_after_the_runs(executed):
     assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
 
 
-# ---------------------------------------------------------------- pure helpers of shnor_lib.cards
+# ---------------------------------------------------------------- pure helpers of shnor_lib.report.cards
 
 def test_consecutive_years_end_with_the_report_year():
     assert cards.consecutive_years([2024, 2022, 2023, 2020], 2024) == [2022, 2023, 2024]

@@ -1,4 +1,4 @@
-"""XLSX templates (shnor_lib.xlsx_templates) and safe folder names (shnor_lib.paths)."""
+"""XLSX templates (shnor_lib.io.templates) and safe folder names (shnor_lib.io.paths)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 from shnor_lib import DataValidationError, ShnorError, load_dataset
 from shnor_lib.cli import main
-from shnor_lib.contract import CONTRACT, RISK_FACTORS
+from shnor_lib.contract.schema import CONTRACT, RISK_FACTORS
 from shnor_lib.errors import PathError
-from shnor_lib.paths import safe_component
-from shnor_lib.xlsx_templates import FIRST_DATA_ROW, create_templates
+from shnor_lib.io.paths import safe_component
+from shnor_lib.io.templates import FIRST_DATA_ROW, create_templates
 
 # One valid row per file, by contract name (the filler finds each column by its label).
 VALID = {
@@ -143,7 +143,7 @@ def test_instruction_says_where_each_number_comes_from_and_how_ege_mathematics_i
     assert "«математика (профильный уровень)»" in profile
     assert all(f"«{c}»" in profile for c in ("Не преодолели порог", "Высокий балл", "Средний балл"))
     # the names the instruction tells people to write are the vocabulary's (the reader accepts them)
-    from shnor_lib.vocabulary import load_vocabulary
+    from shnor_lib.contract.vocabulary import load_vocabulary
     vocab = load_vocabulary()
     assert vocab.subject("математика (базовый уровень)") and vocab.subject("математика (профильный уровень)")
     assert "Статистика по отметкам" in text and "Сравнение отметок с отметками по журналу" in text

@@ -8,8 +8,8 @@ from conftest import row
 
 from shnor_lib import compute_season, load_dataset, load_params
 from shnor_lib.cli import main
+from shnor_lib.contract.vocabulary import Vocabulary, _parse, load_vocabulary, mixed_script, normalize_term
 from shnor_lib.errors import ParameterError
-from shnor_lib.vocabulary import Vocabulary, _parse, load_vocabulary, mixed_script, normalize_term
 
 BASE, PROFILE = "математика (базовый уровень)", "математика (профильный уровень)"
 

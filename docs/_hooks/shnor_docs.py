@@ -3,13 +3,13 @@
 Markers replaced in a page's Markdown before it is rendered:
 
 ``<!-- shnor:contract -->``
-    the tables of the data contract, from :data:`shnor_lib.contract.CONTRACT` (the same
+    the tables of the data contract, from :data:`shnor_lib.contract.schema.CONTRACT` (the same
     declaration that drives reading, validation and the ``shnor init`` templates);
 ``<!-- shnor:default-yml -->``
     ``parameters/default.yml`` verbatim, as a YAML code block;
 ``<!-- shnor:indicators -->``
     the indicator catalogue ``parameters/indicators.yml`` as read and checked by
-    :func:`shnor_lib.indicators.load_catalogue`.
+    :func:`shnor_lib.analysis.indicators.load_catalogue`.
 
 A marker that names something unknown stops the build (``mkdocs build --strict``).
 """
@@ -24,7 +24,7 @@ _KINDS = {"str": "текст", "int": "целое число", "float": "чис�
 
 
 def _contract_tables() -> str:
-    from shnor_lib.contract import CONTRACT
+    from shnor_lib.contract.schema import CONTRACT
 
     out = []
     for spec in CONTRACT.values():
@@ -55,7 +55,7 @@ _POPULATIONS = {"all": "все ОО", "shnor": "ШНОР", "shnsu": "ШНСУ", 
 
 
 def _indicators() -> str:
-    from shnor_lib.indicators import load_catalogue
+    from shnor_lib.analysis.indicators import load_catalogue
 
     catalogue = load_catalogue(REPO / "parameters" / "indicators.yml")
     out = ["| Код | Показатель | Уровень | Совокупность | Единица | Лучше | Источник |",

@@ -28,13 +28,13 @@ from typing import Any
 
 import yaml
 
-from .errors import ParameterError
-from .vocabulary import VOCABULARY_FILE, load_vocabulary, normalize_term
+from ..contract.vocabulary import VOCABULARY_FILE, load_vocabulary, normalize_term
+from ..errors import ParameterError
 
 __all__ = ["PROJECT_DIR", "STATUSES", "default_parameters_dir", "project_parameters_dir", "parameter_file",
            "load_params", "validate_params", "params_digest", "differences_from_defaults", "value_text"]
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # shnor_lib/config/params.py → the project
 
 DEFAULTS_FILE = "default.yml"
 
@@ -51,7 +51,7 @@ _REPLACED_MAPPINGS = {"risk.groups"}
 _COLUMN_MAPPINGS = {"isbsh.weights": "isbsh", "isbsh.fixed": "isbsh", "iursh.weights": "iursh",
                     "iursh.fixed": "iursh"}
 
-# The statuses of the rules (shnor_lib.rules.status_of), as the status lists name them.
+# The statuses of the rules (shnor_lib.analysis.rules.status_of), as the status lists name them.
 STATUSES = ("ШНОР+ШНСУ", "ШНОР", "ШНСУ", "зона риска")
 
 _CHOICES = {
@@ -292,8 +292,8 @@ def _read_as_meant(dotted: str, value: Any, source: Any, default: Any = None) ->
 
 def _index_columns(index: str) -> dict[str, str]:
     """Inputs of ИСБШ / ИУРШ that weights and fixed references may name, with their Russian labels."""
-    from .contract import CONTRACT
-    from .indices import ISBSH_INPUTS
+    from ..analysis.indices import ISBSH_INPUTS
+    from ..contract.schema import CONTRACT
 
     if index == "isbsh":
         labels = {c.name: c.label for c in CONTRACT["social"].columns}
@@ -447,8 +447,8 @@ _SPEC_KEYS = ("name", "formula", "family", "weights")
 def _validate_model(params: dict, source: str) -> None:
     """The quality model's keys: min_effect per index, winsorising, the formulas of the main
     model and of every robustness specification (parsed against the model frame's columns)."""
-    from .model_frame import formula_info
-    from .models import FAMILIES, MAIN_NAME, check_specification, specification
+    from ..analysis.model_frame import formula_info
+    from ..analysis.models import FAMILIES, MAIN_NAME, check_specification, specification
 
     m = params["model"]
     for kind in sorted(_CHOICES["quality.index"]):

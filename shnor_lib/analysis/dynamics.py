@@ -2,9 +2,9 @@
 whether fail shares changed beyond chance, the three-year view of schools in support, and
 «что изменилось и почему» — whether the data, the parameters or the rule branch changed a status.
 
-All functions take the :class:`~shnor_lib.pipeline.SeasonResult` of consecutive years of one
+All functions take the :class:`~shnor_lib.pipeline.season.SeasonResult` of consecutive years of one
 municipality (any order; they are sorted by year) and are pure: :func:`explain_changes`
-recomputes a season with other parameters through :func:`~shnor_lib.pipeline.compute_season`,
+recomputes a season with other parameters through :func:`~shnor_lib.pipeline.season.compute_season`,
 which reads nothing from disk.
 
 **Change test.** For a school, a procedure and a subject, the fail shares of years Y−1 and Y
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .params import params_digest
+from ..config.params import params_digest
 from .rules import fmt_pct
 
 __all__ = [
@@ -385,7 +385,7 @@ def explain_changes(results: Sequence, data) -> pd.DataFrame:
         by_params, by_branch, cause («данные», «параметры», «ветвь правила», or a combination),
         explanation, parameter_changes.
     """
-    from .pipeline import compute_season  # the pipeline imports the rules this module builds on
+    from ..pipeline.season import compute_season  # the pipeline imports the rules this module builds on
 
     res = _sorted(results)
     rows = []

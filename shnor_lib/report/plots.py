@@ -7,14 +7,14 @@ When the data do not allow a chart, the function still returns an Axes with its
 title and a plain «Недостаточно данных: …» message instead of failing, so a report
 section always shows why it is empty.
 
-The functions only read what :func:`shnor_lib.pipeline.compute_season` produced
+The functions only read what :func:`shnor_lib.pipeline.season.compute_season` produced
 (``SeasonResult.schools``, ``.metrics``, ``.metrics_by_grade``, ``.clusters`` and
 ``.model``); they compute nothing a report could quote differently. Nothing is
 random: labels are spread by a fixed rule, so the same data give the same picture.
 
 Usage::
 
-    from shnor_lib import plots
+    from shnor_lib.report import plots
     plots.set_style()
     ax = plots.plot_status_counts(res.schools)
     plots.show_figure(ax)          # display in a notebook and close the figure
@@ -34,8 +34,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter, ScalarFormatter
 
-from .indices import ISBSH_LABELS, IURSH_LABELS
-from .models import BELOW, RESILIENT, formula_variables
+from ..analysis.indices import ISBSH_LABELS, IURSH_LABELS
+from ..analysis.models import BELOW, RESILIENT, formula_variables
 
 __all__ = [
     "PALETTE",
@@ -1005,7 +1005,7 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
     Parameters
     ----------
     data : DataFrame
-        :func:`shnor_lib.indicators.season_indicators` (code, name, unit, direction, fact,
+        :func:`shnor_lib.analysis.indicators.season_indicators` (code, name, unit, direction, fact,
         plan, plan_met, year).
     year : int, optional
         Default: the latest year.
@@ -1071,7 +1071,7 @@ def plot_risk_heatmap(data: pd.DataFrame, *, statuses: dict | pd.Series | None =
     Parameters
     ----------
     data : DataFrame
-        :func:`shnor_lib.risk.significance_matrix` (index school_id, columns factor codes,
+        :func:`shnor_lib.analysis.risk.significance_matrix` (index school_id, columns factor codes,
         values 3/2/1 or NaN).
     statuses : mapping school_id → status, optional
         E.g. ``res.schools.set_index("school_id")["status"]``.
@@ -1086,7 +1086,7 @@ def plot_risk_heatmap(data: pd.DataFrame, *, statuses: dict | pd.Series | None =
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
-    from .contract import RISK_FACTORS
+    from ..contract.schema import RISK_FACTORS
 
     title = title or "Рисковые профили: значимость факторов риска по школам"
     n = 0 if data is None else len(data)

@@ -6,7 +6,7 @@ reader expects, row 2 a grey hint with the English name and the unit (the reader
 skips it), drop-down lists and number checks guard the cells a methodologist fills
 by hand, and an «Инструкция» sheet explains the whole season in Russian. Columns,
 labels, units, required flags and the accepted values all come from
-:mod:`shnor_lib.contract`; this module only lays them out.
+:mod:`shnor_lib.contract.schema`; this module only lays them out.
 
 The bytes depend on the arguments only (fixed dates inside the workbook and the
 zip), so templates can be committed and compared.
@@ -28,12 +28,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from .contract import CONTRACT, RISK_FACTORS, SIGNIFICANCE_LEVELS, Column, FileSpec
-from .errors import PathError
+from ..contract.schema import CONTRACT, RISK_FACTORS, SIGNIFICANCE_LEVELS, Column, FileSpec
+from ..contract.vocabulary import load_vocabulary
+from ..errors import PathError
 from .fisoko import LAYOUTS
 from .paths import safe_component
 from .readers import rows_description
-from .vocabulary import load_vocabulary
 
 __all__ = ["create_templates", "template_workbook", "save_workbook", "SUBJECTS", "FIRST_DATA_ROW"]
 
@@ -102,7 +102,7 @@ def template_workbook(spec: FileSpec, municipality: str, year: int | str, data_d
     Parameters
     ----------
     spec : FileSpec
-        One entry of :data:`shnor_lib.contract.CONTRACT`.
+        One entry of :data:`shnor_lib.contract.schema.CONTRACT`.
     municipality, year : shown in the instruction and the workbook title.
     data_dir : the name of the data folder shown in the instruction (``data_raw``).
     """
@@ -298,7 +298,7 @@ def create_templates(data_root: str | Path, municipality: str, year: int | str, 
     data_root : path
         The data folder (``data_raw``); created when missing.
     municipality, year : str, int
-        The season; each must be a safe folder name (see :func:`shnor_lib.paths.safe_component`),
+        The season; each must be a safe folder name (see :func:`shnor_lib.io.paths.safe_component`),
         the year four digits.
     overwrite : bool
         Replace existing ``<file>.xlsx`` templates. Without it an existing file is never

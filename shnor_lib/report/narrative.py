@@ -13,7 +13,7 @@ the installed packages' metadata.
 
 Usage::
 
-    from shnor_lib import narrative as nv
+    from shnor_lib.report import narrative as nv
     Markdown(nv.summary_text(res, prev))
     nv.style_table(nv.identified_table(res))
 """
@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from .models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
-from .rules import FLAG_LABELS, fmt_pct
+from ..analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
+from ..analysis.rules import FLAG_LABELS, fmt_pct
 
 __all__ = [
     "fmt_num",
@@ -1211,8 +1211,8 @@ def input_files_table(result, data_root: str | None = None) -> pd.DataFrame:
 
 def package_versions() -> pd.DataFrame:
     """Versions of Python and the packages the report rests on: «Пакет», «Версия» — the same
-    list as the run manifest's (:func:`shnor_lib.provenance.package_versions`)."""
-    from .provenance import package_versions as versions
+    list as the run manifest's (:func:`shnor_lib.pipeline.provenance.package_versions`)."""
+    from ..pipeline.provenance import package_versions as versions
 
     rows = [("shnor_lib" if name == "shnor" else name, v) for name, v in versions().items()]
     return pd.DataFrame(rows, columns=["Пакет", "Версия"])
@@ -1261,7 +1261,7 @@ def monitoring_table(result, indicators: pd.DataFrame) -> pd.DataFrame:
     result : SeasonResult
         The season of the report (its year and input files).
     indicators : DataFrame
-        :func:`shnor_lib.indicators.season_indicators` (one or several years).
+        :func:`shnor_lib.analysis.indicators.season_indicators` (one or several years).
 
     Returns
     -------
@@ -1304,7 +1304,7 @@ def monitoring_text(result, indicators: pd.DataFrame) -> str:
     result : SeasonResult
         The season of the report (its input files tell whether ``monitoring`` exists).
     indicators : DataFrame
-        :func:`shnor_lib.indicators.season_indicators` over the loaded years.
+        :func:`shnor_lib.analysis.indicators.season_indicators` over the loaded years.
     """
     y = result.year
     d = _year_rows(indicators, y)
@@ -1401,7 +1401,7 @@ def _lower_first(text: str) -> str:
 
 
 def _factor_name(code: int) -> str:
-    from .contract import RISK_FACTORS
+    from ..contract.schema import RISK_FACTORS
 
     return RISK_FACTORS.get(int(code), f"фактор {code}")
 
@@ -1415,11 +1415,11 @@ def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = 
     ----------
     result : SeasonResult
     significance : DataFrame
-        :func:`shnor_lib.risk.significance_matrix` (school × factor, 3/2/1).
+        :func:`shnor_lib.analysis.risk.significance_matrix` (school × factor, 3/2/1).
     groups : DataFrame, optional
-        :func:`shnor_lib.risk.group_summary`.
+        :func:`shnor_lib.analysis.risk.group_summary`.
     recommendations : DataFrame, optional
-        :func:`shnor_lib.risk.recommend`.
+        :func:`shnor_lib.analysis.risk.recommend`.
     cards : bool
         Whether the schools have cards (``shnor report --no-cards``: they do not).
     """

@@ -22,10 +22,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .atomic import make_temp_dir
-from .clustering import cluster_features, cluster_schools, describe_clusters
-from .errors import DataValidationError, Problem
-from .indices import (
+from ..analysis.clustering import cluster_features, cluster_schools, describe_clusters
+from ..analysis.indices import (
     compute_isbsh,
     compute_iursh,
     compute_quality_groups,
@@ -35,17 +33,19 @@ from .indices import (
     social_shares,
     teacher_shares,
 )
-from .metrics import KEY, grade_metrics, pooled_metrics
-from .model_frame import build_model_frame, formula_info, quality_outcomes
-from .models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
-from .params import params_digest
-from .paths import season_folder_problems
+from ..analysis.metrics import KEY, grade_metrics, pooled_metrics
+from ..analysis.model_frame import build_model_frame, formula_info, quality_outcomes
+from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
+from ..analysis.robustness import SpecificationComparison, compare_specifications
+from ..analysis.rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
+from ..config.params import params_digest
+from ..contract.validate import ISSUE_COLUMNS, Season, copied_results, validate_seasons
+from ..errors import DataValidationError, Problem
+from ..io.atomic import make_temp_dir
+from ..io.paths import season_folder_problems
+from ..io.readers import list_seasons, read_season
+from ..io.writers import csv_text, safe_cells, write_csv
 from .provenance import manifest
-from .readers import list_seasons, read_season
-from .robustness import SpecificationComparison, compare_specifications
-from .rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
-from .validation import ISSUE_COLUMNS, Season, copied_results, validate_seasons
-from .writers import csv_text, safe_cells, write_csv
 
 __all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "compute_all", "iter_compute",
            "compute_outputs", "write_outputs", "stage_outputs", "StagedOutputs", "SCHOOL_COLUMNS"]
@@ -205,7 +205,7 @@ class SeasonResult:
         - ``predicted``, ``pi_low``, ``pi_high``, ``residual``, ``resilience``, ``p_value``,
           ``p_adjusted``, ``z_score`` — the quality model's expected value, prediction
           interval (inside the index's scale), observed − expected, the one label and its
-          test (see :class:`~shnor_lib.models.QualityModelResults`)
+          test (see :class:`~shnor_lib.analysis.models.QualityModelResults`)
         - ``robust_k``, ``robust_m``, ``fragile`` — the label holds in k of m
           specifications; fragile when a flag holds in fewer than half (``robustness.csv``)
         - ``school_effect``, ``effect_low``, ``effect_high``, ``effect_label`` — the school's
@@ -260,7 +260,7 @@ class SeasonResult:
         Russian notes on what could not be computed.
     model_frame : DataFrame or None
         One row per school with every column a formula may use (``model_frame.csv``;
-        :data:`shnor_lib.model_frame.MODEL_FRAME_COLUMNS`).
+        :data:`shnor_lib.analysis.model_frame.MODEL_FRAME_COLUMNS`).
     robustness : SpecificationComparison or None
         The main model against ``model.specifications`` (``robustness.csv``).
     """
@@ -284,7 +284,7 @@ class SeasonResult:
     previous_year: int | None = None
     seconds: float | None = None
     data_root: Path | None = None
-    # Region and municipality shares of the season's ФИС ОКО exports (shnor_lib.fisoko), or None.
+    # Region and municipality shares of the season's ФИС ОКО exports (shnor_lib.io.fisoko), or None.
     reference_shares: pd.DataFrame | None = None
     model_frame: pd.DataFrame | None = None
     robustness: SpecificationComparison | None = None
@@ -406,7 +406,7 @@ class _Shared:
 
     def triggered(self, municipality: str, params: dict) -> tuple[dict, dict]:
         """The municipality's triggered procedures at the ШНОР and зона риска thresholds
-        (what :func:`shnor_lib.rules.identify` needs), computed once for every season."""
+        (what :func:`shnor_lib.analysis.rules.identify` needs), computed once for every season."""
         if self._triggered is None:
             self._triggered = tuple(triggered_by_school(triggered_procedures(self.pooled, params[t], params))
                                     for t in ("shnor_threshold", "risk_threshold"))
@@ -455,7 +455,7 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
         population when ``isbsh.reference`` is ``all``.
     municipality, year : the season to compute.
     params : dict
-        From :func:`shnor_lib.params.load_params`.
+        From :func:`shnor_lib.config.params.load_params`.
 
     See also
     --------
@@ -725,7 +725,7 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
     data_root, out_root : folders of the input seasons and of the outputs.
     municipality, year : the selection, as in :func:`load_dataset` and :meth:`Dataset.keys`.
     params_for : callable
-        Parameters of a municipality (default: :func:`shnor_lib.params.load_params`).
+        Parameters of a municipality (default: :func:`shnor_lib.config.params.load_params`).
     strict : bool
         As in :func:`load_dataset`.
     progress : callable, optional
@@ -740,7 +740,7 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
     DataValidationError, ParameterError
         As :func:`load_dataset` and the parameters raise them; nothing is written.
     """
-    from .params import load_params
+    from ..config.params import load_params
 
     root, out_root = Path(data_root), Path(out_root)
     params_for = params_for or load_params
@@ -902,7 +902,7 @@ def _stage_in_workers(root: Path, out_root: Path, municipality: str, year, param
 
 def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
     """One sheet with a bold header; fixed metadata and zip dates so equal tables give equal bytes."""
-    from ._xlsx_fast import workbook_bytes
+    from ..io._xlsx_fast import workbook_bytes
 
     header = [str(c) for c in df.columns]
     rows = [[None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
@@ -920,13 +920,13 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
 
 
 def _openpyxl_workbook(header: list, rows: list, sheet: str, path: Path) -> None:
-    """The workbook written by openpyxl (what :mod:`shnor_lib._xlsx_fast` reproduces faster)."""
+    """The workbook written by openpyxl (what :mod:`shnor_lib.io._xlsx_fast` reproduces faster)."""
     import datetime as _dt
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .xlsx_templates import save_workbook
+    from ..io.templates import save_workbook
 
     wb = Workbook()
     ws = wb.active

@@ -5,7 +5,7 @@ lists of schools, an identifier table, schools that "break the trend". The data 
 shipped as a season under ``data_raw/<municipality>/<year>/``; the findings are kept as
 data in ``data_raw/<municipality>/published.yml``, each with the table and the seed
 lines it comes from. The functions here set what the library computed
-(:class:`~shnor_lib.pipeline.SeasonResult`) against those findings.
+(:class:`~shnor_lib.pipeline.season.SeasonResult`) against those findings.
 
 Every function is pure (DataFrames and dicts in, DataFrames or Russian text out)
 except :func:`load_published` and :func:`save_tables`, which touch the disk. Nothing
@@ -14,7 +14,7 @@ and the identifier table are read from the result.
 
 Usage::
 
-    from shnor_lib import reproduction as rp
+    from shnor_lib.report import reproduction as rp
     pub = rp.load_published(rp.published_path(data_root, "pervouralsk"))
     rp.compare_sets(rp.schools_reaching(rp.vpr_fail_shares(res)), rp.published_schools(pub, "shnor_table1"))
 """
@@ -30,12 +30,12 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from .atomic import atomic_write_text
-from .indices import group_label
-from .metrics import wilson_interval
+from ..analysis.indices import group_label
+from ..analysis.metrics import wilson_interval
+from ..analysis.rules import fmt_pct
+from ..io.atomic import atomic_write_text
+from ..io.writers import csv_text
 from .narrative import fmt_num, fmt_p, plural
-from .rules import fmt_pct
-from .writers import csv_text
 
 __all__ = [
     "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
@@ -184,7 +184,7 @@ def comparison_text(table: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- identifier table
 
 def published_identifier_table(published: dict) -> pd.DataFrame:
-    """The printed identifier table in the shape of :func:`shnor_lib.indices.identifier_table`.
+    """The printed identifier table in the shape of :func:`shnor_lib.analysis.indices.identifier_table`.
 
     Rows «Группа ИСБШ» 1–11 and «Итого ОО», columns «Группа качества» 1–11 and «Итого ОО»;
     cells are the printed school ids joined by ``,``, totals as printed, empty strings elsewhere.

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ParameterError
+from ..errors import ParameterError
 from .model_frame import formula_info, size_column
 from .models import (
     BELOW,
@@ -51,7 +51,7 @@ class SpecificationComparison:
     specifications : list of Specification
         The main model first.
     fits : dict
-        Name → :class:`~shnor_lib.models.QualityModelResults` (None when the
+        Name → :class:`~shnor_lib.analysis.models.QualityModelResults` (None when the
         specification could not be fitted; ``table.note`` says why).
     table : DataFrame
         One row per specification:
@@ -102,7 +102,7 @@ class SpecificationComparison:
         """
         from pathlib import Path
 
-        from .writers import write_csv
+        from ..io.writers import write_csv
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

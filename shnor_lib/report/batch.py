@@ -21,14 +21,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .atomic import atomic_write_text
+from ..config.params import PROJECT_DIR, load_params, params_digest, project_parameters_dir
+from ..errors import DataValidationError
+from ..io.atomic import atomic_write_text
+from ..io.readers import list_seasons
+from ..pipeline.season import Dataset, compute_all, load_dataset, write_outputs
+from .. import __version__
 from .context import CACHE_ENV, build_context, store_context
-from .errors import DataValidationError
-from .params import PROJECT_DIR, load_params, params_digest, project_parameters_dir
-from .pipeline import Dataset, compute_all, load_dataset, write_outputs
-from .readers import list_seasons
-from .report_runner import ReportJob, ReportOutcome, run_reports, write_index
+from .runner import ReportJob, ReportOutcome, run_reports, write_index
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -67,7 +67,7 @@ def check_report_arguments(formats: str | tuple | list, n_jobs: int | None) -> t
     ShnorError
         An unknown or empty format list, or fewer than one parallel job.
     """
-    from .errors import ShnorError
+    from ..errors import ShnorError
 
     items = formats.split(",") if isinstance(formats, str) else list(formats)
     wanted = tuple(dict.fromkeys(str(f).strip().lower() for f in items if str(f).strip()))
@@ -143,8 +143,8 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
 def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, params_file: str | None,
                name: str | None = None) -> list[ReportJob]:
     """One card per school of interest, written to ``<out>/M/Y/schools/<id>.html``."""
-    from .errors import PathError
-    from .paths import safe_component
+    from ..errors import PathError
+    from ..io.paths import safe_component
 
     folder = out_root / m / str(y) / "schools"
     jobs = []
@@ -312,7 +312,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
 
 def run_season_reports(args) -> int:
     """CLI entry of ``shnor report``."""
-    from .cli import _check_selection
+    from ..cli import _check_selection
 
     _check_selection(args)
     formats, _ = check_report_arguments(args.format, args.jobs)

@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .contract import RISK_FACTORS, SIGNIFICANCE_LEVELS
-from .errors import ParameterError
-from .params import parameter_file
+from ..config.params import parameter_file
+from ..contract.schema import RISK_FACTORS, SIGNIFICANCE_LEVELS
+from ..errors import ParameterError
 
 __all__ = [
     "risk_profiles_of",
@@ -95,7 +95,7 @@ def significance_matrix(risk_profiles: pd.DataFrame, schools=None) -> pd.DataFra
     -------
     DataFrame
         Index ``school_id``, columns the factor codes present (ints, ascending); the Russian
-        factor names are ``shnor_lib.contract.RISK_FACTORS[code]``.
+        factor names are ``shnor_lib.contract.schema.RISK_FACTORS[code]``.
     """
     sc = _scored(risk_profiles)
     m = sc.pivot(index="school_id", columns="factor_code", values="score")
@@ -130,7 +130,7 @@ def factor_groups(params: dict) -> pd.DataFrame:
         bad = [f for f in g["factors"] if f not in RISK_FACTORS]
         if bad:
             raise ParameterError(f"параметр «risk.groups.{gid}»: неизвестные коды факторов {bad}; "
-                                 f"допустимо 1–{max(RISK_FACTORS)} (shnor_lib/contract.py).")
+                                 f"допустимо 1–{max(RISK_FACTORS)} (shnor_lib/contract/schema.py).")
         rows.append({"group_id": str(gid), "group": g["name"], "factors": [int(f) for f in g["factors"]]})
     return pd.DataFrame(rows, columns=["group_id", "group", "factors"])
 

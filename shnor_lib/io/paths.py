@@ -14,7 +14,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .errors import OutputError, PathError, Problem
+from ..errors import OutputError, PathError, Problem
 
 __all__ = ["safe_component", "season_folder_problems", "check_output_folder", "is_season_folder_name"]
 

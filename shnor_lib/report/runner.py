@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from shnor_lib.atomic import atomic_write_text
-from shnor_lib.export import PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
+from shnor_lib.io.atomic import atomic_write_text
+from shnor_lib.report.export import PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
 
 __all__ = [
     "FORMATS",

@@ -17,9 +17,9 @@ is the same for every layout:
 
 Every sheet of every workbook is read and must be a known report (empty sheets aside), so
 merged workbooks work and nothing is skipped unseen. :func:`read_exports` does the reading
-(called by :func:`shnor_lib.readers.read_season`); :func:`merge_exports` maps logins to
+(called by :func:`shnor_lib.io.readers.read_season`); :func:`merge_exports` maps logins to
 ``school_id`` through ``schools`` and merges the rows into ``results`` (called by
-:func:`shnor_lib.validation.validate_season`).
+:func:`shnor_lib.contract.validate.validate_season`).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contract import CONTRACT
-from .errors import Problem
+from ..contract.schema import CONTRACT
+from ..contract.validate import MARKS, _largest_remainder, parse_number
+from ..contract.vocabulary import load_vocabulary, normalize_term
+from ..errors import Problem
 from .readers import _OLE2_MAGIC, ROW, RawFile, _cell_text
-from .validation import MARKS, _largest_remainder, parse_number
-from .vocabulary import load_vocabulary, normalize_term
 
 __all__ = ["Layout", "LayoutColumn", "LAYOUTS", "register_layout", "FisokoExports", "Merged", "read_exports",
            "merge_exports", "REFERENCE_COLUMNS", "FOLDER"]

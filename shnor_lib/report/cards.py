@@ -3,7 +3,7 @@
 :func:`support_context` runs, once, everything sections 8–11 of the season report and the
 card read — indicators, risk profiles and recommendations, dynamics, school-leader pairs —
 over the consecutive loaded seasons ending with the report's year. The other functions are
-pure: they turn a :class:`~shnor_lib.pipeline.SeasonResult` and a :class:`SupportContext`
+pure: they turn a :class:`~shnor_lib.pipeline.season.SeasonResult` and a :class:`SupportContext`
 into the card's short Russian texts and tables for one school, and say plainly what the
 data do not allow.
 
@@ -71,7 +71,7 @@ def season_history(data, municipality: str, year: int, params: dict, known=()) -
     ``known`` holds seasons already computed (e.g. the report's year and the year before), which
     are reused instead of recomputed.
     """
-    from .pipeline import compute_season
+    from ..pipeline.season import compute_season
 
     years = consecutive_years([y for m, y in data.seasons if m == municipality], year)
     have = {r.year: r for r in known if r is not None}
@@ -112,10 +112,10 @@ def support_context(data, history: list) -> SupportContext:
     SupportContext
         Dynamics tables are empty when ``history`` holds one year.
     """
-    from .dynamics import explain_changes, fail_share_changes, status_transitions, support_view
-    from .indicators import diagnostics_summary, season_indicators
-    from .leaders import leader_candidates, pair_leaders
-    from .risk import group_summary, recommend, risk_profiles_of, significance_matrix
+    from ..analysis.dynamics import explain_changes, fail_share_changes, status_transitions, support_view
+    from ..analysis.indicators import diagnostics_summary, season_indicators
+    from ..analysis.leaders import leader_candidates, pair_leaders
+    from ..analysis.risk import group_summary, recommend, risk_profiles_of, significance_matrix
 
     res = history[-1]
     m, y, params = res.municipality, res.year, res.params
@@ -309,7 +309,7 @@ FACTOR_SHORT = {
 
 def risk_profile_text(result, ctx: SupportContext, school_id: str) -> str:
     """The school's risk factors grouped by significance (высокая first, with short names)."""
-    from .contract import RISK_FACTORS
+    from ..contract.schema import RISK_FACTORS
 
     if ctx.significance is None or ctx.significance.empty:
         why = (f"нет файла risk_profiles за {result.year} год" if not _has_input(result, "risk_profiles")

@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .contract import (
+from ..errors import DataValidationError, Problem
+from ..io.readers import ROW, RawFile, RawSeason
+from .schema import (
     CONTRACT,
     RISK_FACTOR_ALIASES,
     RISK_FACTORS,
     SIGNIFICANCE_LEVELS,
     normalize_label,
 )
-from .errors import DataValidationError, Problem
-from .readers import ROW, RawFile, RawSeason
 from .vocabulary import load_vocabulary, normalize_term
 
 __all__ = ["Season", "validate_season", "validate_seasons", "ISSUE_COLUMNS", "parse_number", "MARKS",
@@ -66,7 +66,7 @@ class Season:
     checksums: dict[str, str] = field(default_factory=dict)  # file path -> sha256
     # Spellings read through a vocabulary alias («Рус. яз.» → «русский язык»), for the record.
     readings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READING_COLUMNS))
-    # Region and municipality rows of ФИС ОКО exports (shnor_lib.fisoko.REFERENCE_COLUMNS), or None.
+    # Region and municipality rows of ФИС ОКО exports (shnor_lib.io.fisoko.REFERENCE_COLUMNS), or None.
     fisoko_reference: pd.DataFrame | None = None
     # Headers the contract does not know, ignored: (file, header as written).
     unknown_columns: list[tuple[str, str]] = field(default_factory=list)
@@ -568,7 +568,7 @@ def validate_season(raw: RawSeason, strict: bool = False, limits: tuple[float, i
     Parameters
     ----------
     raw : RawSeason
-        As returned by :func:`shnor_lib.readers.read_season`.
+        As returned by :func:`shnor_lib.io.readers.read_season`.
     strict : bool
         Turn every conversion or quarantine into a structural error.
     limits : (float, int), optional
@@ -655,10 +655,10 @@ def validate_season(raw: RawSeason, strict: bool = False, limits: tuple[float, i
             for _, r in ind[bad].iterrows():
                 col.add(int(r[ROW]), c, f"группа {r[c]:g} вне диапазона {lo}–{hi}.")
 
-    # -- ФИС ОКО exports (shnor_lib.fisoko): logins → codes, checked against results; appended below
+    # -- ФИС ОКО exports (shnor_lib.io.fisoko): logins → codes, checked against results; appended below
     merged = None
     if raw.fisoko is not None and "results" in tables:
-        from .fisoko import merge_exports  # fisoko builds on this module
+        from ..io.fisoko import merge_exports  # fisoko builds on this module
 
         merged = merge_exports(raw.fisoko, tables["results"], raw.files["results"], schools,
                                raw.files.get("schools"), raw.municipality, raw.year)
@@ -754,8 +754,8 @@ def _issues_frame(issues: list[dict]) -> pd.DataFrame:
 def quarantine_limits(municipality: str | None = None) -> tuple[float, int]:
     """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows`` of a municipality
     (``parameters/default.yml``, overridden by ``parameters/<municipality>.yml``)."""
-    from .errors import ParameterError
-    from .params import load_params
+    from ..config.params import load_params
+    from ..errors import ParameterError
 
     block = load_params(municipality).get("validation") or {}
     share, rows = block.get("max_quarantined_share", 0.2), block.get("min_quarantined_rows", 5)
@@ -783,7 +783,7 @@ def _systematic_quarantine(raw: RawSeason, n_rows: int, reconciled: list[dict],
     share, min_rows = limits if limits is not None else quarantine_limits(raw.municipality)
     if len(out) < min_rows or len(out) <= share * n_rows:
         return []
-    from .narrative import plural
+    from ..report.narrative import plural
 
     display = out[0]["file"]
     kinds: dict[str, list[int]] = {}

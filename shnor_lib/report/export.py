@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import nbformat
 
-from shnor_lib.atomic import atomic_path
+from shnor_lib.io.atomic import atomic_path
 
 __all__ = [
     "PdfEngineMissing",

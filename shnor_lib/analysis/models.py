@@ -1,7 +1,7 @@
 """Quality against context (Методика §5, docs/methodology/model.md): models that respect the index's range.
 
 :func:`fit_quality_model` fits one specification (formula, family, weights) to the model
-frame (:mod:`shnor_lib.model_frame`) and returns a :class:`QualityModelResults` that
+frame (:mod:`shnor_lib.analysis.model_frame`) and returns a :class:`QualityModelResults` that
 knows its summary, coefficients with intervals, and per school the expected value, the
 prediction interval, the p-value of the observed value and the one label.
 
@@ -26,7 +26,7 @@ Families (``model.family``)
     the scale's edges.
 
 Every school's interval and p-value come from its own predictive distribution
-(:mod:`shnor_lib.predictive`): beta-binomial for a share with its cohort size, beta
+(:mod:`shnor_lib.analysis.predictive`): beta-binomial for a share with its cohort size, beta
 otherwise, Student's t for OLS; the coefficients' uncertainty is mixed in.
 
 Why fractional_logit is the default: on a planted truth (``tests/test_models_simulation.py``;
@@ -67,7 +67,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.base.data import PandasData
 
-from .errors import ParameterError
+from ..errors import ParameterError
 from .model_frame import FormulaInfo, formula_env, formula_info, index_kind, index_range, size_column
 from .predictive import continuous_predictive, discrete_predictive, normal_predictive
 
@@ -520,7 +520,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     Parameters
     ----------
     data : DataFrame
-        The model frame (:func:`shnor_lib.model_frame.build_model_frame`, or
+        The model frame (:func:`shnor_lib.analysis.model_frame.build_model_frame`, or
         ``SeasonResult.model_frame``): one row per school with ``school_id`` and the
         formula's columns; ``quality_n`` (or ``<index>_n``) gives each school's cohort.
     params : dict

@@ -9,7 +9,7 @@ several years each indicator gets a level 1–3 of its dynamics (seed 004,
 «Критерии оценки»). Teacher diagnostics levels A–D (seed 000, p. 24) are summarised
 by :func:`diagnostics_summary`.
 
-    from shnor_lib.indicators import load_catalogue, season_indicators
+    from shnor_lib.analysis.indicators import load_catalogue, season_indicators
     table = season_indicators(data, [res_2023, res_2024])
 """
 
@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .contract import CONTRACT, normalize_label
-from .errors import ParameterError
-from .params import parameter_file
+from ..config.params import parameter_file
+from ..contract.schema import CONTRACT, normalize_label
+from ..errors import ParameterError
 
 __all__ = [
     "Indicator", "Catalogue", "POPULATIONS", "DIAG_LEVELS", "DYNAMICS_LABELS", "load_catalogue",
@@ -225,7 +225,7 @@ def load_catalogue(path: str | Path | None = None, params: dict | None = None) -
         The YAML file; by default ``params["monitoring"]["catalogue"]`` (``indicators.yml``),
         a relative name being looked up beside ``default.yml``.
     params : dict, optional
-        From :func:`shnor_lib.params.load_params`.
+        From :func:`shnor_lib.config.params.load_params`.
 
     Returns
     -------
@@ -468,7 +468,7 @@ def compute_indicators(monitoring: pd.DataFrame | None, statuses: pd.DataFrame, 
     catalogue : Catalogue
         From :func:`load_catalogue`.
     params : dict
-        From :func:`shnor_lib.params.load_params`: ``monitoring.municipal_answers``,
+        From :func:`shnor_lib.config.params.load_params`: ``monitoring.municipal_answers``,
         ``monitoring.indicator_targets`` (and ``targets``), ``monitoring.strong_change_pp``.
     year : int, optional
         The season when ``statuses`` has no ``year`` column (picks per-year municipal answers).

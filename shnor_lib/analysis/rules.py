@@ -201,7 +201,7 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     Parameters
     ----------
     grades : DataFrame
-        :func:`shnor_lib.metrics.grade_metrics` output (with ``municipality``).
+        :func:`shnor_lib.analysis.metrics.grade_metrics` output (with ``municipality``).
     results : DataFrame
         Validated results with journal shares (for ``journal_mismatch``).
     params : dict

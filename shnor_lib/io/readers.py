@@ -34,8 +34,8 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from .contract import CONTRACT, FileSpec, normalize_label
-from .errors import Problem
+from ..contract.schema import CONTRACT, FileSpec, normalize_label
+from ..errors import Problem
 
 if TYPE_CHECKING:
     from .fisoko import FisokoExports
@@ -116,7 +116,7 @@ class RawSeason:
     folder: Path
     files: dict[str, RawFile]
     problems: list[Problem]
-    fisoko: FisokoExports | None = None  # exports in <season>/fisoko/ (shnor_lib.fisoko)
+    fisoko: FisokoExports | None = None  # exports in <season>/fisoko/ (shnor_lib.io.fisoko)
 
 
 def sha256_file(path: Path) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .vocabulary import load_vocabulary
+from ..contract.vocabulary import load_vocabulary
 
 __all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "in_scope", "rule_subjects", "KEY"]
 
@@ -74,7 +74,7 @@ def _shares(df: pd.DataFrame, level: float) -> pd.DataFrame:
 
 
 def _results_table(results) -> pd.DataFrame:
-    """A results table with its ``year``: a validated :class:`~shnor_lib.validation.Season`
+    """A results table with its ``year``: a validated :class:`~shnor_lib.contract.validate.Season`
     (``validate_season(read_season(...))``) gives it from the season; a season's own table
     has no year column, so it is added from the season."""
     if hasattr(results, "tables") and hasattr(results, "year"):

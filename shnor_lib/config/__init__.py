@@ -1,0 +1,1 @@
+"""Parameters: the shipped defaults, a municipality's overrides, validation (:mod:`.params`)."""
