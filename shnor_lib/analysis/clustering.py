@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from ..contract.schema import school_id_key
 from .rules import fmt_pct
 
 __all__ = ["cluster_features", "cluster_schools", "describe_clusters"]
@@ -66,7 +67,7 @@ def describe_clusters(features: pd.DataFrame, clusters: pd.Series) -> pd.DataFra
         fail, qual = g[fail_cols].mean().mean(), g[qual_cols].mean().mean()
         level = {1: "самые низкие результаты", k: "самые высокие результаты"}.get(int(c), "средние результаты")
         rel = "выше" if fail > overall_fail else "ниже"
-        ids = sorted(g.index, key=lambda s: (0, int(s)) if str(s).isdigit() else (1, s))
+        ids = sorted(g.index, key=school_id_key)
         rows.append({
             "cluster": int(c), "n": len(g), "schools": ", ".join(map(str, ids)),
             "fail_share": fail, "quality_share": qual,

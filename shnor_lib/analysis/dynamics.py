@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from ..config.params import params_digest
+from ..contract.schema import school_id_key, school_id_order
 from .rules import fmt_pct
 
 __all__ = [
@@ -100,10 +101,6 @@ def _flags(schools: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
-def _id_key(ids: pd.Series) -> pd.Series:
-    return ids.map(lambda s: f"{int(s):08d}" if str(s).isdigit() else f"~{s}")
-
-
 # ---------------------------------------------------------------- the test
 
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int, method: str = "exact") -> float:
@@ -155,7 +152,7 @@ def status_transitions(results: Sequence) -> pd.DataFrame:
     rows = []
     for prev, cur in pairwise(res):
         a, b = _flags(prev.schools), _flags(cur.schools)
-        ids = sorted(set(a.index) | set(b.index), key=lambda s: (0, int(s), "") if s.isdigit() else (1, 0, s))
+        ids = sorted(set(a.index) | set(b.index), key=school_id_key)
         member = {k: (set(a.index[f(a).values]), set(b.index[f(b).values])) for k, f in _LISTS.items()}
         for sid in ids:
             row = {"school_id": sid, "name": (b if sid in b.index else a).loc[sid, "name"],
@@ -236,7 +233,7 @@ def fail_share_changes(results: Sequence, params: dict | None = None) -> pd.Data
     if len(out):
         out["_o"] = out["procedure"].eq(ALL)
         out = out.sort_values(["year_from", "school_id", "_o", "procedure", "subject"],
-                              key=lambda c: _id_key(c) if c.name == "school_id" else c).drop(columns="_o")
+                              key=lambda c: school_id_order(c) if c.name == "school_id" else c).drop(columns="_o")
     return out.reset_index(drop=True)
 
 
@@ -265,7 +262,7 @@ def support_view(results: Sequence, horizon: int = 3) -> pd.DataFrame:
         for sid in s.index[(s["shnor"] | s["shnsu"]).values]:
             first.setdefault(sid, r.year)
     rows = []
-    for sid, y0 in sorted(first.items(), key=lambda kv: (0, int(kv[0]), "") if kv[0].isdigit() else (1, 0, kv[0])):
+    for sid, y0 in sorted(first.items(), key=lambda kv: school_id_key(kv[0])):
         since = f"не позднее {y0}" if y0 == res[0].year else str(y0)
         base = None
         for r in res:
@@ -436,5 +433,5 @@ def explain_changes(results: Sequence, data) -> pd.DataFrame:
             "explanation", "parameter_changes"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
-        out = out.sort_values(["year_from", "school_id"], key=lambda c: _id_key(c) if c.name == "school_id" else c)
+        out = out.sort_values(["year_from", "school_id"], key=lambda c: school_id_order(c) if c.name == "school_id" else c)
     return out.reset_index(drop=True)

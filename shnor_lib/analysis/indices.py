@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from ..contract.schema import school_id_key
 from .metrics import group_sum
 
 __all__ = [
@@ -246,15 +247,12 @@ def identifier_table(schools: pd.DataFrame) -> pd.DataFrame:
     groups = range(1, 12)
     data = schools.dropna(subset=["isbsh_group", "quality_group"])
 
-    def sort_key(s: str):
-        return (0, int(s), "") if str(s).isdigit() else (1, 0, str(s))
-
     cells: dict[tuple, list[str]] = {}
     row_n: dict = {}
     for sid, r, c in zip(data["school_id"], data["isbsh_group"], data["quality_group"]):
         cells.setdefault((r, c), []).append(str(sid))
         row_n[r] = row_n.get(r, 0) + 1
-    body = [[",".join(sorted(cells.get((r, c), []), key=sort_key)) for c in groups] + [str(row_n.get(r, 0) or "")]
+    body = [[",".join(sorted(cells.get((r, c), []), key=school_id_key)) for c in groups] + [str(row_n.get(r, 0) or "")]
             for r in groups]
     table = pd.DataFrame(body, index=pd.Index(groups, name="Группа ИСБШ"),
                          columns=pd.Index([*groups, "Итого ОО"], name="Группа качества"), dtype=object)

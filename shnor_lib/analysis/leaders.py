@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from ..contract.schema import school_id_order
 from .rules import fmt_pct
 
 __all__ = ["leader_candidates", "assign_leaders", "pair_leaders", "pair_cost", "LABELS"]
@@ -50,10 +51,6 @@ LABELS = {
 
 def _num(x: float, digits: int = 2) -> str:
     return f"{round(float(x), digits) + 0.0:.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def _key(s: str) -> tuple:
-    return (0, int(s), "") if str(s).isdigit() else (1, 0, str(s))
 
 
 def _sorted(results: Sequence) -> list:
@@ -244,7 +241,7 @@ def assign_leaders(partners: pd.DataFrame, leaders: pd.DataFrame, params: dict,
                                   "большее значение leaders.leader_capacity")
         rows.append(row)
     out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("partner_id", key=lambda c: c.map(_key)).reset_index(drop=True)
+    return out.sort_values("partner_id", key=school_id_order).reset_index(drop=True)
 
 
 def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from ..config.params import parameter_file
-from ..contract.schema import RISK_FACTORS, SIGNIFICANCE_LEVELS
+from ..contract.schema import RISK_FACTORS, SIGNIFICANCE_LEVELS, school_id_key, school_id_order, sorted_school_ids
 from ..errors import ParameterError
 
 __all__ = [
@@ -58,7 +58,7 @@ _STATUS_FLAGS = {"ШНОР": "shnor", "ШНСУ": "shnsu", "зона риска"
 
 def _ids(ids) -> str:
     """«№ 3, 10, 22» in the numeric order of school codes (as seed 004 lists them)."""
-    ids = sorted({str(i) for i in ids}, key=lambda s: (0, int(s), "") if s.isdigit() else (1, 0, s))
+    ids = sorted_school_ids(ids)
     return "№ " + ", ".join(ids) if ids else "—"
 
 
@@ -103,7 +103,7 @@ def significance_matrix(risk_profiles: pd.DataFrame, schools=None) -> pd.DataFra
     if schools is not None:
         m = m.reindex([str(s) for s in schools])
     else:
-        m = m.loc[sorted(m.index, key=lambda s: (0, int(s), "") if s.isdigit() else (1, 0, s))]
+        m = m.loc[sorted(m.index, key=school_id_key)]
     m.index.name, m.columns.name = "school_id", "factor_code"
     return m
 
@@ -350,7 +350,7 @@ def recommend(schools: pd.DataFrame, risk_profiles: pd.DataFrame, params: dict, 
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
         order = {v: i for i, v in enumerate(_KINDS.values())}
-        out["_s"] = out["school_id"].map(lambda x: (0, int(x), "") if x.isdigit() else (1, 0, x))
+        out["_s"] = school_id_order(out["school_id"])
         out["_k"] = out["trigger_kind"].str.split("; ").str[0].map(order)
         out = out.sort_values(["_s", "_k"], kind="stable").drop(columns=["_s", "_k"])
     return out.reset_index(drop=True)

@@ -3,11 +3,24 @@
 One table of files, columns, Russian labels, types and checks drives loading,
 validation, the README's contract section and the templates. Nothing else in
 the package hard-codes a column name of an input file.
+
+Every check of a column is declared here, once, on its :class:`Column`: its kind (how a
+cell is read), whether it is required, whether it may be negative (``signed``), the
+bounds of a code (``bounds``: grades, index groups) and the total it may not exceed
+(``max_of``: a count of pupils not above the school's pupils). Both validation paths of
+:mod:`shnor_lib.contract.validate` (one season, many seasons at once) are generated from
+these declarations; a new check is a new field value here, not code in either path.
+
+School codes sort numerically where they are numbers (:func:`school_id_key`): the one
+order of every table and list of schools.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+import pandas as pd
 
 from .vocabulary import load_vocabulary
 
@@ -22,6 +35,9 @@ __all__ = [
     "canonical_procedure",
     "canonical_subject",
     "contract_markdown",
+    "school_id_key",
+    "sorted_school_ids",
+    "school_id_order",
 ]
 
 
@@ -37,6 +53,11 @@ class Column:
     required : the file is unusable without it.
     unit : shown in templates and the README.
     aliases : further accepted headers (other spellings met in real forms).
+    signed : values below zero are allowed (z-scores); a negative count, share or score is a typo.
+    bounds : (lowest, highest) value of a code, both allowed (a grade, an index group).
+    noun : how a message names one value of a bounded column («класс 15 вне диапазона 1–11»).
+    max_of : the total the value may not exceed: a column of the same file (``"students_total"``)
+        or ``"<file>.<column>"`` of the school's row in another file (``"schools.students_total"``).
     """
 
     name: str
@@ -45,6 +66,10 @@ class Column:
     required: bool = False
     unit: str = "чел."
     aliases: tuple[str, ...] = ()
+    signed: bool = False
+    bounds: tuple[int, int] | None = None
+    noun: str = ""
+    max_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,16 @@ class FileSpec:
     @property
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def bounded(self) -> list[Column]:
+        """Columns with declared bounds, in file order."""
+        return [c for c in self.columns if c.bounds is not None]
+
+    @property
+    def limited(self) -> list[Column]:
+        """Columns with a declared total they may not exceed, in file order."""
+        return [c for c in self.columns if c.max_of is not None]
 
 
 _ID = Column("school_id", "Код ОО", "str", True, "", ("ОО", "Номер ОО", "Код школы"))
@@ -99,8 +134,9 @@ CONTRACT: dict[str, FileSpec] = {
                 _ID,
                 Column("procedure", "Процедура", "str", True, "ВПР/ОГЭ/ЕГЭ"),
                 Column("subject", "Предмет", "str", True, ""),
-                Column("grade", "Класс", "int", True, ""),
-                Column("participants", "Участников", "int", True, aliases=("Количество участников",)),
+                Column("grade", "Класс", "int", True, "", bounds=(1, 11), noun="класс"),
+                Column("participants", "Участников", "int", True, aliases=("Количество участников",),
+                       max_of="schools.students_total"),
                 Column("n2", "Отметка 2", "float", aliases=("«2»", "2")),
                 Column("n3", "Отметка 3", "float", aliases=("«3»", "3")),
                 Column("n4", "Отметка 4", "float", aliases=("«4»", "4")),
@@ -122,12 +158,13 @@ CONTRACT: dict[str, FileSpec] = {
             (
                 _ID,
                 Column("students_total", "Число обучающихся", "int", True, aliases=("Всего обучающихся",)),
-                Column("both_parents_higher_ed", "Оба родителя с высшим образованием", "int"),
-                Column("single_parent", "Из неполных семей", "int"),
-                Column("non_native_russian", "Русский язык не родной", "int"),
-                Column("on_register", "Состоят на учёте", "int", aliases=("На учёте (ВШУ/ПДН/КДН)",)),
-                Column("unemployed_parents", "Безработные родители", "int"),
-                Column("ovz", "Обучающиеся с ОВЗ", "int"),
+                Column("both_parents_higher_ed", "Оба родителя с высшим образованием", "int", max_of="students_total"),
+                Column("single_parent", "Из неполных семей", "int", max_of="students_total"),
+                Column("non_native_russian", "Русский язык не родной", "int", max_of="students_total"),
+                Column("on_register", "Состоят на учёте", "int", aliases=("На учёте (ВШУ/ПДН/КДН)",),
+                       max_of="students_total"),
+                Column("unemployed_parents", "Безработные родители", "int", max_of="students_total"),
+                Column("ovz", "Обучающиеся с ОВЗ", "int", max_of="students_total"),
             ),
         ),
         FileSpec(
@@ -137,11 +174,12 @@ CONTRACT: dict[str, FileSpec] = {
             (
                 _ID,
                 Column("teachers_total", "Всего педагогов", "int", True),
-                Column("higher_education", "С высшим образованием", "int"),
-                Column("category_highest", "Высшая категория (ВКК)", "int", aliases=("ВКК",)),
-                Column("category_first", "Первая категория (1КК)", "int", aliases=("1КК",)),
-                Column("category_szd", "Соответствие должности (СЗД)", "int", aliases=("СЗД",)),
-                Column("experience_10plus", "Стаж 10 лет и более", "int"),
+                Column("higher_education", "С высшим образованием", "int", max_of="teachers_total"),
+                Column("category_highest", "Высшая категория (ВКК)", "int", aliases=("ВКК",), max_of="teachers_total"),
+                Column("category_first", "Первая категория (1КК)", "int", aliases=("1КК",), max_of="teachers_total"),
+                Column("category_szd", "Соответствие должности (СЗД)", "int", aliases=("СЗД",),
+                       max_of="teachers_total"),
+                Column("experience_10plus", "Стаж 10 лет и более", "int", max_of="teachers_total"),
                 Column("vacancies", "Вакансии", "int"),
             ),
         ),
@@ -194,12 +232,12 @@ CONTRACT: dict[str, FileSpec] = {
             ("school_id",),
             (
                 _ID,
-                Column("isbsh", "ИСБШ", "float", unit="z"),
-                Column("isbsh_group", "Группа ИСБШ", "int", unit="1–11"),
-                Column("iursh", "ИУРШ", "float", unit="z"),
-                Column("iursh_group", "Группа ИУРШ", "int", unit="1–4"),
+                Column("isbsh", "ИСБШ", "float", unit="z", signed=True),
+                Column("isbsh_group", "Группа ИСБШ", "int", unit="1–11", bounds=(1, 11), noun="группа"),
+                Column("iursh", "ИУРШ", "float", unit="z", signed=True),
+                Column("iursh_group", "Группа ИУРШ", "int", unit="1–4", bounds=(1, 4), noun="группа"),
                 Column("quality_index", "Индекс качества", "float", unit="0–1"),
-                Column("quality_group", "Группа качества", "int", unit="1–11"),
+                Column("quality_group", "Группа качества", "int", unit="1–11", bounds=(1, 11), noun="группа"),
             ),
         ),
     )
@@ -263,3 +301,25 @@ def contract_markdown() -> str:
         out.append("")
     return "\n".join(out)
 
+
+
+# ---------------------------------------------------------------- school codes
+
+def school_id_key(school_id: object) -> tuple[int, int, str]:
+    """Sort key of a school code: numeric codes in numeric order (2 before 10), then the others
+    as text («14а», «edu660001»). The one order of every table and list of schools."""
+    s = str(school_id)
+    return (0, int(s), "") if s.isascii() and s.isdigit() else (1, 0, s)
+
+
+def sorted_school_ids(ids: Iterable[object]) -> list[str]:
+    """School codes as text, in :func:`school_id_key` order, without repeats."""
+    return sorted({str(i) for i in ids}, key=school_id_key)
+
+
+def school_id_order(ids: pd.Series) -> pd.Series:
+    """The rank of each code in :func:`school_id_key` order: a ``key=`` for ``DataFrame.sort_values``
+    (several columns at once; equal codes get equal ranks)."""
+    keys = ids.map(school_id_key)
+    ranks = {key: k for k, key in enumerate(sorted(set(keys)))}
+    return keys.map(ranks)

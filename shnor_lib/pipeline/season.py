@@ -39,6 +39,7 @@ from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_mo
 from ..analysis.robustness import SpecificationComparison, compare_specifications
 from ..analysis.rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
 from ..config.params import params_digest
+from ..contract.schema import school_id_order
 from ..contract.validate import ISSUE_COLUMNS, Season, copied_results, validate_seasons
 from ..errors import DataValidationError, Problem
 from ..io.atomic import make_temp_dir
@@ -669,7 +670,7 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         if c not in schools.columns:
             schools[c] = np.nan
     schools = schools[SCHOOL_COLUMNS + [c for c in schools.columns if c not in SCHOOL_COLUMNS]]
-    schools = schools.sort_values("school_id", key=_id_sort_key).reset_index(drop=True)
+    schools = schools.sort_values("school_id", key=school_id_order).reset_index(drop=True)
 
     metrics = mine.drop(columns="municipality").reset_index(drop=True)
     grades = part["grades"]
@@ -700,10 +701,6 @@ def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params:
         panel = pd.concat([shared.model_frame(data, m, y, params) for m, y in keys], ignore_index=True)
     panel["school_key"] = panel["municipality"] + "/" + panel["school_id"].astype(str)
     return panel
-
-
-def _id_sort_key(ids: pd.Series) -> pd.Series:
-    return ids.map(lambda s: f"{int(s):08d}" if str(s).isdigit() else f"~{s}")
 
 
 # ---------------------------------------------------------------- shnor compute

@@ -33,6 +33,7 @@ from pandas.io.formats.style import Styler
 
 from ..analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
 from ..analysis.rules import FLAG_LABELS, fmt_pct
+from ..contract.schema import school_id_key as _id_key
 
 __all__ = [
     "fmt_num",
@@ -152,9 +153,6 @@ def _schools_gen(n: int) -> str:
     """Genitive after «для», «из»: 1 школы, 2 школ, 5 школ."""
     return f"{n} {plural(n, 'школы', 'школ', 'школ')}"
 
-
-def _id_key(s) -> tuple:
-    return (0, int(s), "") if str(s).isdigit() else (1, 0, str(s))
 
 
 def _sorted_ids(ids: Iterable) -> list[str]:

@@ -36,6 +36,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter, ScalarFormatter
 
 from ..analysis.indices import ISBSH_LABELS, IURSH_LABELS
 from ..analysis.models import BELOW, RESILIENT, formula_variables
+from ..contract.schema import school_id_key
 
 __all__ = [
     "PALETTE",
@@ -205,7 +206,7 @@ def _pct_text(share: float, digits: int = 0) -> str:
 
 
 def _sort_ids(ids) -> list:
-    return sorted(ids, key=lambda s: (0, int(s), "") if str(s).isdigit() else (1, 0, str(s)))
+    return sorted(ids, key=school_id_key)
 
 
 def _no_data(ax: Axes, title: str, reason: str) -> Axes:

@@ -33,6 +33,7 @@ from scipy import stats
 from ..analysis.indices import group_label
 from ..analysis.metrics import wilson_interval
 from ..analysis.rules import fmt_pct
+from ..contract.schema import school_id_key as _id_key
 from ..io.atomic import atomic_write_text
 from ..io.writers import csv_text
 from .narrative import fmt_num, fmt_p, plural
@@ -54,9 +55,6 @@ BOTH = "в обоих"
 ONLY_COMPUTED = "только в расчёте"
 ONLY_PUBLISHED = "только в публикации"
 
-
-def _id_key(s) -> tuple:
-    return (0, int(s), "") if str(s).isdigit() else (1, 0, str(s))
 
 
 def _ids(ids: Iterable) -> list[str]:
