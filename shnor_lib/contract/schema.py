@@ -58,6 +58,8 @@ class Column:
     noun : how a message names one value of a bounded column («класс 15 вне диапазона 1–11»).
     max_of : the total the value may not exceed: a column of the same file (``"students_total"``)
         or ``"<file>.<column>"`` of the school's row in another file (``"schools.students_total"``).
+    percent : how a cell written with «%» is read: ``"marks"`` (the row's marks are percentages,
+        converted from participants), ``"share"`` (a fraction: «15%» is 0.15); None refuses it.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Column:
     bounds: tuple[int, int] | None = None
     noun: str = ""
     max_of: str | None = None
+    percent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,16 +140,16 @@ CONTRACT: dict[str, FileSpec] = {
                 Column("grade", "Класс", "int", True, "", bounds=(1, 11), noun="класс"),
                 Column("participants", "Участников", "int", True, aliases=("Количество участников",),
                        max_of="schools.students_total"),
-                Column("n2", "Отметка 2", "float", aliases=("«2»", "2")),
-                Column("n3", "Отметка 3", "float", aliases=("«3»", "3")),
-                Column("n4", "Отметка 4", "float", aliases=("«4»", "4")),
-                Column("n5", "Отметка 5", "float", aliases=("«5»", "5")),
+                Column("n2", "Отметка 2", "float", aliases=("«2»", "2"), percent="marks"),
+                Column("n3", "Отметка 3", "float", aliases=("«3»", "3"), percent="marks"),
+                Column("n4", "Отметка 4", "float", aliases=("«4»", "4"), percent="marks"),
+                Column("n5", "Отметка 5", "float", aliases=("«5»", "5"), percent="marks"),
                 Column("failed", "Не преодолели порог", "int"),
                 Column("high", "Высокий балл", "int", unit="чел. (80+ баллов)"),
                 Column("mean_score", "Средний балл", "float", unit="балл"),
-                Column("journal_lowered", "Понизили", "float", unit="чел. или доля"),
-                Column("journal_confirmed", "Подтвердили", "float", unit="чел. или доля"),
-                Column("journal_raised", "Повысили", "float", unit="чел. или доля"),
+                Column("journal_lowered", "Понизили", "float", unit="чел. или доля", percent="share"),
+                Column("journal_confirmed", "Подтвердили", "float", unit="чел. или доля", percent="share"),
+                Column("journal_raised", "Повысили", "float", unit="чел. или доля", percent="share"),
             ),
             required=True,
             notes="ВПР/ОГЭ: отметки n2–n5; ЕГЭ: failed, high, mean_score.",
@@ -236,7 +239,7 @@ CONTRACT: dict[str, FileSpec] = {
                 Column("isbsh_group", "Группа ИСБШ", "int", unit="1–11", bounds=(1, 11), noun="группа"),
                 Column("iursh", "ИУРШ", "float", unit="z", signed=True),
                 Column("iursh_group", "Группа ИУРШ", "int", unit="1–4", bounds=(1, 4), noun="группа"),
-                Column("quality_index", "Индекс качества", "float", unit="0–1"),
+                Column("quality_index", "Индекс качества", "float", unit="0–1", percent="share"),
                 Column("quality_group", "Группа качества", "int", unit="1–11", bounds=(1, 11), noun="группа"),
             ),
         ),

@@ -34,11 +34,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..contract.cells import parse_number
+from ..contract.marks import MARKS, largest_remainder
 from ..contract.schema import CONTRACT
-from ..contract.validate import MARKS, _largest_remainder, parse_number
 from ..contract.vocabulary import load_vocabulary, normalize_term
 from ..errors import Problem
-from .readers import _OLE2_MAGIC, ROW, RawFile, _cell_text
+from .table import OLE2_MAGIC, ROW, RawFile, cell_text
 
 __all__ = ["Layout", "LayoutColumn", "LAYOUTS", "register_layout", "FisokoExports", "Merged", "read_exports",
            "merge_exports", "REFERENCE_COLUMNS", "FOLDER"]
@@ -205,7 +206,7 @@ def read_exports(season_folder: Path, display_dir: str, year: int) -> tuple[Fiso
             continue
         book, checksums[str(path)] = book
         for ws in book.worksheets:
-            grid = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
             if not any(any(row) for row in grid):
                 continue  # an empty sheet (Excel's «Лист1» of a merged workbook)
             where = f"{shown}, лист «{ws.title}»"
@@ -234,7 +235,7 @@ def _misplaced(season_folder: Path, display_dir: str) -> list[Problem]:
         book = _open(path, path.name)
         if isinstance(book, Problem):
             continue  # not an export; the contract files are checked by the reader
-        titles = [_cell_text(ws.cell(TITLE_ROW, 1).value) for ws in book[0].worksheets]
+        titles = [cell_text(ws.cell(TITLE_ROW, 1).value) for ws in book[0].worksheets]
         if any(normalize_term(t) in LAYOUTS for t in titles):
             out.append(Problem(f"{display_dir}/{path.name}", None, None,
                                "это выгрузка ФИС ОКО, а выгрузки читаются только из папки fisoko.",
@@ -252,7 +253,7 @@ def _open(path: Path, shown: str):
     except OSError as exc:
         return Problem(shown, None, None, f"файл не читается ({exc.strerror or type(exc).__name__}).",
                        "Проверьте, что это обычный файл и что он доступен для чтения.")
-    if raw.startswith(_OLE2_MAGIC):
+    if raw.startswith(OLE2_MAGIC):
         return Problem(shown, None, None, "это книга старого формата Excel 97–2003 (.xls) или книга, защищённая паролем.",
                        "Снимите пароль и сохраните её как «Книга Excel (.xlsx)».")
     try:
@@ -391,7 +392,7 @@ def _school_counts(layout: Layout, values: dict, school, where: str, r: int, lab
     if layout.counts_given:
         counts = [0 if np.isnan(values[c]) else int(values[c]) for _, c in layout.shares]
     else:
-        counts = _largest_remainder(percents, n) if n else [0] * len(percents)
+        counts = largest_remainder(percents, n) if n else [0] * len(percents)
     out = {c: float(k) for (_, c), k in zip(layout.shares, counts)}
     if n == 0:
         return out, None  # nothing to reproduce; the row is listed as excluded when merged
