@@ -91,19 +91,6 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _check_selection(args) -> None:
-    """Municipality and year become folder names: refuse ../, separators and odd characters."""
-    from .io.paths import safe_component
-
-    if args.municipality != "all":
-        safe_component(args.municipality, "муниципалитет")
-    if args.year != "all":
-        y = safe_component(args.year, "год")
-        if not (y.isascii() and y.isdigit()):
-            from .errors import PathError
-            raise PathError(f"Недопустимое значение (год): «{y}» — ожидается год цифрами, например 2024, или all.")
-
-
 def _check_jobs_env() -> None:
     value = os.environ.get("SHNOR_JOBS", "").strip()
     if value and not (value.isascii() and value.isdigit() and int(value) >= 1):
@@ -151,11 +138,11 @@ def _prepare(args, writes: bool) -> dict[str, dict]:
 
     Returns the parameters of each selected municipality (loaded once, used by the run).
     """
-    from .config.params import default_parameters_dir, load_params, project_parameters_dir
-    from .io.paths import check_output_folder, season_folder_problems
+    from .config.params import default_parameters_dir, load_project_params, project_parameters_dir
+    from .io.paths import check_output_folder, check_selection, season_folder_problems
     from .io.readers import list_seasons
 
-    _check_selection(args)
+    check_selection(args.municipality, args.year)
     root = Path(args.data_root)
     pdir = project_parameters_dir(root)
     explicit, args.out = args.out is not None, args.out or DEFAULT_OUT
@@ -175,9 +162,9 @@ def _prepare(args, writes: bool) -> dict[str, dict]:
     if odd:
         raise DataValidationError(odd)
     munis = sorted({m for m, _ in list_seasons(root, args.municipality, args.year)})
-    params = {m: load_params(m, args.params, pdir) for m in munis}
+    params = {m: load_project_params(root, m, args.params) for m in munis}
     if args.params and not munis:
-        load_params(None, args.params, pdir)  # a broken --params file is named even when no data are found
+        load_project_params(root, None, args.params)  # a broken --params file is named even when no data are found
     for line in params_lines(params):
         print(line)
     # Everything is checked: a list of errors left by an earlier run must not pass for this run's.
@@ -230,16 +217,15 @@ def _rows_word(n: int) -> str:
 def _cmd_compute(args) -> int:
     from tqdm import tqdm
 
-    from .config.params import load_params, project_parameters_dir
+    from .config.params import load_project_params
     from .io.readers import list_seasons
     from .pipeline.season import compute_outputs
 
     loaded = _prepare(args, writes=True)
     root = Path(args.data_root)
-    pdir = project_parameters_dir(root)
 
     def params_for(m: str) -> dict:
-        return loaded[m] if m in loaded else load_params(m, args.params, pdir)
+        return loaded[m] if m in loaded else load_project_params(root, m, args.params)
 
     total = len(list_seasons(root, args.municipality, args.year))
     # Compute everything first, publish afterwards: a failure leaves no partial set.

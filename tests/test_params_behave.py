@@ -22,6 +22,7 @@ from shnor_lib.config.params import (
     REMOVED,
     STATUSES,
     differences_from_defaults,
+    load_project_params,
     parameter_file,
     project_parameters_dir,
 )
@@ -237,6 +238,21 @@ def test_a_municipal_file_beside_the_data_root_is_found_without_a_default_yml(tm
     p = load_params("t", None, pdir)
     assert p["municipality_name"] == "Тестовый округ"
     assert p["_sources"] == [str(REPO / "parameters" / "default.yml"), str(pdir / "t.yml")]
+
+
+def test_every_command_finds_the_project_folder_through_the_one_lookup(tmp_path, season_writer):
+    # compute (cli), report (report.batch) and the notebooks (report.context) load parameters
+    # through load_project_params: the project's file beside the data root, then --params.
+    root = _project(tmp_path, season_writer)
+    extra = _file(tmp_path, "min_participants: 7\n", "extra.yml")
+    p = load_project_params(root, "t", extra)
+    assert (p["municipality_name"], p["min_participants"]) == ("Тестовый округ", 7)
+    assert p["_sources"][1:] == [str((tmp_path / "parameters" / "t.yml").resolve()), str(extra)]
+    package = Path(__file__).resolve().parent.parent / "shnor_lib"
+    callers = sorted(str(f.relative_to(package)) for f in package.rglob("*.py")
+                     if "project_parameters_dir(" in f.read_text(encoding="utf-8"))
+    # params.py defines and uses it; the CLI also keeps --out out of that folder.
+    assert callers == ["cli.py", "config/params.py"]
 
 
 def test_a_project_default_yml_is_an_override_of_the_package_defaults(tmp_path):

@@ -32,7 +32,7 @@ from ..contract.vocabulary import VOCABULARY_FILE, load_vocabulary, normalize_te
 from ..errors import ParameterError
 
 __all__ = ["PROJECT_DIR", "STATUSES", "default_parameters_dir", "project_parameters_dir", "parameter_file",
-           "load_params", "validate_params", "params_digest", "differences_from_defaults", "value_text"]
+           "load_params", "load_project_params", "validate_params", "params_digest", "differences_from_defaults", "value_text"]
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # shnor_lib/config/params.py → the project
 
@@ -565,6 +565,16 @@ def load_params(
     if pdir.resolve() != package_dir.resolve():
         params["_parameters_dir"] = str(pdir)
     return params
+
+
+def load_project_params(data_root: str | Path, municipality: str | None = None,
+                        path: str | Path | None = None) -> dict:
+    """The parameters of a municipality of a data folder, as every command reads them.
+
+    :func:`load_params` with the project's ``parameters/`` folder beside ``data_root``
+    (:func:`project_parameters_dir`; the package's when there is none) and ``path`` (``--params``).
+    """
+    return load_params(municipality, path, project_parameters_dir(data_root))
 
 
 def parameter_file(params: dict, name: str | Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import OutputError, PathError, Problem
 
-__all__ = ["safe_component", "season_folder_problems", "check_output_folder", "is_season_folder_name"]
+__all__ = ["safe_component", "check_selection", "season_folder_problems", "check_output_folder", "is_season_folder_name"]
 
 # Characters Windows forbids in file names; «/» and «\\» are separators everywhere.
 _FORBIDDEN = '/\\:*?"<>|'
@@ -77,6 +77,23 @@ def safe_component(value: object, what: str) -> str:
     if len(text) > MAX_LENGTH:
         raise refuse(f"длиннее {MAX_LENGTH} символов")
     return text
+
+
+def check_selection(municipality: str, year: str | int) -> None:
+    """The ``--municipality`` and ``--year`` of a command: each becomes a folder name (or is ``all``).
+
+    Raises
+    ------
+    PathError
+        A municipality that is not a safe folder name (:func:`safe_component`), or a year that
+        is not written in ASCII digits.
+    """
+    if municipality != "all":
+        safe_component(municipality, "муниципалитет")
+    if year != "all":
+        y = safe_component(year, "год")
+        if not (y.isascii() and y.isdigit()):
+            raise PathError(f"Недопустимое значение (год): «{y}» — ожидается год цифрами, например 2024, или all.")
 
 
 # ---------------------------------------------------------------- season folders

@@ -21,12 +21,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.params import PROJECT_DIR, load_params, params_digest, project_parameters_dir
+from .. import __version__
+from ..config.params import PROJECT_DIR, load_project_params, params_digest
 from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
+from ..io.paths import check_selection
 from ..io.readers import list_seasons
 from ..pipeline.season import Dataset, compute_all, load_dataset, write_outputs
-from .. import __version__
 from .context import CACHE_ENV, build_context, store_context
 from .runner import ReportJob, ReportOutcome, run_reports, write_index
 
@@ -232,7 +233,6 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     if not seasons:
         load_dataset(data_root, municipality, year)  # raises the «не найдены данные» error
     munis = sorted({m for m, _ in seasons})
-    pdir = project_parameters_dir(data_root)
     failed: dict[tuple[str, int], ReportOutcome] = {}
     problems: list = []
     good: list[str] = []
@@ -260,7 +260,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         for m, y in seasons:
             if m not in good:
                 continue
-            params = load_params(m, params_file, pdir)
+            params = load_project_params(data_root, m, params_file)
             for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name"),
                                     cards=cards):
                 planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
@@ -312,9 +312,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
 
 def run_season_reports(args) -> int:
     """CLI entry of ``shnor report``."""
-    from ..cli import _check_selection
-
-    _check_selection(args)
+    check_selection(args.municipality, args.year)
     formats, _ = check_report_arguments(args.format, args.jobs)
     outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out or "outputs"), args.municipality, args.year,
                                           args.params, formats, args.jobs, args.strict, resume=args.resume,

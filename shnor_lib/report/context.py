@@ -18,13 +18,13 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.params import load_params, params_digest, project_parameters_dir
+from .. import __version__
+from ..config.params import load_project_params, params_digest
 from ..io.atomic import atomic_write_bytes
 from ..io.readers import list_seasons, sha256_file
 from ..pipeline.season import Dataset, SeasonResult, compute_season, load_dataset
-from .. import __version__
 
-__all__ = ["CACHE_ENV", "SeasonContext", "build_context", "season_context", "store_context", "parameters_dir_for"]
+__all__ = ["CACHE_ENV", "SeasonContext", "build_context", "season_context", "store_context"]
 
 CACHE_ENV = "SHNOR_CACHE_DIR"
 
@@ -61,11 +61,6 @@ def build_context(data: Dataset, municipality: str, year: int, params: dict,
     history = season_history(data, municipality, year, params, known=tuple(results.values()))
     return SeasonContext(municipality, year, data, params, dict(results), history,
                          support_context(data, history))
-
-
-def parameters_dir_for(data_root: str | Path) -> Path | None:
-    """The project's ``parameters/`` beside ``data_root`` (overrides), or None for the package's."""
-    return project_parameters_dir(data_root)
 
 
 def _key(data_root: Path, municipality: str, year: int, params: dict) -> str:
@@ -111,7 +106,7 @@ def season_context(data_root: str | Path, municipality: str, year: int, params_f
     """
     root = Path(data_root).resolve()
     year = int(year)
-    params = load_params(municipality, params_file, parameters_dir_for(root))
+    params = load_project_params(root, municipality, params_file)
     cache_dir = os.environ.get(CACHE_ENV)
     if cache_dir:
         path = _cache_file(Path(cache_dir), municipality, year)
