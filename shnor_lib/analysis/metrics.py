@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from numpy.typing import ArrayLike
+from statsmodels.stats.proportion import proportion_confint
 
 from ..contract.vocabulary import load_vocabulary
 
@@ -17,8 +18,11 @@ __all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "in_scope", "ru
 KEY = ["school_id", "year", "procedure", "subject"]
 
 
-def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(successes: ArrayLike, n: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a binomial proportion (vectorised).
+
+    statsmodels' ``proportion_confint(method="wilson")``, with NaN bounds where there are no
+    participants.
 
     Parameters
     ----------
@@ -33,17 +37,10 @@ def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.n
     """
     k = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-        low, high = centre - half, centre + half
+        low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
     bad = ~(n > 0)
-    low = np.where(bad, np.nan, np.clip(low, 0, 1))
-    high = np.where(bad, np.nan, np.clip(high, 0, 1))
-    return low, high
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
 
 def _counts(results: pd.DataFrame) -> pd.DataFrame:
