@@ -251,8 +251,8 @@ def test_every_command_finds_the_project_folder_through_the_one_lookup(tmp_path,
     package = Path(__file__).resolve().parent.parent / "shnor_lib"
     callers = sorted(str(f.relative_to(package)) for f in package.rglob("*.py")
                      if "project_parameters_dir(" in f.read_text(encoding="utf-8"))
-    # params.py defines and uses it; the CLI also keeps --out out of that folder.
-    assert callers == ["cli.py", "config/params.py"]
+    # folders.py defines it, params.py loads through it; the CLI also keeps --out out of that folder.
+    assert callers == ["cli.py", "config/folders.py", "config/params.py"]
 
 
 def test_a_project_default_yml_is_an_override_of_the_package_defaults(tmp_path):

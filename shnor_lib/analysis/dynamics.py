@@ -382,7 +382,8 @@ def explain_changes(results: Sequence, data) -> pd.DataFrame:
         by_params, by_branch, cause («данные», «параметры», «ветвь правила», or a combination),
         explanation, parameter_changes.
     """
-    from ..pipeline.season import compute_season  # the pipeline imports the rules this module builds on
+    # here: analysis/ sits below the pipeline, which computes seasons from it (and their dynamics)
+    from ..pipeline.season import compute_season
 
     res = _sorted(results)
     rows = []

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from patsy import ModelDesc, PatsyError
 
 from ..errors import ParameterError
+from .indices import compute_quality_index
 
 __all__ = [
     "MODEL_FRAME_COLUMNS",
@@ -177,8 +179,6 @@ def formula_info(formula: str, where: str = "model.formula", columns=None) -> Fo
         nor ``np`` / ``logit`` / ``expit`` / a patsy function (the message lists the
         columns one may use), or a left-hand side that is not one quality outcome.
     """
-    from patsy import ModelDesc, PatsyError
-
     if not isinstance(formula, str) or "~" not in formula:
         raise ParameterError(f"параметр «{where}» = {formula!r}: нужна формула вида «quality_index ~ isbsh + iursh».")
     try:
@@ -322,8 +322,6 @@ def quality_outcomes(pooled: pd.DataFrame, params: dict) -> pd.DataFrame:
     outcomes a specification may use. Computed for many municipalities and years at once,
     a season takes its rows (:func:`build_model_frame` matches them by ``school_id``).
     """
-    from .indices import compute_quality_index
-
     out = None
     for name in ("oge_base", "vpr_base", "quality_share", "mean_mark"):
         p = {**params, "quality": {**params["quality"], "index": name}}

@@ -64,10 +64,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import statsmodels
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from patsy import EvalEnvironment, NAAction, PatsyError, build_design_matrices, dmatrices, dmatrix
 from scipy import stats
+from scipy.special import expit
 from statsmodels.base.data import PandasData
+from statsmodels.stats.multitest import multipletests
 
 from ..errors import ParameterError
+from .metrics import wilson_interval
 from .model_frame import FormulaInfo, formula_env, formula_info, index_kind, index_range, size_column
 from .predictive import continuous_predictive, discrete_predictive, normal_predictive
 
@@ -208,8 +215,6 @@ class _FormulaData:
     def __setstate__(self, d):
         flag = d.pop("_shnor_restore", None)
         if flag:
-            from patsy import EvalEnvironment, dmatrices
-
             data = d["frame"] if "frame" in d else d["orig_endog"].join(d["orig_exog"])
             with np.errstate(all="ignore"):
                 design = dmatrices(d["formula"], data, eval_env=EvalEnvironment([formula_env()]),
@@ -233,13 +238,9 @@ def _picklable(fit):
 
 def _eval_env():
     """What statsmodels' formula API takes for the names ``np``, ``logit``, ``expit``."""
-    import statsmodels
-
     major, minor = (int(x) for x in statsmodels.__version__.split(".")[:2])
     if (major, minor) >= (0, 15):
         return formula_env()
-    from patsy import EvalEnvironment
-
     return EvalEnvironment([formula_env()])
 
 
@@ -345,13 +346,9 @@ class QualityModelResults:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if getattr(self.fit.model, "formula", None) is None:  # fitted on patsy's arrays
-                from patsy import EvalEnvironment, dmatrix
-
                 design = self._design_info or dmatrix(
                     self.formula.split("~", 1)[1], self.model_frame, eval_env=EvalEnvironment([formula_env()]),
                     NA_action="drop").design_info
-                from patsy import build_design_matrices
-
                 X = np.asarray(build_design_matrices([design], frame, NA_action="raise")[0])
                 mean = np.asarray(self.fit.model.predict(np.asarray(self.fit.params), X), dtype=float)
             else:
@@ -541,8 +538,6 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
         An unknown term, a transformed outcome with a GLM family, ``binomial_counts`` on
         a mean mark.
     """
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
     spec = specification(params, spec)
     p = params["model"]
     info = check_specification(spec, params, "model" if spec.name == MAIN_NAME else f"model.specifications: {spec.name}",
@@ -571,8 +566,6 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
                            missing="none", **kw), n_
 
     def _array_model(rows: pd.DataFrame, n_: np.ndarray):
-        from patsy import EvalEnvironment, NAAction, dmatrices
-
         key = (spec.formula, tuple(rows["school_id"].astype(str)))
         if key not in _designs:
             with np.errstate(all="ignore"):
@@ -588,8 +581,6 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
                 return sm.OLS(yv, X, missing="none")
             kw = {"var_weights": n_} if (spec.weights == "participants" or spec.family == "binomial_counts") else {}
             return sm.GLM((yv - lo) / (hi - lo), X, family=sm.families.Binomial(), missing="none", **kw)
-
-    from patsy import PatsyError
 
     if complete.empty:
         return None
@@ -706,7 +697,6 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     if spec.family == "ols" and spec.weights == "none" and not mean_mark and np.isfinite(n).any():
         # The linear model's interval ignores the cohort: also require the school's own
         # Wilson interval to exclude the expected value, so small cohorts are not labelled on noise.
-        from .metrics import wilson_interval
         share = (n > 0) & np.isfinite(n)
         wl, wh = wilson_interval(np.where(share, y * n, np.nan), np.where(share, n, np.nan), 1 - alpha)
         e = out["predicted"].to_numpy()
@@ -736,8 +726,6 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
 
 def _adjusted(p_values: np.ndarray, p: dict) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (``multiple_testing: bh``) or the p-values themselves."""
-    from statsmodels.stats.multitest import multipletests
-
     if p["multiple_testing"] != "bh" or len(p_values) == 0:
         return np.asarray(p_values, float)
     return multipletests(np.asarray(p_values, float), method="fdr_bh")[1]
@@ -751,8 +739,6 @@ def _significant(p_values: np.ndarray, p: dict, alpha: float) -> np.ndarray:
 
 
 def special_expit(x):
-    from scipy.special import expit
-
     return expit(x)
 
 
@@ -765,8 +751,6 @@ def _designs_info(model):
 def _finite_design(complete: pd.DataFrame, spec: Specification, info: FormulaInfo):
     """Rows whose design (and left-hand side) patsy evaluates to finite numbers; the number of
     design columns (None when patsy cannot build it on these rows) and of rows dropped."""
-    from patsy import EvalEnvironment, NAAction, PatsyError, dmatrices
-
     if complete.empty:
         return complete, None, 0
     try:
@@ -841,8 +825,6 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
     SchoolEffects or None
         None when fewer than 2 observations per school on average or too few schools.
     """
-    import statsmodels.formula.api as smf
-
     p = params["model"]
     info = formula_info(p["formula"], "model.formula", panel.columns)
     # the index itself on the left (a transformed outcome would put the effect in other units

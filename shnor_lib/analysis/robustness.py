@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..errors import ParameterError
+from ..io.writers import write_csv
 from .model_frame import formula_info, size_column
 from .models import (
     BELOW,
@@ -100,10 +102,6 @@ class SpecificationComparison:
 
         Returns the paths written.
         """
-        from pathlib import Path
-
-        from ..io.writers import write_csv
-
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         tables = {"specifications.csv": self.table, "robustness.csv": self.robustness_table()}

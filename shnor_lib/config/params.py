@@ -28,15 +28,17 @@ from typing import Any
 
 import yaml
 
+from ..analysis.indices import ISBSH_INPUTS
+from ..analysis.model_frame import formula_info
+from ..analysis.models import FAMILIES, MAIN_NAME, check_specification, specification
+from ..contract.schema import CONTRACT
 from ..contract.vocabulary import VOCABULARY_FILE, load_vocabulary, normalize_term
 from ..errors import ParameterError
+from .folders import DEFAULTS_FILE, PROJECT_DIR, default_parameters_dir, parameter_file, project_parameters_dir
 
 __all__ = ["PROJECT_DIR", "STATUSES", "default_parameters_dir", "project_parameters_dir", "parameter_file",
            "load_params", "load_project_params", "validate_params", "params_digest", "differences_from_defaults", "value_text"]
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]  # shnor_lib/config/params.py → the project
-
-DEFAULTS_FILE = "default.yml"
 
 # Mappings whose keys the user chooses (new keys allowed). An entry the defaults already have
 # merges with its default (override one target's plan); ``key: null`` removes a default entry.
@@ -292,9 +294,6 @@ def _read_as_meant(dotted: str, value: Any, source: Any, default: Any = None) ->
 
 def _index_columns(index: str) -> dict[str, str]:
     """Inputs of ИСБШ / ИУРШ that weights and fixed references may name, with their Russian labels."""
-    from ..analysis.indices import ISBSH_INPUTS
-    from ..contract.schema import CONTRACT
-
     if index == "isbsh":
         labels = {c.name: c.label for c in CONTRACT["social"].columns}
         return {c: labels.get(c, c) for c in ISBSH_INPUTS}
@@ -419,22 +418,6 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
     return params
 
 
-def default_parameters_dir() -> Path:
-    """The ``parameters/`` folder shipped with the package: its ``default.yml`` is the base of every run."""
-    return PROJECT_DIR / "parameters"
-
-
-def project_parameters_dir(data_root: str | Path) -> Path | None:
-    """The project's ``parameters/`` folder beside ``data_root`` (overrides), or None when there is none.
-
-    The package's own folder counts as none: its ``default.yml`` is the base anyway.
-    """
-    candidate = Path(data_root).resolve().parent / "parameters"
-    if not candidate.is_dir() or candidate.resolve() == default_parameters_dir().resolve():
-        return None
-    return candidate
-
-
 # What the files a municipality may not be named after hold (a folder «vocabulary» would read
 # parameters/vocabulary.yml as its overrides).
 _RESERVED = {"default": "умолчания параметров", "vocabulary": "словарь процедур, предметов и классов",
@@ -447,9 +430,6 @@ _SPEC_KEYS = ("name", "formula", "family", "weights")
 def _validate_model(params: dict, source: str) -> None:
     """The quality model's keys: min_effect per index, winsorising, the formulas of the main
     model and of every robustness specification (parsed against the model frame's columns)."""
-    from ..analysis.model_frame import formula_info
-    from ..analysis.models import FAMILIES, MAIN_NAME, check_specification, specification
-
     m = params["model"]
     for kind in sorted(_CHOICES["quality.index"]):
         value = m["min_effect"].get(kind)
@@ -575,19 +555,6 @@ def load_project_params(data_root: str | Path, municipality: str | None = None,
     (:func:`project_parameters_dir`; the package's when there is none) and ``path`` (``--params``).
     """
     return load_params(municipality, path, project_parameters_dir(data_root))
-
-
-def parameter_file(params: dict, name: str | Path) -> Path:
-    """A table named in the parameters (``indicators.yml``, ``recommendations.yml``): an absolute
-    path as it is; a relative one in the project's ``parameters/`` when it is there, else in the
-    package's (the default catalogues ship with the package, like ``default.yml``)."""
-    path = Path(name)
-    if path.is_absolute():
-        return path
-    project = (params or {}).get("_parameters_dir")
-    if project and (Path(project) / path).exists():
-        return Path(project) / path
-    return default_parameters_dir() / path
 
 
 @functools.lru_cache(maxsize=4)

@@ -194,7 +194,8 @@ def systematic_quarantine(municipality: str, n_rows: int, reconciled: list[dict]
     share, min_rows = limits if limits is not None else quarantine_limits(municipality)
     if len(out) < min_rows or len(out) <= share * n_rows:
         return []
-    from ..report.narrative import plural  # here: report.narrative imports matplotlib (heavy for validation)
+    # here: report.narrative loads matplotlib, too heavy for validation (room A moves plural to report/format.py)
+    from ..report.narrative import plural
 
     display = out[0]["file"]
     kinds: dict[str, list[int]] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..config.folders import default_parameters_dir
 from ..errors import ParameterError
 
 __all__ = ["Term", "Vocabulary", "load_vocabulary", "normalize_term", "mixed_script", "VOCABULARY_FILE"]
@@ -261,8 +262,6 @@ def _parse(text: str, source: str) -> Vocabulary:
 def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     """Read the vocabulary (``parameters/vocabulary.yml`` of the package by default)."""
     if path is None:
-        from ..config.params import default_parameters_dir
-
         path = default_parameters_dir() / VOCABULARY_FILE
     path = Path(path)
     try:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
 
 from ..contract.cells import parse_number
 from ..contract.marks import MARKS, largest_remainder
@@ -246,8 +247,6 @@ def _misplaced(season_folder: Path, display_dir: str) -> list[Problem]:
 def _open(path: Path, shown: str):
     """The workbook (cached values, not formulas) and the SHA-256 of its bytes, or the problem
     that prevents reading it."""
-    from openpyxl import load_workbook
-
     try:
         raw = path.read_bytes()
     except OSError as exc:
