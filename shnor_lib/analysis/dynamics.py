@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ from scipy import stats
 from ..config.params import params_digest
 from ..contract.schema import school_id_key, school_id_order
 from .rules import fmt_pct
+
+if TYPE_CHECKING:  # for annotations only: the pipeline builds on analysis/
+    from ..pipeline.season import Dataset
 
 __all__ = [
     "two_proportion_test",
@@ -256,7 +260,7 @@ def support_view(results: Sequence, horizon: int = 3) -> pd.DataFrame:
     res = _sorted(results)
     by_year = {r.year: _flags(r.schools) for r in res}
     m = _in_scope(res[-1])
-    first = {}
+    first: dict[str, int] = {}
     for r in res:
         s = by_year[r.year]
         for sid in s.index[(s["shnor"] | s["shnsu"]).values]:
@@ -360,7 +364,7 @@ def _st(s: pd.Series) -> str:
     return f"«{s['status'] or '—'}»" + (f" ({s['shnor_branch']})" if s["shnor_branch"] else "")
 
 
-def explain_changes(results: Sequence, data) -> pd.DataFrame:
+def explain_changes(results: Sequence, data: Dataset) -> pd.DataFrame:
     """«Что изменилось и почему»: for every changed status (or ШНОР branch) between consecutive
     years, whether the DATA, the PARAMETERS or the RULE BRANCH caused it (see the module
     docstring for the exact definition).

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ import yaml
 from ..config.params import parameter_file
 from ..contract.schema import CONTRACT, normalize_label
 from ..errors import ParameterError
+
+if TYPE_CHECKING:  # for annotations only: the pipeline builds on analysis/
+    from ..pipeline.season import Dataset
 
 __all__ = [
     "Indicator", "Catalogue", "POPULATIONS", "DIAG_LEVELS", "DYNAMICS_LABELS", "load_catalogue",
@@ -235,7 +238,7 @@ def load_catalogue(path: str | Path | None = None, params: dict | None = None) -
         path = ((params or {}).get("monitoring") or {}).get("catalogue") or "indicators.yml"
     path = Path(path)
     if not path.is_absolute() and not path.exists():
-        path = parameter_file(params, path)
+        path = parameter_file(params or {}, path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -559,7 +562,7 @@ def diagnostics_summary(monitoring: pd.DataFrame | None, statuses: pd.DataFrame,
     return pd.DataFrame(rows, columns=columns)
 
 
-def season_indicators(data, results: Sequence | Any, params: dict | None = None,
+def season_indicators(data: Dataset, results: Sequence | Any, params: dict | None = None,
                       catalogue: Catalogue | None = None) -> pd.DataFrame:
     """:func:`compute_indicators` for computed seasons of one municipality.
 

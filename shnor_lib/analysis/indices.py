@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from numpy.typing import ArrayLike
 
 from ..contract.schema import school_id_key
 from .metrics import group_sum
@@ -37,7 +38,7 @@ QUALITY_GROUP_LABELS = ISBSH_LABELS
 IURSH_LABELS = {1: "низкий", 2: "средний", 3: "выше среднего", 4: "высокий"}
 
 
-def band_group(z, width: float = 0.5) -> np.ndarray:
+def band_group(z: ArrayLike, width: float = 0.5) -> np.ndarray:
     """Groups 1–11 by half-sd bands centred on 0: clip(round(z / width) + 6, 1, 11).
 
     Rounding is half away from zero, so z = ±0.25 (with width 0.5) falls into
@@ -256,8 +257,8 @@ def identifier_table(schools: pd.DataFrame) -> pd.DataFrame:
             for r in groups]
     table = pd.DataFrame(body, index=pd.Index(groups, name="Группа ИСБШ"),
                          columns=pd.Index([*groups, "Итого ОО"], name="Группа качества"), dtype=object)
-    totals = {c: str(int((data["quality_group"] == c).sum())) for c in groups}
-    totals = {c: (v if v != "0" else "") for c, v in totals.items()}
+    counts = {c: str(int((data["quality_group"] == c).sum())) for c in groups}
+    totals: dict[int | str, str] = {c: (v if v != "0" else "") for c, v in counts.items()}
     totals["Итого ОО"] = str(len(data))
     table.loc["Итого ОО"] = pd.Series(totals)
     return table

@@ -104,7 +104,7 @@ def grade_metrics(results: pd.DataFrame, level: float = 0.95, by: list[str] | No
     return out.sort_values(by + key + ["grade"]).reset_index(drop=True)
 
 
-def group_sum(values, codes: np.ndarray, n_groups: int, min_count: int = 0) -> np.ndarray:
+def group_sum(values: ArrayLike, codes: np.ndarray, n_groups: int, min_count: int = 0) -> np.ndarray:
     """``pd.Series(v).sum(min_count=...)`` of each group, bit for bit, without a call per group.
 
     ``codes`` numbers the groups 0…n_groups−1 in row order. pandas' grouped sum

@@ -11,10 +11,12 @@ writes it as ``model_frame.csv``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from patsy import ModelDesc, PatsyError
 
 from ..errors import ParameterError
@@ -84,7 +86,7 @@ _SOCIAL = {"both_parents_higher_ed": "both_parents_higher_ed_share", "single_par
 _TEXT = ("municipality", "school_id", "name", "kind", "territory", "indices_source")
 
 
-def logit(p, eps: float = 0.005):
+def logit(p: ArrayLike, eps: float = 0.005) -> np.ndarray:
     """log(p / (1 − p)) with p clipped to [eps, 1 − eps], so a share of 0 or 1 stays finite.
 
     For formulas such as ``logit(quality_index) ~ isbsh`` (with ``family: ols``).
@@ -93,7 +95,7 @@ def logit(p, eps: float = 0.005):
     return np.log(q / (1 - q))
 
 
-def expit(x):
+def expit(x: ArrayLike) -> np.ndarray:
     """The inverse of :func:`logit` (without the clipping)."""
     return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
 
@@ -160,7 +162,7 @@ def _columns_text() -> str:
     return "; ".join(f"{c} — {d}" for c, d in MODEL_FRAME_COLUMNS.items())
 
 
-def formula_info(formula: str, where: str = "model.formula", columns=None) -> FormulaInfo:
+def formula_info(formula: str, where: str = "model.formula", columns: Iterable[str] | None = None) -> FormulaInfo:
     """Parse ``formula`` with patsy and check every name against the model frame.
 
     Parameters

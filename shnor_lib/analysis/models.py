@@ -60,13 +60,16 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from numpy.typing import ArrayLike
 from patsy import EvalEnvironment, NAAction, PatsyError, build_design_matrices, dmatrices, dmatrix
 from scipy import stats
 from scipy.special import expit
@@ -101,7 +104,7 @@ FAMILY_LABELS = {
 }
 
 
-def formula_variables(formula: str, columns) -> list[str]:
+def formula_variables(formula: str, columns: Iterable[str]) -> list[str]:
     """Columns of ``columns`` that the formula names (whole identifiers, not substrings)."""
     names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
     return [c for c in columns if c in names]
@@ -144,7 +147,7 @@ def specification(params: dict, spec: dict | Specification | None = None) -> Spe
 
 
 def check_specification(spec: Specification, params: dict, where: str = "model",
-                        columns=None) -> FormulaInfo:
+                        columns: Iterable[str] | None = None) -> FormulaInfo:
     """Parse the formula and refuse combinations that make no sense; returns the formula's info.
 
     Raises
@@ -284,7 +287,7 @@ class QualityModelResults:
     """
 
     formula: str
-    fit: object
+    fit: Any  # a statsmodels results wrapper (OLS, WLS or GLM); statsmodels ships no type information
     coefficients: pd.DataFrame
     predictions: pd.DataFrame
     n: int
@@ -303,7 +306,7 @@ class QualityModelResults:
     fdr: float = 0.10
     index_range: tuple[float, float] = (0.0, 1.0)
     model_frame: pd.DataFrame | None = None
-    _back: object = field(default=None, repr=False)
+    _back: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     _design_info: object = field(default=None, repr=False)
 
     def __getstate__(self):
@@ -353,6 +356,7 @@ class QualityModelResults:
                 mean = np.asarray(self.fit.model.predict(np.asarray(self.fit.params), X), dtype=float)
             else:
                 mean = np.asarray(self.fit.predict(frame), dtype=float)
+        assert self._back is not None, "set by fit_quality_model"
         return self._back(mean)
 
 
@@ -474,8 +478,8 @@ class _BackTransform:
         v = np.asarray(v, float)
         if self.rescale:
             return self.lo + (self.hi - self.lo) * v
-        if self.ys is not None:
-            return np.interp(v, self.ys, self.xs)
+        if self.ys is not None and self.xs is not None:
+            return np.asarray(np.interp(v, self.ys, self.xs))
         return np.clip(v, self.lo, self.hi)
 
 
@@ -566,6 +570,7 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
                            missing="none", **kw), n_
 
     def _array_model(rows: pd.DataFrame, n_: np.ndarray):
+        assert _designs is not None  # called only for a robustness specification
         key = (spec.formula, tuple(rows["school_id"].astype(str)))
         if key not in _designs:
             with np.errstate(all="ignore"):
@@ -738,7 +743,7 @@ def _significant(p_values: np.ndarray, p: dict, alpha: float) -> np.ndarray:
     return np.asarray(p_values, float) < alpha
 
 
-def special_expit(x):
+def special_expit(x: ArrayLike) -> np.ndarray:
     return expit(x)
 
 
@@ -792,7 +797,7 @@ class SchoolEffects:
     """
 
     formula: str
-    fit: object
+    fit: Any  # statsmodels' MixedLMResults; statsmodels ships no type information
     effects: pd.DataFrame
     group_var: float
     resid_var: float

@@ -23,7 +23,9 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
@@ -31,6 +33,9 @@ import yaml
 from ..config.params import parameter_file
 from ..contract.schema import RISK_FACTORS, SIGNIFICANCE_LEVELS, school_id_key, school_id_order, sorted_school_ids
 from ..errors import ParameterError
+
+if TYPE_CHECKING:  # for annotations only: the pipeline builds on analysis/
+    from ..pipeline.season import Dataset
 
 __all__ = [
     "risk_profiles_of",
@@ -62,7 +67,7 @@ def _ids(ids) -> str:
     return "№ " + ", ".join(ids) if ids else "—"
 
 
-def risk_profiles_of(data, municipality: str, year: int) -> pd.DataFrame:
+def risk_profiles_of(data: Dataset, municipality: str, year: int) -> pd.DataFrame:
     """The validated ``risk_profiles`` table of one season (empty when the file is absent)."""
     season = data.seasons.get((municipality, year))
     if season is None or not season.has("risk_profiles"):
@@ -80,7 +85,7 @@ def _scored(risk_profiles: pd.DataFrame) -> pd.DataFrame:
     return rp.groupby(["school_id", "factor_code"], as_index=False)["score"].max()
 
 
-def significance_matrix(risk_profiles: pd.DataFrame, schools=None) -> pd.DataFrame:
+def significance_matrix(risk_profiles: pd.DataFrame, schools: Iterable[object] | None = None) -> pd.DataFrame:
     """School × factor significance (3 высокая, 2 средняя, 1 низкая; NaN — фактор не оценивался).
 
     Parameters
@@ -330,9 +335,9 @@ def recommend(schools: pd.DataFrame, risk_profiles: pd.DataFrame, params: dict, 
         if isinstance(row, pd.DataFrame):
             row = row.iloc[0]
         for ind in trig["indicators"]:
-            words = _indicator_hit(ind, row)
-            if words:
-                hits += [("indicator", words, m) for m in ind["measures"]]
+            hit = _indicator_hit(ind, row)
+            if hit:
+                hits += [("indicator", hit, m) for m in ind["measures"]]
         seen: dict[str, dict] = {}
         for kind, words, mid in hits:
             if mid in seen:

@@ -12,6 +12,7 @@ of them is *fragile*. ``shnor compute`` writes the school table as ``robustness.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +97,7 @@ class SpecificationComparison:
         """What ``robustness.csv`` holds: the agreement columns, then one column per specification."""
         return self.agreement.merge(self.labels, on="school_id", how="left")
 
-    def write(self, folder, frame: pd.DataFrame | None = None) -> list:
+    def write(self, folder: str | Path, frame: pd.DataFrame | None = None) -> list[Path]:
         """Write ``specifications.csv`` (the table), ``robustness.csv`` and, given the frame,
         ``model_frame.csv`` into ``folder`` (created); Excel-safe like ``shnor compute``'s.
 
@@ -206,7 +207,8 @@ def _agreement(labels: pd.DataFrame, spec_cols: list[str]) -> pd.DataFrame:
     })
 
 
-def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None = None, cv=None,
+def compare_specifications(frame: pd.DataFrame, specs: Sequence[dict | Specification] | None = None,
+                           params: dict | None = None, cv: str | int | None = None,
                            main: QualityModelResults | None = None) -> SpecificationComparison:
     """Fit the main model and its alternatives to one model frame and compare their labels.
 
@@ -239,13 +241,13 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
     if params is None:
         raise ValueError("params are required (shnor_lib.load_params())")
     if specs is None:
-        specs = specifications_from_params(params)
+        chosen = specifications_from_params(params)
     else:
-        specs = [specification(params, s) for s in specs]
-        if not specs or specs[0].name != MAIN_NAME:
-            specs = [specification(params)] + specs
+        chosen = [specification(params, s) for s in specs]
+        if not chosen or chosen[0].name != MAIN_NAME:
+            chosen = [specification(params)] + chosen
     seen = set()
-    for s in specs:
+    for s in chosen:
         if s.name in seen:
             raise ParameterError(f"спецификации: название «{s.name}» повторяется.")
         seen.add(s.name)
@@ -257,7 +259,7 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
     rows = []
     ids = frame["school_id"].astype(str).tolist()
     labels = pd.DataFrame({"school_id": ids})
-    for i, spec in enumerate(specs):
+    for i, spec in enumerate(chosen):
         note = ""
         try:
             if i == 0:
@@ -293,6 +295,6 @@ def compare_specifications(frame: pd.DataFrame, specs=None, params: dict | None 
         labels[spec.name] = col.astype(object).values
         rows.append(row)
     table = pd.DataFrame(rows)
-    agreement = _agreement(labels, [s.name for s in specs])
+    agreement = _agreement(labels, [s.name for s in chosen])
     notes = [f"спецификация «{r['name']}» не построена: {r['note']}" for r in rows if r["n"] == 0 and r["note"]]
-    return SpecificationComparison(specs, fits, table, labels, agreement, notes)
+    return SpecificationComparison(chosen, fits, table, labels, agreement, notes)

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .metrics import group_sum
@@ -106,7 +107,7 @@ def _parallel_jumps(gr: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
     return rows
 
 
-def group_quantile(values, codes: np.ndarray, n_groups: int, q: float) -> np.ndarray:
+def group_quantile(values: ArrayLike, codes: np.ndarray, n_groups: int, q: float) -> np.ndarray:
     """``Series.quantile(q)`` (linear, NaN skipped) of each group, bit for bit, in one pass.
 
     Follows numpy's ``quantile`` (method "linear"): virtual index (n − 1)·q between two order
@@ -336,9 +337,10 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
     years = set(pooled["year"])
     has_prev = (year - 1) in years
     if triggered is None:
-        triggered = tuple(_all_municipalities(triggered_by_school(triggered_procedures(pooled, params[t], params)))
-                          for t in ("shnor_threshold", "risk_threshold"))
-    trig_hi, trig_lo = triggered
+        trig_hi, trig_lo = (_all_municipalities(triggered_by_school(triggered_procedures(pooled, params[t], params)))
+                            for t in ("shnor_threshold", "risk_threshold"))
+    else:
+        trig_hi, trig_lo = triggered
     cur = pooled[(pooled["year"] == year) & pooled["in_scope"]]
     enough: dict[str, list] = {}
     small: dict[str, list] = {}

@@ -321,7 +321,7 @@ def _check_fixed(dotted: str, value: Any, source: Any) -> None:
                              "с положительным отклонением, например [0.12, 0.05].")
 
 
-def _merge(base: dict, override: dict, source: Path, prefix: str = "") -> dict:
+def _merge(base: dict, override: dict, source: Path | str, prefix: str = "") -> dict:
     out = copy.deepcopy(base)
     where = prefix.rstrip(".")
     for key, value in override.items():

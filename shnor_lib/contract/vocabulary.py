@@ -13,6 +13,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,7 +162,7 @@ class Vocabulary:
                 return term.scale == MARKS_SCALE
         return True
 
-    def marked_mask(self, procedures, subjects) -> np.ndarray:
+    def marked_mask(self, procedures: Iterable[str], subjects: Iterable[str]) -> np.ndarray:
         """:meth:`marked` of each (procedure, subject) pair, as a boolean array."""
         pairs = list(zip(procedures, subjects))
         cache = {pair: self.marked(*pair) for pair in set(pairs)}

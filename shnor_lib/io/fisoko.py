@@ -226,7 +226,7 @@ def read_exports(season_folder: Path, display_dir: str, year: int) -> tuple[Fiso
 
 def _misplaced(season_folder: Path, display_dir: str) -> list[Problem]:
     """Exports dropped into the season folder itself, beside the contract files."""
-    out = []
+    out: list[Problem] = []
     try:
         paths = sorted(p for p in season_folder.iterdir() if p.suffix.lower() == ".xlsx" and p.is_file()
                        and p.stem not in CONTRACT and not p.name.startswith((".", "~$")))

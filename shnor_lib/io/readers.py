@@ -34,7 +34,7 @@ class RawSeason:
 
 def list_seasons(data_root: Path, municipality: str = "all", year: str | int = "all") -> list[tuple[str, int]]:
     """(municipality, year) pairs present under ``data_root``, sorted."""
-    out = []
+    out: list[tuple[str, int]] = []
     root = Path(data_root)
     if not root.is_dir():
         return out

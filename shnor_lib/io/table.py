@@ -47,7 +47,7 @@ __all__ = ["ROW", "LARGE_FILE_ROWS", "OLE2_MAGIC", "RawFile", "SkippedRow", "rea
 ROW = "_row"  # spreadsheet row number (header = 1)
 # Column names the pipeline adds itself: a free (monitoring) column may not take them.
 _RESERVED = {ROW, "municipality", "year"}
-_OS_REASONS = {errno.EISDIR: "это папка, а не файл", errno.EACCES: "нет прав на чтение",
+_OS_REASONS: dict[int | None, str] = {errno.EISDIR: "это папка, а не файл", errno.EACCES: "нет прав на чтение",
                errno.EPERM: "нет прав на чтение", errno.ENOENT: "файл исчез во время чтения"}
 LARGE_FILE_ROWS = 20_000  # from this many rows a file's text columns are categorical (memory)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected workbooks
@@ -366,7 +366,7 @@ def _read_grid(path: Path, display: str) -> _Grid | Problem:
 
 @functools.cache
 def _header_index(spec: FileSpec) -> dict[str, str]:
-    index = {}
+    index: dict[str, str] = {}
     for col in spec.columns:
         for text in (col.name, col.label, *col.aliases):
             index.setdefault(normalize_label(text), col.name)
