@@ -7,6 +7,7 @@ ruff's rules and mypy's scope are in pyproject.toml ([tool.ruff], [tool.mypy]).
 from __future__ import annotations
 
 import ast
+import inspect
 import subprocess
 import sys
 import tomllib
@@ -172,3 +173,18 @@ def test_an_import_inside_a_function_says_why_it_is_not_at_module_top(room):
                     if not (above.startswith("# here:") or "# here:" in lines[node.lineno - 1]):
                         unexplained.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert sorted(set(unexplained)) == []
+
+
+@pytest.mark.parametrize("room", EXPLAINED_ROOMS)
+def test_a_room_re_exports_public_names_of_its_modules_each_from_the_module_that_defines_it(room):
+    import importlib
+
+    package = importlib.import_module(f"shnor_lib.{room}")
+    assert package.__all__, room
+    for name in package.__all__:
+        home = importlib.import_module(f"shnor_lib.{room}.{package._HOME[name]}")
+        assert name in home.__all__, (room, name)
+        value = getattr(home, name)
+        assert getattr(package, name) is value
+        if isinstance(value, type) or inspect.isfunction(value):
+            assert value.__module__ == home.__name__, (room, name)  # its home, not a module re-exporting it

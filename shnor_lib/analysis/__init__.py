@@ -6,3 +6,56 @@ Metrics with intervals (:mod:`.metrics`), ШНОР / зона риска / ШН�
 clusters (:mod:`.clustering`), monitoring indicators (:mod:`.indicators`), risk profiles and
 recommendations (:mod:`.risk`), dynamics (:mod:`.dynamics`) and leader pairing (:mod:`.leaders`).
 """
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+# Public names of this room and the module each lives in. They are imported on first use
+# (PEP 562): importing every module here would tie the sub-packages' __init__ modules into
+# cycles (each room builds on the ones below it).
+_HOME = {
+    "wilson_interval": "metrics", "grade_metrics": "metrics", "pooled_metrics": "metrics", "in_scope": "metrics",
+    "rule_subjects": "metrics", "KEY": "metrics",
+    "fmt_pct": "rules", "objectivity_flags": "rules", "triggered_procedures": "rules", "triggered_by_school": "rules",
+    "identify": "rules", "status_of": "rules", "FLAG_LABELS": "rules",
+    "ISBSH_INPUTS": "indices", "ISBSH_LABELS": "indices", "QUALITY_GROUP_LABELS": "indices", "band_group": "indices",
+    "group_label": "indices", "quartile_group": "indices", "social_shares": "indices", "compute_isbsh": "indices",
+    "teacher_shares": "indices", "compute_iursh": "indices", "compute_quality_index": "indices",
+    "compute_quality_groups": "indices", "identifier_table": "indices",
+    "MODEL_FRAME_COLUMNS": "model_frame", "QUALITY_OUTCOMES": "model_frame", "FormulaInfo": "model_frame",
+    "build_model_frame": "model_frame", "formula_env": "model_frame", "formula_info": "model_frame",
+    "index_kind": "model_frame", "index_range": "model_frame", "quality_outcomes": "model_frame",
+    "size_column": "model_frame", "logit": "model_frame", "expit": "model_frame",
+    "FAMILIES": "models", "FAMILY_LABELS": "models", "RESILIENT": "models", "BELOW": "models", "WITHIN": "models",
+    "EFFECT_ABOVE": "models", "EFFECT_BELOW": "models", "EFFECT_NONE": "models", "Specification": "models",
+    "QualityModelResults": "models", "SchoolEffects": "models", "formula_variables": "models",
+    "fit_quality_model": "models", "fit_school_effects": "models", "min_effect_for": "models",
+    "specification": "models",
+    "PredictiveSummary": "predictive", "discrete_predictive": "predictive", "continuous_predictive": "predictive",
+    "normal_predictive": "predictive",
+    "SpecificationComparison": "robustness", "compare_specifications": "robustness",
+    "specifications_from_params": "robustness", "ROBUSTNESS_COLUMNS": "robustness",
+    "simulate_frame": "simulation", "label_rates": "simulation",
+    "cluster_features": "clustering", "cluster_schools": "clustering", "describe_clusters": "clustering",
+    "Indicator": "indicators", "Catalogue": "indicators", "POPULATIONS": "indicators", "DIAG_LEVELS": "indicators",
+    "DYNAMICS_LABELS": "indicators", "load_catalogue": "indicators", "parse_catalogue": "indicators",
+    "compute_indicators": "indicators", "dynamics_level": "indicators", "diagnostics_summary": "indicators",
+    "season_indicators": "indicators",
+    "risk_profiles_of": "risk", "significance_matrix": "risk", "factor_groups": "risk", "high_factor_groups": "risk",
+    "group_summary": "risk", "load_recommendations": "risk", "recommend": "risk",
+    "two_proportion_test": "dynamics", "status_transitions": "dynamics", "fail_share_changes": "dynamics",
+    "support_view": "dynamics", "explain_changes": "dynamics",
+    "leader_candidates": "leaders", "assign_leaders": "leaders", "pair_leaders": "leaders", "pair_cost": "leaders",
+}
+__all__ = list(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOME[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

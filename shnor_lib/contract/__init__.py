@@ -1,8 +1,44 @@
 """The data contract: what a season's files hold and what the program accepts.
 
-- :mod:`.schema` declares the files, columns, Russian labels, types and checks (one table that
-  drives reading, validation, the templates and the documentation);
+- :mod:`.schema` declares the files, columns, Russian labels, types and every check of a column
+  (kind, required, signed, bounds, the total it may not exceed, how a «%» is read) — one table
+  that drives reading, validation, the templates and the documentation — and the one order of
+  school codes (:func:`~.schema.school_id_key`);
 - :mod:`.vocabulary` the procedures, subjects and grades the rules read (``parameters/vocabulary.yml``);
-- :mod:`.validate` turns text cells into typed tables: structural errors stop the run, row-level
-  inconsistencies are converted or quarantined into the issues ledger.
+- validation turns text cells into typed tables: :mod:`.cells` reads one cell as its column's
+  kind, :mod:`.checks` runs the declared checks over typed tables, :mod:`.marks` converts or
+  quarantines rows whose marks do not add up, :mod:`.season` is the validated season and its
+  issues ledger, :mod:`.validate` runs all of it over one season (structural errors stop the
+  run) and :mod:`.together` over many seasons at once, from the same checks.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+# Public names of this room and the module each lives in. They are imported on first use
+# (PEP 562): importing every module here would tie the sub-packages' __init__ modules into
+# cycles (each room builds on the ones below it).
+_HOME = {
+    "Column": "schema", "FileSpec": "schema", "CONTRACT": "schema", "SIGNIFICANCE_LEVELS": "schema",
+    "RISK_FACTORS": "schema", "RISK_FACTOR_ALIASES": "schema", "normalize_label": "schema",
+    "canonical_procedure": "schema", "canonical_subject": "schema", "contract_markdown": "schema",
+    "school_id_key": "schema", "sorted_school_ids": "schema", "school_id_order": "schema",
+    "Vocabulary": "vocabulary", "load_vocabulary": "vocabulary", "normalize_term": "vocabulary",
+    "parse_number": "cells",
+    "Season": "season", "ISSUE_COLUMNS": "season",
+    "MARKS": "marks", "quarantine_limits": "marks",
+    "validate_season": "validate", "validate_seasons": "validate", "copied_results": "validate",
+}
+__all__ = list(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOME[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
