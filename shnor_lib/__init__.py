@@ -45,7 +45,7 @@ from .contract.schema import CONTRACT, contract_markdown
 from .contract.validate import Season, validate_season
 from .errors import DataValidationError, ParameterError, Problem, ShnorError
 from .io.readers import read_season
-from .pipeline.season import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
+from .pipeline import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
 
 __version__ = "0.1.0"
 

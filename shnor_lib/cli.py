@@ -198,7 +198,7 @@ def _cmd_init(args) -> int:
 
 
 def _load(args):
-    from .pipeline.season import load_dataset
+    from .pipeline.dataset import load_dataset
 
     return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
 
@@ -232,7 +232,7 @@ def _cmd_compute(args) -> int:
 
     from .config.params import load_params, project_parameters_dir
     from .io.readers import list_seasons
-    from .pipeline.season import compute_outputs
+    from .pipeline.batch import compute_outputs
 
     loaded = _prepare(args, writes=True)
     root = Path(args.data_root)

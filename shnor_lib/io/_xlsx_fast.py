@@ -4,7 +4,7 @@ what openpyxl writes.
 openpyxl builds a cell object per value and serialises the sheet element by element, which
 costs more than computing a small municipality's season. The workbooks here are always the
 same apart from the sheet's cells: a bold header row, frozen below it, fixed document
-properties and zip dates (:func:`shnor_lib.pipeline.season._write_xlsx`). So every other part of
+properties and zip dates (:func:`shnor_lib.pipeline.outputs._write_xlsx`). So every other part of
 the package is taken from a workbook openpyxl writes once per process, and the sheet XML is
 written directly for the values whose serialisation is plain: text without markup-relevant
 whitespace or control characters, booleans, finite numbers, empty cells. Anything else

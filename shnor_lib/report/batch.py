@@ -25,7 +25,7 @@ from ..config.params import PROJECT_DIR, load_params, params_digest, project_par
 from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
 from ..io.readers import list_seasons
-from ..pipeline.season import Dataset, compute_all, load_dataset, write_outputs
+from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from .. import __version__
 from .context import CACHE_ENV, build_context, store_context
 from .runner import ReportJob, ReportOutcome, run_reports, write_index

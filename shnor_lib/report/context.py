@@ -21,7 +21,7 @@ from pathlib import Path
 from ..config.params import load_params, params_digest, project_parameters_dir
 from ..io.atomic import atomic_write_bytes
 from ..io.readers import list_seasons, sha256_file
-from ..pipeline.season import Dataset, SeasonResult, compute_season, load_dataset
+from ..pipeline import Dataset, SeasonResult, compute_season, load_dataset
 from .. import __version__
 
 __all__ = ["CACHE_ENV", "SeasonContext", "build_context", "season_context", "store_context", "parameters_dir_for"]
