@@ -197,15 +197,14 @@ def _cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _load(args):
+def _load(args, params: dict[str, dict]):
     from .pipeline.dataset import load_dataset
 
-    return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
+    return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict, params_for=params)
 
 
 def _cmd_validate(args) -> int:
-    _prepare(args, writes=False)
-    data = _load(args)
+    data = _load(args, _prepare(args, writes=False))
     for (m, y) in data.keys(args.municipality, args.year):
         s = data.seasons[(m, y)]
         files = ", ".join(sorted(s.tables))

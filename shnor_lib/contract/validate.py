@@ -751,13 +751,20 @@ def _issues_frame(issues: list[dict]) -> pd.DataFrame:
     return df
 
 
-def quarantine_limits(municipality: str | None = None) -> tuple[float, int]:
-    """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows`` of a municipality
-    (``parameters/default.yml``, overridden by ``parameters/<municipality>.yml``)."""
-    from ..config.params import load_params
+def quarantine_limits(params: dict | str | None = None) -> tuple[float, int]:
+    """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows``, checked.
+
+    ``params`` are loaded parameters (:func:`shnor_lib.config.params.load_params`: what the
+    pipeline passes, so a project's ``parameters/`` and ``--params`` count); a municipality
+    name or None reads the package's ``parameters/`` (``default.yml``, ``<municipality>.yml``).
+    """
     from ..errors import ParameterError
 
-    block = load_params(municipality).get("validation") or {}
+    if not isinstance(params, dict):
+        from ..config.params import load_params  # config imports the contract: only for this fallback
+
+        params = load_params(params)
+    block = params.get("validation") or {}
     share, rows = block.get("max_quarantined_share", 0.2), block.get("min_quarantined_rows", 5)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
         raise ParameterError(f"параметр «validation.max_quarantined_share» = {share!r} должен быть долей "

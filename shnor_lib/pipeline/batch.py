@@ -205,7 +205,7 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
     existed = out_root.exists()
     try:
         if params is None:
-            data = load_dataset(root, municipality, year, strict=strict)
+            data = load_dataset(root, municipality, year, strict=strict, params_for=params_for)
             keys = data.keys(municipality, year)
             params = {m: params_for(m) for m in sorted({m for m, _ in keys})}
             staged = _stage_seasons(data, params, keys, out_root, progress)
@@ -293,7 +293,7 @@ def _worker(root: Path, out_root: Path, munis: list[str], municipality: str, yea
     """One worker process: load, validate, compute and stage its municipalities.
     Returns (staged seasons, data problems)."""
     try:
-        data = load_dataset(root, munis, "all", strict=strict)
+        data = load_dataset(root, munis, "all", strict=strict, params_for=params)
     except DataValidationError as exc:
         return [], exc.problems
     keys = data.keys(municipality, year)

@@ -8,18 +8,24 @@ the issues ledger (copied rows).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..contract.validate import ISSUE_COLUMNS, Season, copied_results, validate_seasons
+from ..config.params import load_params, project_parameters_dir
+from ..contract.validate import ISSUE_COLUMNS, Season, copied_results, quarantine_limits, validate_seasons
 from ..errors import DataValidationError, Problem
 from ..io.paths import season_folder_problems
 from ..io.readers import list_seasons, read_season
 
-__all__ = ["Dataset", "load_dataset"]
+__all__ = ["Dataset", "load_dataset", "ParamsFor"]
+
+#: Parameters of each municipality: ``params_for(m)`` or ``params_for[m]`` (from ``load_params``).
+ParamsFor = Callable[[str], dict] | Mapping[str, dict]
 
 
 @dataclass
@@ -72,12 +78,20 @@ class Dataset:
 
 
 def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", year: str | int = "all",
-                 strict: bool = False) -> Dataset:
+                 strict: bool = False, params_for: ParamsFor | None = None) -> Dataset:
     """Read and validate seasons under ``data_root``.
 
     Every year of each selected municipality is loaded (the ШНОР rule looks at Y−1),
     whatever ``year`` says; ``year`` only has to exist. ``municipality`` is a name,
     a list of names or ``"all"``.
+
+    Parameters
+    ----------
+    params_for : callable or dict, optional
+        Parameters of a municipality, ``params_for(m)`` or ``params_for[m]``: their
+        ``validation`` limits decide when too many left-out rows stop the run. By default
+        :func:`~shnor_lib.config.params.load_params` with the project's ``parameters/``
+        beside ``data_root`` (what ``shnor`` reads without ``--params``).
 
     Raises
     ------
@@ -101,6 +115,7 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
                                            "Ожидается структура data_raw/<муниципалитет>/<год>/.")])
     munis = set(m for m, _ in wanted)
     keys = [(m, y) for m, y in list_seasons(root, "all", "all") if m in munis]
+    limits = _limits(root, params_for, sorted(munis))
     # Read and validate in chunks: many seasons are typed and checked together (much faster
     # for many small files), while the raw text of only one chunk is held at a time.
     seasons, problems = {}, list(odd)
@@ -111,16 +126,29 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
         chunk.append(raw)
         rows += sum(len(f.frame) for f in raw.files.values())
         if rows >= 400_000 or i == len(keys) - 1:
-            try:
-                for season in validate_seasons(chunk, strict=strict):
-                    seasons[(season.municipality, season.year)] = season
-            except DataValidationError as exc:
-                problems.extend(exc.problems)
+            # consecutive seasons with the same limits together: the problems keep season order
+            for _, run in groupby(chunk, key=lambda r: limits[r.municipality]):
+                run = list(run)
+                try:
+                    for season in validate_seasons(run, strict=strict, limits=limits[run[0].municipality]):
+                        seasons[(season.municipality, season.year)] = season
+                except DataValidationError as exc:
+                    problems.extend(exc.problems)
             chunk, rows = [], 0
     if problems:
         raise DataValidationError(problems)
     _warn_copied(seasons, strict)
     return Dataset(seasons, root)
+
+
+def _limits(root: Path, params_for: ParamsFor | None, munis: list[str]) -> dict[str, tuple[float, int]]:
+    """The quarantine limits of each municipality, from its parameters."""
+    if params_for is None:
+        pdir = project_parameters_dir(root)
+        lookup: Callable[[str], dict] = lambda m: load_params(m, None, pdir)  # noqa: E731
+    else:
+        lookup = params_for if callable(params_for) else params_for.__getitem__
+    return {m: quarantine_limits(lookup(m)) for m in munis}
 
 
 def _warn_copied(seasons: dict[tuple[str, int], Season], strict: bool) -> None:

@@ -240,7 +240,8 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     loaded: dict = {}  # each municipality read and checked once, on its own: one bad one fails alone
     for m in munis:
         try:
-            loaded.update(load_dataset(data_root, m, strict=strict).seasons)
+            loaded.update(load_dataset(data_root, m, strict=strict,
+                                       params_for=lambda mm: load_params(mm, params_file, pdir)).seasons)
             good.append(m)
         except DataValidationError as exc:
             print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(SCREEN_LIMIT)}",

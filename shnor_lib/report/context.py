@@ -123,7 +123,7 @@ def season_context(data_root: str | Path, municipality: str, year: int, params_f
                 stored_key, ctx = None, None
             if stored_key == key:
                 return ctx
-    data = load_dataset(root, municipality, strict=strict)
+    data = load_dataset(root, municipality, strict=strict, params_for={municipality: params})
     years = sorted(y for m, y in data.seasons if m == municipality and y <= year)
     results = {y: compute_season(data, municipality, y, params) for y in years}
     ctx = build_context(data, municipality, year, params, results)
