@@ -17,6 +17,7 @@ clusters (:func:`_season_result`). Many seasons at once: :mod:`shnor_lib.pipelin
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +42,9 @@ from ..analysis.robustness import SpecificationComparison, compare_specification
 from ..analysis.rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
 from ..io.writers import csv_text
 from .dataset import Dataset
+from .support import SupportInputs, SupportResult, compute_support, consecutive_years
 
-__all__ = ["SeasonResult", "compute_season", "SCHOOL_COLUMNS"]
+__all__ = ["SeasonResult", "compute_season", "season_history", "attach_support", "SCHOOL_COLUMNS"]
 
 SCHOOL_COLUMNS = [
     "school_id", "name", "kind", "territory", "status", "shnor", "shnor_branch", "shnsu", "risk_zone", "reasons",
@@ -137,6 +139,11 @@ class SeasonResult:
         :data:`shnor_lib.analysis.model_frame.MODEL_FRAME_COLUMNS`).
     robustness : SpecificationComparison or None
         The main model against ``model.specifications`` (``robustness.csv``).
+    support : SupportResult or None
+        The support analyses over the consecutive loaded years ending with the season:
+        indicators, risk profiles and recommendations, dynamics, leader pairs (their own
+        tables, see :class:`~shnor_lib.pipeline.support.SupportResult`); None when computed
+        with ``support=False``.
     """
 
     municipality: str
@@ -162,6 +169,7 @@ class SeasonResult:
     reference_shares: pd.DataFrame | None = None
     model_frame: pd.DataFrame | None = None
     robustness: SpecificationComparison | None = None
+    support: SupportResult | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -319,8 +327,13 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
     return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info)
 
 
-def compute_season(data: Dataset, municipality: str, year: int, params: dict) -> SeasonResult:
+def compute_season(data: Dataset, municipality: str, year: int, params: dict, *, support: bool = True
+                   ) -> SeasonResult:
     """Compute statuses, indices, model and clusters for one municipality and year.
+
+    With ``support`` (the default) also the support analyses of the season
+    (:attr:`SeasonResult.support`: indicators, risk profiles and recommendations, dynamics,
+    leader pairs), which need the consecutive loaded years before it: those are computed too.
 
     Parameters
     ----------
@@ -330,6 +343,8 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     municipality, year : the season to compute.
     params : dict
         From :func:`shnor_lib.config.params.load_params`.
+    support : bool, default True
+        Whether to run the support analyses (``False``: the statuses and models only).
 
     See also
     --------
@@ -342,7 +357,31 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     # computing one municipality must not cost more when many are loaded.
     scope = None if _scope_is_all(params) else [municipality]
     shared = _shared_tables(data, params, scope, up_to=year)
-    return _season_result(data, municipality, year, params, shared, started)
+    result = _season_result(data, municipality, year, params, shared, started)
+    if support:
+        attach_support(data, season_history(data, municipality, year, params, known=(result,)))
+    return result
+
+
+def season_history(data: Dataset, municipality: str, year: int, params: dict,
+                   known: Iterable[SeasonResult | None] = ()) -> list[SeasonResult]:
+    """The computed seasons of the consecutive loaded years ending with ``year`` (oldest first).
+
+    ``known`` holds seasons already computed (e.g. the season itself and the year before),
+    which are reused; the others are computed without their support analyses.
+    """
+    have = {r.year: r for r in known if r is not None}
+    return [have.get(y) or compute_season(data, municipality, y, params, support=False)
+            for y in consecutive_years(data.years(municipality), year)]
+
+
+def attach_support(data: Dataset, history: list[SeasonResult], inputs: SupportInputs | None = None) -> SeasonResult:
+    """Compute the support analyses of the last season of ``history`` into its ``support``."""
+    result = history[-1]
+    started = time.perf_counter()
+    result.support = compute_support(data, history, inputs)
+    result.seconds = (result.seconds or 0.0) + time.perf_counter() - started
+    return result
 
 
 

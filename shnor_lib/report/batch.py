@@ -21,12 +21,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import __version__
 from ..config.params import PROJECT_DIR, load_params, params_digest, project_parameters_dir
 from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
 from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
-from .. import __version__
 from .context import CACHE_ENV, build_context, store_context
 from .runner import ReportJob, ReportOutcome, run_reports, write_index
 
@@ -266,8 +266,11 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                                     cards=cards):
                 planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
             mine = computed.setdefault(m, {})
-            # the earlier years too (dynamics), sharing the work between them
-            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= y and yy not in mine]):
+            # the earlier years too (the report reads the year before), sharing the work between them;
+            # the support analyses of the selected seasons only
+            last = max(yy for mm, yy in seasons if mm == m)
+            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= last and yy not in mine],
+                                 support=[k for k in seasons if k[0] == m]):
                 mine[r.year] = r
             result = mine[y]
             own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
