@@ -80,7 +80,7 @@ def test_a_full_disk_leaves_the_previous_outputs_intact_with_exit_3(root, tmp_pa
     def full(df, path, sheet):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(outputs, "_write_xlsx", full)
+    monkeypatch.setattr(outputs, "write_xlsx", full)
     code, err = _run(capsys, "compute", "--data-root", root, "--out", "out")
     assert code == 3
     assert err.endswith("Ошибка файловой системы при записи в папку результатов «out»: на диске нет свободного "

@@ -7,71 +7,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import yaml
 
 from ..config.params import params_digest
 from ..io.atomic import make_temp_dir
-from ..io.writers import safe_cells, write_csv
+from ..io.writers import safe_cells, write_csv, write_xlsx
 from .provenance import manifest
 from .season import SeasonResult
+from .support import support_tables
 
 __all__ = ["write_outputs", "stage_outputs", "StagedOutputs"]
-
-
-def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
-    """One sheet with a bold header; fixed metadata and zip dates so equal tables give equal bytes."""
-    from ..io._xlsx_fast import workbook_bytes
-
-    header = [str(c) for c in df.columns]
-    rows = [[None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
-             (v.item() if isinstance(v, np.generic) else v) for v in row] for row in df.itertuples(index=False)]
-    data = workbook_bytes(sheet, header, rows, lambda h, r: _openpyxl_bytes(h, r, sheet))
-    if data is None:
-        _openpyxl_workbook(header, rows, sheet, path)
-        return
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _openpyxl_workbook(header: list, rows: list, sheet: str, path: Path) -> None:
-    """The workbook written by openpyxl (what :mod:`shnor_lib.io._xlsx_fast` reproduces faster)."""
-    import datetime as _dt
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from ..io.templates import save_workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    fixed = _dt.datetime(2000, 1, 1)
-    wb.properties.created = wb.properties.modified = fixed
-    wb.properties.creator = "shnor"
-    save_workbook(wb, path)
-
-
-def _openpyxl_bytes(header: list, rows: list, sheet: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="shnor-xlsx-") as tmp:
-        path = Path(tmp) / "probe.xlsx"
-        _openpyxl_workbook(header, rows, sheet, path)
-        return path.read_bytes()
 
 
 def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
@@ -173,7 +121,7 @@ def _recover_interrupted(target: Path) -> None:
 def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | None = None) -> None:
     # Text from input files (names, codes, verbatim rows) must never become a spreadsheet formula.
     write_csv(r.schools, folder / "schools.csv")
-    _write_xlsx(safe_cells(r.schools), folder / "schools.xlsx", "Школы")
+    write_xlsx(safe_cells(r.schools), folder / "schools.xlsx", "Школы")
     for name, table in (("metrics.csv", r.metrics), ("metrics_by_grade.csv", r.metrics_by_grade)):
         text = (texts or {}).get(name)
         if text is not None:  # the same text, rendered once for the municipality's seasons
@@ -190,6 +138,9 @@ def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | Non
         write_csv(r.model_frame, folder / "model_frame.csv")
     if r.robustness is not None:
         write_csv(r.robustness.robustness_table(), folder / "robustness.csv")
+    if r.support is not None:  # indicators, risk profiles, recommendations, dynamics, leaders
+        for name, table in support_tables(r.support).items():
+            write_csv(table, folder / name)
     parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
     if r.model is not None:
         parts.append(r.model.summary())
