@@ -9,6 +9,7 @@ The public API follows the pipeline a researcher walks through in a notebook
     params = sh.load_params("demo", overrides={"model": {"family": "fractional_logit"}})
     res = sh.compute_season(data, "demo", 2024, params)       # rules, indices, model
     res.schools; res.model.summary(); res.model_frame          # every column a formula may use
+    res.support.recommendations; res.support.fail_changes       # indicators, risks, dynamics, leaders
     cmp = sh.compare_specifications(res.model_frame, [{"name": "МНК", "family": "ols"}], params, cv="loo")
     cmp.table; cmp.robustness_table()
 
@@ -45,7 +46,7 @@ from .contract.schema import CONTRACT, contract_markdown
 from .contract.validate import Season, validate_season
 from .errors import DataValidationError, ParameterError, Problem, ShnorError
 from .io.readers import read_season
-from .pipeline.season import Dataset, SeasonResult, compute_all, compute_season, load_dataset, write_outputs
+from .pipeline import Dataset, SeasonResult, SupportResult, compute_all, compute_season, load_dataset, write_outputs
 
 __version__ = "0.1.0"
 
@@ -55,7 +56,8 @@ __all__ = [
     "social_shares", "teacher_shares", "grade_metrics", "pooled_metrics", "wilson_interval",
     "MODEL_FRAME_COLUMNS", "build_model_frame", "formula_info", "quality_outcomes",
     "FAMILIES", "QualityModelResults", "SchoolEffects", "Specification", "fit_quality_model", "fit_school_effects",
-    "min_effect_for", "load_params", "validate_params", "Dataset", "SeasonResult", "compute_all", "compute_season",
+    "min_effect_for", "load_params", "validate_params", "Dataset", "SeasonResult", "SupportResult", "compute_all",
+    "compute_season",
     "load_dataset", "write_outputs", "read_season", "SpecificationComparison", "compare_specifications",
     "identify", "objectivity_flags", "triggered_procedures", "label_rates", "simulate_frame", "Season",
     "validate_season", "__version__",

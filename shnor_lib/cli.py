@@ -184,15 +184,14 @@ def _cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _load(args):
-    from .pipeline.season import load_dataset
+def _load(args, params: dict[str, dict]):
+    from .pipeline.dataset import load_dataset
 
-    return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict)
+    return load_dataset(Path(args.data_root), args.municipality, args.year, strict=args.strict, params_for=params)
 
 
 def _cmd_validate(args) -> int:
-    _prepare(args, writes=False)
-    data = _load(args)
+    data = _load(args, _prepare(args, writes=False))
     for (m, y) in data.keys(args.municipality, args.year):
         s = data.seasons[(m, y)]
         files = ", ".join(sorted(s.tables))
@@ -219,7 +218,7 @@ def _cmd_compute(args) -> int:
 
     from .config.params import load_project_params
     from .io.readers import list_seasons
-    from .pipeline.season import compute_outputs
+    from .pipeline.batch import compute_outputs
 
     loaded = _prepare(args, writes=True)
     root = Path(args.data_root)

@@ -23,7 +23,7 @@ from shnor_lib import cli
 from shnor_lib.cli import main
 from shnor_lib.errors import ParameterError
 from shnor_lib.io import paths
-from shnor_lib.pipeline import season as pipeline
+from shnor_lib.pipeline import batch, outputs, season
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_permission_lost_while_writing_is_a_message_with_exit_3(root, tmp_path, 
     def refuse(prefix, folder):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(Path(folder) / f"{prefix}x"))
 
-    monkeypatch.setattr(pipeline, "make_temp_dir", refuse)
+    monkeypatch.setattr(outputs, "make_temp_dir", refuse)
     code, err = _run(capsys, "compute", "--data-root", root, "--out", "out")
     assert code == 3
     assert err.endswith("Ошибка файловой системы при записи в папку результатов «out»: нет прав доступа. Укажите "
@@ -80,7 +80,7 @@ def test_a_full_disk_leaves_the_previous_outputs_intact_with_exit_3(root, tmp_pa
     def full(df, path, sheet):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(pipeline, "_write_xlsx", full)
+    monkeypatch.setattr(outputs, "write_xlsx", full)
     code, err = _run(capsys, "compute", "--data-root", root, "--out", "out")
     assert code == 3
     assert err.endswith("Ошибка файловой системы при записи в папку результатов «out»: на диске нет свободного "
@@ -166,7 +166,7 @@ def test_a_parameter_error_raised_by_the_model_reaches_the_user_with_exit_2(root
     def bad_formula(*args, **kwargs):
         raise ParameterError("«model.formula»: неизвестный столбец «isbsh_typo»; можно использовать: isbsh, iursh.")
 
-    monkeypatch.setattr(pipeline, "fit_quality_model", bad_formula)
+    monkeypatch.setattr(season, "fit_quality_model", bad_formula)
     code, err = _run(capsys, "compute", "--data-root", root, "--out", "out")
     assert code == 2
     assert err.endswith("Ошибка в параметрах: «model.formula»: неизвестный столбец «isbsh_typo»; можно использовать: "
@@ -192,8 +192,8 @@ def test_an_unexpected_error_is_a_short_message_with_a_log_and_exit_1(root, tmp_
     def boom(*args, **kwargs):
         raise KeyError("isbsh_group")
 
-    monkeypatch.setattr(pipeline, "compute_season", boom)
-    monkeypatch.setattr(pipeline, "_iter_compute", boom)
+    monkeypatch.setattr(batch, "compute_season", boom)
+    monkeypatch.setattr(batch, "_iter_compute", boom)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     code, err = _run(capsys, "compute", "--data-root", root, "--out", "out")
     assert code == 1
@@ -207,7 +207,7 @@ def test_an_unexpected_error_is_a_short_message_with_a_log_and_exit_1(root, tmp_
 
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_debug_shows_the_traceback(root, capsys, monkeypatch, how):
-    monkeypatch.setattr(pipeline, "_iter_compute", lambda *a, **k: (_ for _ in ()).throw(KeyError("x")))
+    monkeypatch.setattr(batch, "_iter_compute", lambda *a, **k: (_ for _ in ()).throw(KeyError("x")))
     argv = ["compute", "--data-root", str(root), "--out", "out"]
     if how == "flag":
         argv.append("--debug")

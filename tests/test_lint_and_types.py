@@ -133,9 +133,6 @@ def test_the_package_has_no_import_cycle_at_module_top():
     assert cycles == []
 
 
-# One private import across rooms is left, in a room being rebuilt: the pipeline writes XLSX
-# through io/_xlsx_fast.py, which issue 16 replaces with a maintained writer (room B).
-KNOWN_PRIVATE = {("shnor_lib/pipeline/season.py", "shnor_lib.io._xlsx_fast")}
 
 
 def test_no_module_imports_a_private_name_of_another_sub_package():
@@ -153,15 +150,13 @@ def test_no_module_imports_a_private_name_of_another_sub_package():
                 private += [p for p in target.split(".") if p.startswith("_") and not p.endswith("__")]
                 if private:
                     found.add((str(path.relative_to(REPO)), target))
-    assert found == KNOWN_PRIVATE
+    assert sorted(found) == []
 
 
 @pytest.mark.parametrize("room", EXPLAINED_ROOMS)
 def test_an_import_inside_a_function_says_why_it_is_not_at_module_top(room):
     unexplained = []
     for path in sorted((PACKAGE / room).rglob("*.py")):
-        if path.name == "_xlsx_fast.py":
-            continue
         lines = path.read_text(encoding="utf-8").splitlines()
         tree = ast.parse("\n".join(lines))
         for fn in ast.walk(tree):

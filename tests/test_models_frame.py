@@ -169,7 +169,7 @@ def _small_season(root, year, first_name="Школа 1"):
 
 
 def test_model_frame_and_robustness_csv_are_written_deterministically_and_excel_safe(tmp_path):
-    from shnor_lib.pipeline.season import compute_outputs
+    from shnor_lib.pipeline.batch import compute_outputs
 
     root = _small_season(tmp_path / "data_raw", 2024, first_name="=HYPERLINK(\"x\")")
     outs = []

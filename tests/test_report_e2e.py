@@ -190,7 +190,7 @@ def test_no_cards_makes_season_reports_only_and_links_no_card(tmp_path):
 
 def test_report_fingerprint_counts_the_notebook_parameters():
     from shnor_lib.config.params import load_params
-    from shnor_lib.pipeline.season import load_dataset
+    from shnor_lib.pipeline.dataset import load_dataset
     from shnor_lib.report.batch import _fingerprint, _season_jobs
 
     data = load_dataset(REPO / "data_raw", "demo", 2024)

@@ -393,8 +393,8 @@ def explain_changes(results: Sequence, data: Dataset) -> pd.DataFrame:
     rows = []
     for prev, cur in pairwise(res):
         same = params_digest(prev.params) == params_digest(cur.params)
-        alt = prev if same else compute_season(data, prev.municipality, prev.year, cur.params)
-        back = cur if same else compute_season(data, cur.municipality, cur.year, prev.params)
+        alt = prev if same else compute_season(data, prev.municipality, prev.year, cur.params, support=False)
+        back = cur if same else compute_season(data, cur.municipality, cur.year, prev.params, support=False)
         pdiff = "" if same else _param_diff(prev.params, cur.params)
         a, a2, b, b2 = _flags(prev.schools), _flags(alt.schools), _flags(cur.schools), _flags(back.schools)
         for sid in b.index.intersection(a.index):

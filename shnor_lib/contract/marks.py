@@ -165,10 +165,16 @@ def journal_shares(res: pd.DataFrame) -> pd.DataFrame:
     return res
 
 
-def quarantine_limits(municipality: str | None = None) -> tuple[float, int]:
-    """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows`` of a municipality
-    (``parameters/default.yml``, overridden by ``parameters/<municipality>.yml``)."""
-    block = load_params(municipality).get("validation") or {}
+def quarantine_limits(params: dict | str | None = None) -> tuple[float, int]:
+    """``validation.max_quarantined_share`` and ``validation.min_quarantined_rows``, checked.
+
+    ``params`` are loaded parameters (:func:`shnor_lib.config.params.load_params`: what the
+    pipeline passes, so a project's ``parameters/`` and ``--params`` count); a municipality
+    name or None reads the package's ``parameters/`` (``default.yml``, ``<municipality>.yml``).
+    """
+    if not isinstance(params, dict):
+        params = load_params(params)
+    block = params.get("validation") or {}
     share, rows = block.get("max_quarantined_share", 0.2), block.get("min_quarantined_rows", 5)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
         raise ParameterError(f"параметр «validation.max_quarantined_share» = {share!r} должен быть долей "

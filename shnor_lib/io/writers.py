@@ -1,18 +1,33 @@
 """Writing tables that people open in Excel: every text cell is made safe first.
 
 A text cell that starts with ``=``, ``+``, ``-`` or ``@`` is a formula to Excel (and to
-LibreOffice) when a CSV or an openpyxl-written workbook is opened; school names, codes and
-verbatim input rows come from people's files, so such a cell is written with a leading
-apostrophe (the OWASP «CSV injection» advice). Numbers are never touched: −0,5 stays a number.
+LibreOffice) when a CSV or a workbook is opened; school names, codes and verbatim input rows
+come from people's files, so such a cell is written with a leading apostrophe (the OWASP «CSV
+injection» advice). Numbers are never touched: −0,5 stays a number.
+
+Workbooks are written with XlsxWriter (measured against openpyxl on our tables:
+``benchmarks/bench_xlsx.py``), with fixed document properties, so equal tables give equal bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import math
+import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
 
-__all__ = ["FORMULA_STARTS", "safe_cells", "csv_text", "write_csv"]
+__all__ = ["FORMULA_STARTS", "safe_cells", "csv_text", "write_csv", "xlsx_bytes", "write_xlsx"]
+
+# Fixed metadata: the same table gives the same bytes (XlsxWriter's zip entries carry fixed dates).
+_PROPERTIES = {"author": "shnor", "created": dt.datetime(2000, 1, 1)}
+# Write every text as text: never a formula, a number or a hyperlink guessed from its content.
+_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+            "in_memory": True}  # no temporary files: a third faster for our small sheets
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,4 +61,53 @@ def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
     """Write :func:`csv_text` of ``df`` to ``path`` (UTF-8)."""
     path = Path(path)
     path.write_bytes(csv_text(df, index=index).encode("utf-8"))
+    return path
+
+
+def _cell(value: object) -> object:
+    """A plain Python value for a cell; None for an empty one (missing values, NaN, empty text)."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, str) and not value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
+    """The table as a one-sheet workbook: a bold header row, frozen, then one row per row of ``df``.
+
+    The cells are written as they are: call :func:`safe_cells` first for text from people's files.
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, _OPTIONS)
+    book.set_properties(_PROPERTIES)
+    ws = book.add_worksheet(sheet[:31])
+    ws.write_row(0, 0, [str(c) for c in df.columns], book.add_format({"bold": True}))
+    ws.freeze_panes(1, 0)
+    for r, row in enumerate(df.itertuples(index=False), start=1):
+        for c, value in enumerate(row):
+            value = _cell(value)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif isinstance(value, (int, float)) and math.isfinite(value):
+                ws.write_number(r, c, value)
+            else:  # text, and an infinite number as the CSV shows it («inf»)
+                ws.write_string(r, c, str(value))
+    book.close()
+    return buffer.getvalue()
+
+
+def write_xlsx(df: pd.DataFrame, path: str | Path, sheet: str) -> Path:
+    """Write :func:`xlsx_bytes` of ``df`` to ``path``, replacing it whole (never half-written)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(xlsx_bytes(df, sheet))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -1,26 +1,28 @@
-"""The season pipeline: load → validate → compute → model, and writing the tables.
+"""One season computed: :func:`compute_season` and what it returns, :class:`SeasonResult`.
 
-A researcher can call each step from a notebook::
+A researcher calls it from a notebook::
 
     from shnor_lib import load_dataset, load_params, compute_season
     data = load_dataset("data_raw", municipality="demo")
     params = load_params("demo")
     res = compute_season(data, "demo", 2024, params)
     res.schools.head(); print(res.model.summary())
+
+The tables every season of a municipality computes alike — grades, objectivity flags,
+pooled metrics, indices — are computed once for all of them (:class:`_Shared`); a season then
+takes its municipality's rows up to its year and adds the rules, the quality model and the
+clusters (:func:`_season_result`). Many seasons at once: :mod:`shnor_lib.pipeline.batch`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..analysis.clustering import cluster_features, cluster_schools, describe_clusters
 from ..analysis.indices import (
@@ -38,18 +40,12 @@ from ..analysis.model_frame import build_model_frame, formula_info, quality_outc
 from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from ..analysis.robustness import SpecificationComparison, compare_specifications
 from ..analysis.rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
-from ..config.params import params_digest
 from ..contract.schema import school_id_order
-from ..contract.validate import ISSUE_COLUMNS, Season, copied_results, validate_seasons
-from ..errors import DataValidationError, Problem
-from ..io.atomic import make_temp_dir
-from ..io.paths import season_folder_problems
-from ..io.readers import list_seasons, read_season
-from ..io.writers import csv_text, safe_cells, write_csv
-from .provenance import manifest
+from ..io.writers import csv_text
+from .dataset import Dataset
+from .support import SupportInputs, SupportResult, compute_support, consecutive_years
 
-__all__ = ["Dataset", "SeasonResult", "load_dataset", "compute_season", "compute_all", "iter_compute",
-           "compute_outputs", "write_outputs", "stage_outputs", "StagedOutputs", "SCHOOL_COLUMNS"]
+__all__ = ["SeasonResult", "compute_season", "season_history", "attach_support", "SCHOOL_COLUMNS"]
 
 SCHOOL_COLUMNS = [
     "school_id", "name", "kind", "territory", "status", "shnor", "shnor_branch", "shnsu", "risk_zone", "reasons",
@@ -58,126 +54,6 @@ SCHOOL_COLUMNS = [
     "robust_k", "robust_m", "fragile", "school_effect", "effect_low", "effect_high", "effect_label", "cluster",
     "objectivity_flags", "indices_source",
 ]
-
-
-@dataclass
-class Dataset:
-    """Validated seasons keyed by (municipality, year)."""
-
-    seasons: dict[tuple[str, int], Season]
-    data_root: Path
-    _years: dict[str, list[int]] | None = field(default=None, init=False, repr=False, compare=False)
-    _indexed: int = field(default=-1, init=False, repr=False, compare=False)
-
-    def keys(self, municipality: str = "all", year: str | int = "all") -> list[tuple[str, int]]:
-        return sorted(k for k in self.seasons
-                      if municipality in ("all", None, k[0]) and (year in ("all", None) or int(year) == k[1]))
-
-    def years(self, municipality: str) -> list[int]:
-        """The loaded years of ``municipality``, ascending."""
-        if self._years is None or self._indexed != len(self.seasons):
-            index: dict[str, list[int]] = {}
-            for m, y in sorted(self.seasons):
-                index.setdefault(m, []).append(y)
-            self._years, self._indexed = index, len(self.seasons)
-        return self._years.get(municipality, [])
-
-    def _sorted_keys(self, municipalities) -> list[tuple[str, int]]:
-        """(municipality, year) of ``municipalities`` (None: all) in sorted order."""
-        if municipalities is None:
-            return sorted(self.seasons)
-        return [(m, y) for m in sorted(set(municipalities)) for y in self.years(m)]
-
-    def table(self, stem: str, municipality: str | list[str] | None = None) -> pd.DataFrame:
-        """One contract table over all loaded seasons (or those of ``municipality``, a name
-        or a list of names), with ``municipality`` and ``year``."""
-        if isinstance(municipality, str):
-            municipality = [municipality]
-        keys = [k for k in self._sorted_keys(municipality) if self.seasons[k].has(stem)]
-        if not keys:
-            return pd.DataFrame()
-        frames = [self.seasons[k].tables[stem] for k in keys]
-        out = pd.concat(frames, ignore_index=True)
-        sizes = [len(f) for f in frames]
-        out.insert(0, "year", np.repeat(np.array([y for _, y in keys], dtype=np.int64), sizes))
-        out.insert(0, "municipality", np.repeat(np.array([m for m, _ in keys], dtype=object), sizes))
-        return out
-
-    def issues(self, municipality: str, up_to: int) -> pd.DataFrame:
-        frames = [self.seasons[(municipality, y)].issues for y in self.years(municipality) if y <= up_to]
-        frames = [f for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
-
-
-def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", year: str | int = "all",
-                 strict: bool = False) -> Dataset:
-    """Read and validate seasons under ``data_root``.
-
-    Every year of each selected municipality is loaded (the ШНОР rule looks at Y−1),
-    whatever ``year`` says; ``year`` only has to exist. ``municipality`` is a name,
-    a list of names or ``"all"``.
-
-    Raises
-    ------
-    DataValidationError
-        With every structural problem of every season, or when nothing matches.
-    """
-    root = Path(data_root)
-    # A folder that looks like a season but is not one (« 2024», «2024 (2)») is never skipped silently.
-    odd = season_folder_problems(root, municipality)
-    if isinstance(municipality, (list, tuple)):
-        wanted = [k for k in list_seasons(root, "all", year) if k[0] in municipality]
-        municipality = ", ".join(municipality)
-    else:
-        wanted = list_seasons(root, municipality, year)
-    if odd and not wanted:
-        raise DataValidationError(odd)
-    if not wanted:
-        what = f"муниципалитет «{municipality}»" if municipality != "all" else "ни одного муниципалитета"
-        yr = f", год {year}" if year != "all" else ""
-        raise DataValidationError([Problem(str(root), None, None, f"не найдены данные: {what}{yr}.",
-                                           "Ожидается структура data_raw/<муниципалитет>/<год>/.")])
-    munis = set(m for m, _ in wanted)
-    keys = [(m, y) for m, y in list_seasons(root, "all", "all") if m in munis]
-    # Read and validate in chunks: many seasons are typed and checked together (much faster
-    # for many small files), while the raw text of only one chunk is held at a time.
-    seasons, problems = {}, list(odd)
-    chunk: list = []
-    rows = 0
-    for i, (m, y) in enumerate(keys):
-        raw = read_season(root, m, y)
-        chunk.append(raw)
-        rows += sum(len(f.frame) for f in raw.files.values())
-        if rows >= 400_000 or i == len(keys) - 1:
-            try:
-                for season in validate_seasons(chunk, strict=strict):
-                    seasons[(season.municipality, season.year)] = season
-            except DataValidationError as exc:
-                problems.extend(exc.problems)
-            chunk, rows = [], 0
-    if problems:
-        raise DataValidationError(problems)
-    _warn_copied(seasons, strict)
-    return Dataset(seasons, root)
-
-
-def _warn_copied(seasons: dict[tuple[str, int], Season], strict: bool) -> None:
-    """Add to each season's issues the schools whose results repeat the previous year's."""
-    problems = []
-    for (m, y), season in sorted(seasons.items()):
-        prev = seasons.get((m, y - 1))
-        if prev is None:
-            continue
-        found = copied_results(prev, season)
-        if found.empty:
-            continue
-        if strict:
-            problems += [Problem(i.file, i.row, None, f"{i.action}: {i.reason}",
-                                 "Режим --strict: исправьте данные или снимите --strict.")
-                         for i in found.itertuples(index=False)]
-        season.issues = pd.concat([season.issues, found], ignore_index=True) if len(season.issues) else found
-    if problems:
-        raise DataValidationError(problems)
 
 
 @dataclass
@@ -264,6 +140,11 @@ class SeasonResult:
         :data:`shnor_lib.analysis.model_frame.MODEL_FRAME_COLUMNS`).
     robustness : SpecificationComparison or None
         The main model against ``model.specifications`` (``robustness.csv``).
+    support : SupportResult or None
+        The support analyses over the consecutive loaded years ending with the season:
+        indicators, risk profiles and recommendations, dynamics, leader pairs (their own
+        tables, see :class:`~shnor_lib.pipeline.support.SupportResult`); None when computed
+        with ``support=False``.
     """
 
     municipality: str
@@ -289,6 +170,7 @@ class SeasonResult:
     reference_shares: pd.DataFrame | None = None
     model_frame: pd.DataFrame | None = None
     robustness: SpecificationComparison | None = None
+    support: SupportResult | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -446,8 +328,13 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
     return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info)
 
 
-def compute_season(data: Dataset, municipality: str, year: int, params: dict) -> SeasonResult:
+def compute_season(data: Dataset, municipality: str, year: int, params: dict, *, support: bool = True
+                   ) -> SeasonResult:
     """Compute statuses, indices, model and clusters for one municipality and year.
+
+    With ``support`` (the default) also the support analyses of the season
+    (:attr:`SeasonResult.support`: indicators, risk profiles and recommendations, dynamics,
+    leader pairs), which need the consecutive loaded years before it: those are computed too.
 
     Parameters
     ----------
@@ -457,6 +344,8 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     municipality, year : the season to compute.
     params : dict
         From :func:`shnor_lib.config.params.load_params`.
+    support : bool, default True
+        Whether to run the support analyses (``False``: the statuses and models only).
 
     See also
     --------
@@ -469,135 +358,32 @@ def compute_season(data: Dataset, municipality: str, year: int, params: dict) ->
     # computing one municipality must not cost more when many are loaded.
     scope = None if _scope_is_all(params) else [municipality]
     shared = _shared_tables(data, params, scope, up_to=year)
-    return _season_result(data, municipality, year, params, shared, started)
+    result = _season_result(data, municipality, year, params, shared, started)
+    if support:
+        attach_support(data, season_history(data, municipality, year, params, known=(result,)))
+    return result
 
 
-def compute_all(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
-                progress=None) -> list[SeasonResult]:
-    """Compute every season of ``keys`` (default: all loaded), sharing the work between seasons.
+def season_history(data: Dataset, municipality: str, year: int, params: dict,
+                   known: Iterable[SeasonResult | None] = ()) -> list[SeasonResult]:
+    """The computed seasons of the consecutive loaded years ending with ``year`` (oldest first).
 
-    Gives for each season exactly what :func:`compute_season` gives, but computes the
-    grades, flags, pooled metrics and indices once for all the years of a municipality and
-    once for many municipalities that share parameters (and the same available index
-    inputs); only the models and clusters are fitted per season.
-
-    Parameters
-    ----------
-    data : Dataset
-        From :func:`load_dataset`.
-    params_for : callable or dict
-        Parameters of a municipality: ``params_for(m)`` or ``params_for[m]``.
-    keys : list of (municipality, year), optional
-        The seasons wanted, in the order of the returned list.
-    progress : callable, optional
-        Called with the number of seasons just finished (e.g. ``tqdm.update``).
-
-    Returns
-    -------
-    list of SeasonResult
-        In the order of ``keys``. To hold only one season at a time, use
-        :func:`iter_compute`.
+    ``known`` holds seasons already computed (e.g. the season itself and the year before),
+    which are reused; the others are computed without their support analyses.
     """
-    keys = list(data.keys()) if keys is None else list(keys)
-    done = {}
-    for r in iter_compute(data, params_for, keys):
-        done[(r.municipality, r.year)] = r
-        if progress:
-            progress(1)
-    return [done[k] for k in keys]
+    have = {r.year: r for r in known if r is not None}
+    return [have.get(y) or compute_season(data, municipality, y, params, support=False)
+            for y in consecutive_years(data.years(municipality), year)]
 
 
-def iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
-                 batch_rows: int = 250_000):
-    """:func:`compute_all`, yielding each season as soon as it is computed.
+def attach_support(data: Dataset, history: list[SeasonResult], inputs: SupportInputs | None = None) -> SeasonResult:
+    """Compute the support analyses of the last season of ``history`` into its ``support``."""
+    result = history[-1]
+    started = time.perf_counter()
+    result.support = compute_support(data, history, inputs)
+    result.seconds = (result.seconds or 0.0) + time.perf_counter() - started
+    return result
 
-    Seasons come batch by batch (municipalities sharing parameters, in sorted order of
-    (municipality, year) within a batch), not necessarily in the order of ``keys``; a batch
-    holds about ``batch_rows`` results rows, which bounds the memory of the shared tables.
-    """
-    for result, _ in _iter_compute(data, params_for, keys, batch_rows):
-        yield result
-
-
-def _iter_compute(data: Dataset, params_for, keys: list[tuple[str, int]] | None = None,
-                  batch_rows: int = 250_000):
-    """:func:`iter_compute` yielding (result, the _Shared it came from or None)."""
-    keys = list(data.keys()) if keys is None else list(keys)
-    for k in keys:
-        if k not in data.seasons:
-            raise KeyError(f"season {k[0]}/{k[1]} is not loaded")
-    lookup = params_for if callable(params_for) else params_for.__getitem__
-    munis = sorted({m for m, _ in keys})
-    params = {m: lookup(m) for m in munis}
-    wanted_by_muni: dict[str, list[tuple[str, int]]] = {}
-    for k in sorted(set(keys)):
-        wanted_by_muni.setdefault(k[0], []).append(k)
-    for batch, members in _batches(data, params, munis).items():
-        if batch is None:  # the regression ИСБШ depends on the years loaded up to each season
-            for m in members:
-                for _, y in wanted_by_muni[m]:
-                    yield compute_season(data, m, y, params[m]), None
-            continue
-        if batch[0] == "all":  # every loaded municipality is the reference: one batch
-            groups = [members]
-        else:
-            groups = _split_by_rows(data, members, batch_rows)
-        for group in groups:
-            started = time.perf_counter()
-            scope = None if batch[0] == "all" else group
-            shared = _shared_tables(data, params[group[0]], scope)
-            wanted = [k for m in group for k in wanted_by_muni[m]]
-            share_of_each = (time.perf_counter() - started) / max(len(wanted), 1)
-            for m, y in wanted:
-                yield _season_result(data, m, y, params[m], shared, time.perf_counter() - share_of_each), shared
-
-
-def _split_by_rows(data: Dataset, munis: list[str], batch_rows: int) -> list[list[str]]:
-    """Consecutive groups of municipalities with about ``batch_rows`` results rows each."""
-    groups, current, rows = [], [], 0
-    for m in munis:
-        n = sum(len(data.seasons[(m, y)].results) for y in data.years(m) if data.seasons[(m, y)].has("results"))
-        if current and rows + n > batch_rows:
-            groups.append(current)
-            current, rows = [], 0
-        current.append(m)
-        rows += n
-    if current:
-        groups.append(current)
-    return groups
-
-
-def _batches(data: Dataset, params: dict[str, dict], munis: list[str]) -> dict:
-    """Municipalities that can share :func:`_shared_tables`: same parameters and, unless the
-    reference population is every loaded municipality, the same available ИСБШ / ИУРШ inputs
-    (an input column missing in one municipality changes its weights). Key None: compute
-    each season on its own."""
-    batches: dict = {}
-    own = [m for m in munis if params[m]["isbsh"]["method"] != "regression" and not _scope_is_all(params[m])]
-    social = data.table("social", own) if own else pd.DataFrame()
-    teachers = data.table("teachers", own) if own else pd.DataFrame()
-    isb_inputs: dict[str, tuple] = {}
-    iur_inputs: dict[str, tuple] = {}
-    for table, shares_of, found in ((social, social_shares, isb_inputs),
-                                    (teachers, lambda t: teacher_shares(t, params[own[0]]), iur_inputs)):
-        if len(table):
-            # which inputs have a value somewhere in each municipality (what the weights see)
-            shares = shares_of(table)
-            present = shares.iloc[:, 3:].notna().groupby(shares["municipality"], sort=False).any()
-            found.update({m: tuple(c for c in present.columns if row[c]) for m, row in present.iterrows()})
-    for m in munis:
-        p = params[m]
-        digest = repr({k: v for k, v in p.items() if not k.startswith("_")})
-        if p["isbsh"]["method"] == "regression":
-            key = None
-        elif _scope_is_all(p):
-            key = ("all", digest)
-        else:
-            isb = tuple(c for c in p["isbsh"]["weights"] if c in isb_inputs[m]) if m in isb_inputs else None
-            iur = tuple(c for c in p["iursh"]["weights"] if c in iur_inputs[m]) if m in iur_inputs else None
-            key = ("own", digest, isb, iur)
-        batches.setdefault(key, []).append(m)
-    return batches
 
 
 def _season_result(data: Dataset, municipality: str, year: int, params: dict, shared: _Shared,
@@ -701,399 +487,3 @@ def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params:
         panel = pd.concat([shared.model_frame(data, m, y, params) for m, y in keys], ignore_index=True)
     panel["school_key"] = panel["municipality"] + "/" + panel["school_id"].astype(str)
     return panel
-
-
-# ---------------------------------------------------------------- shnor compute
-
-def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: str = "all", year: str | int = "all",
-                    params_for=None, strict: bool = False, jobs: int | None = None,
-                    progress=None) -> list[tuple[tuple[str, int], Path, str, list[str]]]:
-    """Load, compute and write every selected season — what ``shnor compute`` does.
-
-    Each season is written into a hidden folder beside its target as soon as it is
-    computed (memory holds one season's results, not all of them); only when every season
-    succeeded are they swapped in, so a failure leaves no partial set. With several
-    processor cores, municipalities are shared among ``jobs`` worker processes (default:
-    the ``SHNOR_JOBS`` environment variable, else the number of cores), each reading,
-    validating and computing its own municipalities; the outputs are the same.
-
-    Parameters
-    ----------
-    data_root, out_root : folders of the input seasons and of the outputs.
-    municipality, year : the selection, as in :func:`load_dataset` and :meth:`Dataset.keys`.
-    params_for : callable
-        Parameters of a municipality (default: :func:`shnor_lib.config.params.load_params`).
-    strict : bool
-        As in :func:`load_dataset`.
-    progress : callable, optional
-        Called with the number of seasons just finished.
-
-    Returns
-    -------
-    list of ((municipality, year), folder written, one-line summary, notes), in season order.
-
-    Raises
-    ------
-    DataValidationError, ParameterError
-        As :func:`load_dataset` and the parameters raise them; nothing is written.
-    """
-    from ..config.params import load_params
-
-    root, out_root = Path(data_root), Path(out_root)
-    params_for = params_for or load_params
-    selected = list_seasons(root, municipality, year)
-    munis = sorted({m for m, _ in selected})
-    jobs = jobs or int(os.environ.get("SHNOR_JOBS", "0") or 0) or os.cpu_count() or 1
-    params = None
-    if jobs > 1 and len(munis) > 1 and len(selected) >= 50:
-        try:
-            params = {m: params_for(m) for m in munis}
-        except Exception:
-            params = None  # the one-process path raises the error at its proper place
-        if params is not None and any(_scope_is_all(p) for p in params.values()):
-            params = None  # every municipality is the reference of every other: one process
-    existed = out_root.exists()
-    try:
-        if params is None:
-            data = load_dataset(root, municipality, year, strict=strict)
-            keys = data.keys(municipality, year)
-            params = {m: params_for(m) for m in sorted({m for m, _ in keys})}
-            staged = _stage_seasons(data, params, keys, out_root, progress)
-        else:
-            staged = _stage_in_workers(root, out_root, municipality, year, params, strict,
-                                       _partition(root, munis, min(jobs, len(munis))), progress)
-    except BaseException:
-        if not existed and out_root.is_dir() and not any(out_root.iterdir()):
-            out_root.rmdir()  # created for this run only, and nothing is in it
-        raise
-    out = []
-    for key, tmp, target, line, notes in staged:
-        out.append((key, StagedOutputs(tmp, target).publish(), line, notes))
-    return out
-
-
-def _summary_line(r: SeasonResult) -> str:
-    sh = r.shares
-    return (f"{r.municipality} {r.year}: ОО {sh['schools']}, ШНОР {sh['shnor']}, ШНСУ {sh['shnsu']}, "
-            f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {sh['share_shnor_shnsu'] * 100:.1f}%")
-
-
-def _stage_seasons(data: Dataset, params: dict, keys: list[tuple[str, int]], out_root: Path,
-                   progress=None) -> list[tuple]:
-    """Compute and stage every season of ``keys``; (key, tmp, target, line, notes) in ``keys`` order.
-    On failure every staged folder is removed."""
-    staged: dict[tuple[str, int], tuple] = {}
-    try:
-        for r, shared in _iter_compute(data, params, keys):
-            texts = None
-            if shared is not None and os.linesep == "\n":
-                # freshly computed, so its tables are exactly the shared rows up to its year
-                texts = {"metrics.csv": shared.csv_text(r.municipality, "pooled", r.year),
-                         "metrics_by_grade.csv": shared.csv_text(r.municipality, "grades", r.year)}
-            st = stage_outputs(r, out_root, _texts=texts)
-            staged[(r.municipality, r.year)] = ((r.municipality, r.year), st.tmp, st.target, _summary_line(r),
-                                                list(r.notes))
-            if progress:
-                progress(1)
-    except BaseException:
-        _discard(staged.values())
-        raise
-    return [staged[k] for k in keys]
-
-
-def _discard(staged) -> None:
-    """Remove staged folders, and the municipality folders they alone created."""
-    for item in staged:
-        tmp = Path(item[1])
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.parent.rmdir()  # only when empty: earlier outputs stay
-        except OSError:
-            pass
-
-
-def _partition(root: Path, munis: list[str], parts: int) -> list[list[str]]:
-    """Consecutive groups of municipalities with about equal input bytes (so the worker
-    processes finish together, and their messages keep the order of one process)."""
-    sizes = []
-    for m in munis:
-        total = 0
-        for dirpath, _, files in os.walk(root / m):
-            total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
-        sizes.append(max(total, 1))
-    cum = np.cumsum(sizes) / sum(sizes)
-    cuts = [0]
-    for k in range(1, parts):
-        end = int(np.searchsorted(cum, k / parts)) + 1  # the group ends after the municipality crossing k/parts
-        cuts.append(min(max(end, cuts[-1] + 1), len(munis) - (parts - k)))
-    cuts.append(len(munis))
-    return [munis[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-
-
-_PROGRESS = None  # a worker's queue to the parent's progress bar
-
-
-def _init_worker(queue) -> None:
-    global _PROGRESS
-    _PROGRESS = queue
-
-
-def _worker(root: Path, out_root: Path, munis: list[str], municipality: str, year, params: dict,
-            strict: bool) -> tuple[list[tuple], list]:
-    """One worker process: load, validate, compute and stage its municipalities.
-    Returns (staged seasons, data problems)."""
-    try:
-        data = load_dataset(root, munis, "all", strict=strict)
-    except DataValidationError as exc:
-        return [], exc.problems
-    keys = data.keys(municipality, year)
-    mine = {m: params[m] for m in sorted({m for m, _ in keys})}
-    return _stage_seasons(data, mine, keys, out_root, (lambda n: _PROGRESS.put(n)) if _PROGRESS else None), []
-
-
-def _stage_in_workers(root: Path, out_root: Path, municipality: str, year, params: dict, strict: bool,
-                      parts: list[list[str]], progress=None) -> list[tuple]:
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("spawn")  # the parent may hold threads; never fork them
-    queue = ctx.Queue()
-    done = threading.Event()
-
-    def relay() -> None:
-        while not done.is_set():
-            try:
-                n = queue.get(timeout=0.2)
-            except Exception:
-                continue
-            if progress:
-                progress(n)
-
-    listener = threading.Thread(target=relay, daemon=True)
-    listener.start()
-    outcomes, failure = [], None
-    try:
-        with ProcessPoolExecutor(max_workers=len(parts), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(queue,)) as pool:
-            futures = [pool.submit(_worker, root, out_root, part, municipality, year, params, strict)
-                       for part in parts]
-            for f in futures:
-                try:
-                    outcomes.append(f.result())
-                except BaseException as exc:  # keep waiting for the others, then clean up
-                    failure = failure or exc
-    finally:
-        done.set()
-        listener.join()
-    problems = [p for _, probs in outcomes for p in probs]
-    if failure is not None or problems:
-        _discard(item for staged, _ in outcomes for item in staged)
-        if problems:
-            raise DataValidationError(problems)
-        raise failure
-    return [item for staged, _ in outcomes for item in staged]
-
-
-# ---------------------------------------------------------------- writing
-
-def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
-    """One sheet with a bold header; fixed metadata and zip dates so equal tables give equal bytes."""
-    from ..io._xlsx_fast import workbook_bytes
-
-    header = [str(c) for c in df.columns]
-    rows = [[None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else
-             (v.item() if isinstance(v, np.generic) else v) for v in row] for row in df.itertuples(index=False)]
-    data = workbook_bytes(sheet, header, rows, lambda h, r: _openpyxl_bytes(h, r, sheet))
-    if data is None:
-        _openpyxl_workbook(header, rows, sheet, path)
-        return
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _openpyxl_workbook(header: list, rows: list, sheet: str, path: Path) -> None:
-    """The workbook written by openpyxl (what :mod:`shnor_lib.io._xlsx_fast` reproduces faster)."""
-    import datetime as _dt
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from ..io.templates import save_workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    fixed = _dt.datetime(2000, 1, 1)
-    wb.properties.created = wb.properties.modified = fixed
-    wb.properties.creator = "shnor"
-    save_workbook(wb, path)
-
-
-def _openpyxl_bytes(header: list, rows: list, sheet: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="shnor-xlsx-") as tmp:
-        path = Path(tmp) / "probe.xlsx"
-        _openpyxl_workbook(header, rows, sheet, path)
-        return path.read_bytes()
-
-
-def write_outputs(result: SeasonResult, out_root: str | Path) -> Path:
-    """Write the season's tables to ``<out_root>/<municipality>/<year>/`` atomically.
-
-    Everything is written into a temporary folder beside the target and swapped in
-    with renames, so a failure leaves the previous outputs intact and no half-written
-    files.
-    """
-    staged = stage_outputs(result, out_root)
-    try:
-        return staged.publish()
-    except BaseException:
-        staged.discard()
-        raise
-
-
-@dataclass
-class StagedOutputs:
-    """A season's tables written into a temporary folder beside their target, not yet visible.
-
-    :meth:`publish` swaps them in (what :func:`write_outputs` does at once); a run that
-    computes many seasons stages each one as it goes and publishes them all at the end,
-    so a failure on the way leaves every earlier output as it was.
-    """
-
-    tmp: Path
-    target: Path
-
-    def publish(self) -> Path:
-        """Swap the staged folder in; report files of an earlier run (report.html/pdf) stay."""
-        try:
-            backup = None
-            if self.target.exists():
-                backup = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
-                os.replace(self.target, backup)
-            os.replace(self.tmp, self.target)
-            if backup is not None:
-                # keep report files of an earlier run (report.html/pdf) that compute does not produce
-                for f in backup.iterdir():
-                    if not (self.target / f.name).exists():
-                        os.replace(f, self.target / f.name)
-                shutil.rmtree(backup, ignore_errors=True)
-        except BaseException:
-            self.discard()
-            raise
-        return self.target
-
-    def discard(self) -> None:
-        """Remove the staged folder (nothing is published)."""
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def stage_outputs(result: SeasonResult, out_root: str | Path, _texts: dict[str, str | None] | None = None
-                  ) -> StagedOutputs:
-    """Write the season's tables into a temporary folder beside ``<out_root>/<municipality>/<year>/``."""
-    target = Path(out_root) / result.municipality / str(result.year)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _recover_interrupted(target)
-    tmp = make_temp_dir(f".{result.year}.tmp-{os.getpid()}-", target.parent)  # mkdtemp's 0700 would be published
-    try:
-        _write_all(result, tmp, _texts or {})
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return StagedOutputs(tmp, target)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _recover_interrupted(target: Path) -> None:
-    """Finish what a killed run left beside ``target``: restore or merge its backup
-    (``.<year>.old-<pid>``) and drop its temporary folder (``.<year>.tmp-<pid>-…``)."""
-    for stale in sorted(target.parent.glob(f".{target.name}.*-*")):
-        parts = stale.name.split("-")
-        if len(parts) < 2 or not parts[1].isdigit():
-            continue
-        pid = int(parts[1])
-        if pid != os.getpid() and _alive(pid):
-            continue  # another run is writing right now
-        if ".old-" in stale.name:
-            if not target.exists():
-                os.replace(stale, target)
-                continue
-            for f in stale.iterdir():
-                if not (target / f.name).exists():
-                    os.replace(f, target / f.name)
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | None = None) -> None:
-    # Text from input files (names, codes, verbatim rows) must never become a spreadsheet formula.
-    write_csv(r.schools, folder / "schools.csv")
-    _write_xlsx(safe_cells(r.schools), folder / "schools.xlsx", "Школы")
-    for name, table in (("metrics.csv", r.metrics), ("metrics_by_grade.csv", r.metrics_by_grade)):
-        text = (texts or {}).get(name)
-        if text is not None:  # the same text, rendered once for the municipality's seasons
-            (folder / name).write_bytes(text.encode("utf-8"))
-        else:
-            write_csv(table, folder / name)
-    write_csv(r.issues, folder / "data_issues.csv")
-    write_csv(r.flags, folder / "objectivity.csv")
-    write_csv(r.identifier_table, folder / "identifier_table.csv", index=True)
-    write_csv(r.clusters, folder / "clusters.csv")
-    if r.reference_shares is not None:  # only a season with ФИС ОКО exports has them
-        write_csv(r.reference_shares, folder / "reference_shares.csv")
-    if r.model_frame is not None:
-        write_csv(r.model_frame, folder / "model_frame.csv")
-    if r.robustness is not None:
-        write_csv(r.robustness.robustness_table(), folder / "robustness.csv")
-    parts = [f"Модель качества: {r.municipality}, {r.year}\n"]
-    if r.model is not None:
-        parts.append(r.model.summary())
-    else:
-        parts.append("Модель не построена: недостаточно школ с индексом качества и контекстом.")
-    if r.robustness is not None:
-        parts.append("\n\n" + r.robustness.summary())
-    if r.effects is not None:
-        parts.append("\n\nМодель со случайным эффектом школы (MixedLM): устойчивое отличие школы за загруженные "
-                     "годы — дополнительное свидетельство, не вторая отметка\n")
-        parts.append(r.effects.summary())
-    if r.isbsh_info:
-        parts.append("\n\nИСБШ: " + _yaml(r.isbsh_info, sort_keys=True))
-    (folder / "model.txt").write_text("\n".join(parts), encoding="utf-8")
-    (folder / "manifest.json").write_text(manifest(
-        municipality=r.municipality, year=r.year, checksums=r.checksums, params=r.params,
-        digest=params_digest(r.params), status="рассчитано", seconds=r.seconds, notes=r.notes,
-        data_root=r.data_root), encoding="utf-8")
-    clean = {k: v for k, v in r.params.items() if not k.startswith("_")}
-    (folder / "parameters_used.yml").write_text(_yaml(clean, sort_keys=False), encoding="utf-8")
-
-
-_YAML_CACHE: dict[tuple[str, bool], str] = {}
-
-
-def _yaml(data: dict, sort_keys: bool) -> str:
-    """``yaml.safe_dump`` of plain data, remembered: the same parameters and ИСБШ weights
-    serve every season of a municipality (and often every municipality)."""
-    key = (repr(data), sort_keys)
-    if key not in _YAML_CACHE:
-        if len(_YAML_CACHE) > 256:
-            _YAML_CACHE.clear()
-        _YAML_CACHE[key] = yaml.safe_dump(data, allow_unicode=True, sort_keys=sort_keys)
-    return _YAML_CACHE[key]

@@ -27,7 +27,7 @@ from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
 from ..io.readers import list_seasons
-from ..pipeline.season import Dataset, compute_all, load_dataset, write_outputs
+from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from .context import CACHE_ENV, build_context, store_context
 from .runner import ReportJob, ReportOutcome, run_reports, write_index
 
@@ -240,7 +240,8 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     loaded: dict = {}  # each municipality read and checked once, on its own: one bad one fails alone
     for m in munis:
         try:
-            loaded.update(load_dataset(data_root, m, strict=strict).seasons)
+            loaded.update(load_dataset(data_root, m, strict=strict,
+                                       params_for=lambda mm: load_project_params(data_root, mm, params_file)).seasons)
             good.append(m)
         except DataValidationError as exc:
             print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(SCREEN_LIMIT)}",
@@ -265,8 +266,11 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                                     cards=cards):
                 planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
             mine = computed.setdefault(m, {})
-            # the earlier years too (dynamics), sharing the work between them
-            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= y and yy not in mine]):
+            # the earlier years too (the report reads the year before), sharing the work between them;
+            # the support analyses of the selected seasons only
+            last = max(yy for mm, yy in seasons if mm == m)
+            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= last and yy not in mine],
+                                 support=[k for k in seasons if k[0] == m]):
                 mine[r.year] = r
             result = mine[y]
             own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)

@@ -1,8 +1,9 @@
 """The school card (``notebooks/school_card.ipynb``) and the support results it shares with the season report.
 
-:func:`support_context` runs, once, everything sections 8–11 of the season report and the
-card read — indicators, risk profiles and recommendations, dynamics, school-leader pairs —
-over the consecutive loaded seasons ending with the report's year. The other functions are
+:func:`support_context` returns what the pipeline computed, once, for sections 8–11 of the
+season report and the card — indicators, risk profiles and recommendations, dynamics,
+school-leader pairs — over the consecutive loaded seasons ending with the report's year
+(:mod:`shnor_lib.pipeline.support`). The other functions are
 pure: they turn a :class:`~shnor_lib.pipeline.season.SeasonResult` and a :class:`SupportContext`
 into the card's short Russian texts and tables for one school, and say plainly what the
 data do not allow.
@@ -17,10 +18,11 @@ Usage::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pandas as pd
 
+from ..pipeline.season import season_history
+from ..pipeline.support import SupportResult, compute_support, consecutive_years
 from .narrative import (
     NO_DATA,
     _has_input,
@@ -52,94 +54,17 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------- computing once
+# ---------------------------------------------------------------- what the pipeline computed
 
-def consecutive_years(available, year: int) -> list[int]:
-    """The run of consecutive years in ``available`` that ends with ``year``: [2022, 2023, 2024]."""
-    have = {int(y) for y in available}
-    if int(year) not in have:
-        raise ValueError(f"нет сезона {year} среди загруженных: {sorted(have)}")
-    out = [int(year)]
-    while out[0] - 1 in have:
-        out.insert(0, out[0] - 1)
-    return out
+#: The support analyses the card and the season report read (computed by the pipeline).
+SupportContext = SupportResult
 
 
-def season_history(data, municipality: str, year: int, params: dict, known=()) -> list:
-    """The computed seasons of the consecutive loaded years ending with ``year`` (oldest first).
-
-    ``known`` holds seasons already computed (e.g. the report's year and the year before), which
-    are reused instead of recomputed.
-    """
-    from ..pipeline.season import compute_season
-
-    years = consecutive_years([y for m, y in data.seasons if m == municipality], year)
-    have = {r.year: r for r in known if r is not None}
-    return [have.get(y) or compute_season(data, municipality, y, params) for y in years]
-
-
-@dataclass
-class SupportContext:
-    """Everything of sections 8–11 computed once over the loaded years (see :func:`support_context`)."""
-
-    years: list[int]
-    indicators: pd.DataFrame
-    diagnostics: pd.DataFrame
-    risk_profiles: pd.DataFrame
-    significance: pd.DataFrame
-    groups: pd.DataFrame
-    recommendations: pd.DataFrame
-    transitions: pd.DataFrame
-    fail_changes: pd.DataFrame
-    support: pd.DataFrame
-    explained: pd.DataFrame
-    pairs: pd.DataFrame
-    candidates: pd.DataFrame
-
-
-def support_context(data, history: list) -> SupportContext:
-    """Indicators, risk profiles, recommendations, dynamics and leader pairs for the last season of ``history``.
-
-    Parameters
-    ----------
-    data : Dataset
-        The loaded data the seasons were computed from.
-    history : list of SeasonResult
-        Consecutive years of one municipality, oldest first (:func:`season_history`).
-
-    Returns
-    -------
-    SupportContext
-        Dynamics tables are empty when ``history`` holds one year.
-    """
-    from ..analysis.dynamics import explain_changes, fail_share_changes, status_transitions, support_view
-    from ..analysis.indicators import diagnostics_summary, season_indicators
-    from ..analysis.leaders import leader_candidates, pair_leaders
-    from ..analysis.risk import group_summary, recommend, risk_profiles_of, significance_matrix
-
-    res = history[-1]
-    m, y, params = res.municipality, res.year, res.params
-    season = data.seasons[(m, y)]
-    indicators = season_indicators(data, history)
-    frames = [data.seasons[(m, r.year)].tables["monitoring"].assign(year=r.year) for r in history
-              if data.seasons[(m, r.year)].has("monitoring")]
-    statuses = pd.concat([r.schools.assign(year=r.year) for r in history], ignore_index=True)
-    diagnostics = diagnostics_summary(pd.concat(frames, ignore_index=True) if frames else None, statuses)
-    rp = risk_profiles_of(data, m, y)
-    significance = significance_matrix(rp) if len(rp) else pd.DataFrame()
-    groups = group_summary(rp, params) if len(rp) else pd.DataFrame()
-    monitoring = season.tables["monitoring"] if season.has("monitoring") else None
-    recs = recommend(res.schools, rp, params, monitoring=monitoring)
-    several = len(history) > 1
-    empty = pd.DataFrame()
-    return SupportContext(
-        years=[r.year for r in history], indicators=indicators, diagnostics=diagnostics, risk_profiles=rp,
-        significance=significance, groups=groups, recommendations=recs,
-        transitions=status_transitions(history) if several else empty,
-        fail_changes=fail_share_changes(history) if several else empty,
-        support=support_view(history) if several else empty,
-        explained=explain_changes(history, data) if several else empty,
-        pairs=pair_leaders(history), candidates=leader_candidates(history))
+def support_context(data, history: list) -> SupportResult:
+    """The support analyses (sections 8–11) of the last season of ``history``: what the pipeline
+    computed (:attr:`SeasonResult.support`), or — for a season computed with ``support=False`` —
+    :func:`~shnor_lib.pipeline.support.compute_support` now."""
+    return history[-1].support if history[-1].support is not None else compute_support(data, history)
 
 
 # ---------------------------------------------------------------- the card's texts

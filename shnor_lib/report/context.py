@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 from dataclasses import dataclass
@@ -22,11 +23,17 @@ from .. import __version__
 from ..config.params import load_project_params, params_digest
 from ..io.atomic import atomic_write_bytes
 from ..io.readers import list_seasons, sha256_file
-from ..pipeline.season import Dataset, SeasonResult, compute_season, load_dataset
+from ..pipeline import Dataset, SeasonResult, compute_season, load_dataset
+from ..pipeline.support import SupportResult
 
 __all__ = ["CACHE_ENV", "SeasonContext", "build_context", "season_context", "store_context"]
 
 CACHE_ENV = "SHNOR_CACHE_DIR"
+log = logging.getLogger(__name__)
+# What reading a truncated, overwritten or outdated pickle raises (the file itself, its shape,
+# or classes that moved since it was written).
+_DAMAGED = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, TypeError,
+            ValueError)
 
 
 @dataclass
@@ -39,7 +46,7 @@ class SeasonContext:
     params: dict
     results: dict[int, SeasonResult]
     history: list[SeasonResult]   # consecutive loaded years ending with ``year``, oldest first
-    support: object               # cards.SupportContext: sections 8–11 (indicators, risks, dynamics, leaders)
+    support: SupportResult        # sections 8–11 (indicators, risks, dynamics, leaders), from the pipeline
 
     @property
     def res(self) -> SeasonResult:
@@ -114,13 +121,15 @@ def season_context(data_root: str | Path, municipality: str, year: int, params_f
             key = _key(root, municipality, year, params)
             try:
                 stored_key, ctx = pickle.loads(path.read_bytes())
-            except Exception:  # a damaged cache entry is recomputed, never trusted
+            except _DAMAGED as exc:  # a damaged or outdated cache entry is recomputed, never trusted
+                log.info("cache entry %s not used (%s: %s)", path, type(exc).__name__, exc)
                 stored_key, ctx = None, None
             if stored_key == key:
                 return ctx
-    data = load_dataset(root, municipality, strict=strict)
+    data = load_dataset(root, municipality, strict=strict, params_for={municipality: params})
     years = sorted(y for m, y in data.seasons if m == municipality and y <= year)
-    results = {y: compute_season(data, municipality, y, params) for y in years}
+    # the support analyses of the report's year only, over these results (build_context)
+    results = {y: compute_season(data, municipality, y, params, support=False) for y in years}
     ctx = build_context(data, municipality, year, params, results)
     if cache_dir:
         store_context(ctx, root, cache_dir)
