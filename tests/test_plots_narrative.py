@@ -456,18 +456,6 @@ def test_package_versions_name_every_package():
 
 # ---------------------------------------------------------------- formatting
 
-def test_numbers_are_formatted_the_russian_way():
-    assert narrative.fmt_num(0.1749, 3) == "0,175"
-    assert narrative.fmt_num(-1.25, 1) == "−1,2" or narrative.fmt_num(-1.25, 1) == "−1,3"
-    assert narrative.fmt_num(-0.0001, 2) == "0,00"
-    assert narrative.fmt_num(np.nan) == "—"
-    assert narrative.fmt_share(0.175) == "17,5%"
-    assert narrative.fmt_int(12345) == "12\u00a0345"
-    assert narrative.fmt_p(0.0001) == "< 0,001"
-    assert [narrative.plural(n, "школа", "школы", "школ") for n in (1, 2, 5, 11, 21, 22, 25)] == \
-        ["школа", "школы", "школ", "школ", "школа", "школы", "школ"]
-
-
 def test_styled_tables_hide_the_index_and_use_decimal_commas():
     df = pd.DataFrame({"Школа": ["1", None], "Доля, %": [12.5, np.nan], "Участников": [1200, 3]})
     html = narrative.style_table(df).to_html()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from .rules import fmt_pct
+from ..report.format import fmt_pct
 
 __all__ = ["cluster_features", "cluster_schools", "describe_clusters"]
 

@@ -783,7 +783,7 @@ def _systematic_quarantine(raw: RawSeason, n_rows: int, reconciled: list[dict],
     share, min_rows = limits if limits is not None else quarantine_limits(raw.municipality)
     if len(out) < min_rows or len(out) <= share * n_rows:
         return []
-    from ..report.narrative import plural
+    from ..report.format import plural
 
     display = out[0]["file"]
     kinds: dict[str, list[int]] = {}

@@ -21,16 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .narrative import (
-    NO_DATA,
-    _has_input,
-    _status_word,
-    fmt_num,
-    fmt_p,
-    fmt_share,
-    plural,
-    short_trigger,
-)
+from .format import fmt_num, fmt_pct, p_text, plural
+from .narrative import NO_DATA, _has_input, _status_word, short_trigger
 
 __all__ = [
     "SupportContext",
@@ -240,7 +232,7 @@ def results_table(result, school_id: str) -> pd.DataFrame:
                 continue
             c = c.iloc[0]
             small = " (мало участников)" if c["participants"] < p["min_participants"] else ""
-            row[head(s)] = (f"{fmt_share(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
+            row[head(s)] = (f"{fmt_pct(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
                             f"{fmt_num(100 * c['fail_high'], 0)}%), n = {int(c['participants'])}{small}")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -255,9 +247,9 @@ def results_text(result, school_id: str) -> str:
         return f"Результатов оценочных процедур школы за {result.year} год в объёме правила нет — {NO_DATA}."
     th = p["shnor_threshold"]
     over = d[(d["fail_share"] >= th - 1e-12) & d["enough"]]
-    what = "; ".join(f"{r.procedure}, {r.subject}: {fmt_share(r.fail_share)} ({int(r.failed)} из {int(r.participants)})"
+    what = "; ".join(f"{r.procedure}, {r.subject}: {fmt_pct(r.fail_share)} ({int(r.failed)} из {int(r.participants)})"
                      for r in over.itertuples())
-    return (f"Не ниже порога ШНОР {fmt_share(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
+    return (f"Не ниже порога ШНОР {fmt_pct(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
 
 
 def position_text(result, school_id: str) -> str:
@@ -438,7 +430,7 @@ def trend_table(history: list, school_id: str) -> pd.DataFrame:
         row = {"Показатель": f"{pr}, {subj}: доля «2»"}
         for r in history:
             c = m[(m["procedure"] == pr) & (m["subject"] == subj) & (m["year"] == r.year)]
-            row[str(r.year)] = (f"{fmt_share(c['fail_share'].iat[0])} ({int(c['failed'].iat[0])} из "
+            row[str(r.year)] = (f"{fmt_pct(c['fail_share'].iat[0])} ({int(c['failed'].iat[0])} из "
                                 f"{int(c['participants'].iat[0])})" if len(c) and c["participants"].iat[0] > 0 else "—")
         if any(v != "—" for k, v in row.items() if k != "Показатель"):
             rows.append(row)
@@ -498,8 +490,8 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
         f = f.sort_values(["_all", "_abs"], ascending=False)
         shown = "; ".join(
             f"{'все процедуры' if r.procedure == 'все процедуры' else r.procedure + ', ' + r.subject} "
-            f"{r.year_from}→{r.year_to}: {fmt_share(r.share_from)} → {fmt_share(r.share_to)} "
-            f"({'p < 0,001' if r.p_value < 0.001 else 'p = ' + fmt_p(r.p_value)})" for r in f.head(3).itertuples())
+            f"{r.year_from}→{r.year_to}: {fmt_pct(r.share_from)} → {fmt_pct(r.share_to)} "
+            f"({p_text(r.p_value)})" for r in f.head(3).itertuples())
         more = f" и ещё {len(f) - 3} — в аналитической справке" if len(f) > 3 else ""
         lines.append(f"Изменения долей «2» за пределами случайных колебаний ({len(f)}): {shown}{more}.")
     last = ""
@@ -510,7 +502,7 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
         d = float(s["change_pp"].iat[-1])
         last += (f" В поддержке с {s['included_since'].iat[0]}: доля «2» по всем процедурам правила "
                  f"{'снизилась' if d < 0 else 'выросла'} на {fmt_num(abs(d), 1)} п.п. "
-                 f"({fmt_share(s['fail_share'].iat[0])} → {fmt_share(s['fail_share'].iat[-1])}).")
+                 f"({fmt_pct(s['fail_share'].iat[0])} → {fmt_pct(s['fail_share'].iat[-1])}).")
     if last:
         lines.append(last.strip())
     return "\n\n".join(lines)

@@ -32,14 +32,10 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from ..analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
-from ..analysis.rules import FLAG_LABELS, fmt_pct
+from ..analysis.rules import FLAG_LABELS
+from .format import fmt_g, fmt_int, fmt_num, fmt_p, fmt_pct, p_text, plural
 
 __all__ = [
-    "fmt_num",
-    "fmt_int",
-    "fmt_share",
-    "fmt_p",
-    "plural",
     "report_title",
     "summary_text",
     "identified_text",
@@ -105,43 +101,6 @@ NO_DATA = "недостаточно данных"
 def _text(values: pd.Series) -> pd.Series:
     """Text column with "" for missing values (works for all-NaN float columns too)."""
     return values.astype(object).where(values.notna(), "")
-
-
-def fmt_num(x: float, digits: int = 2) -> str:
-    """A number the Russian way: decimal comma, true minus sign; «—» for a missing value."""
-    if x is None or pd.isna(x):
-        return "—"
-    v = round(float(x), digits) + 0.0  # + 0.0 turns −0.0 into 0.0
-    return f"{v:.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def fmt_int(n: float) -> str:
-    """An integer with thin-space thousands (12 345); «—» for a missing value."""
-    if n is None or pd.isna(n):
-        return "—"
-    return f"{int(round(float(n))):,}".replace(",", "\u00a0")
-
-
-def fmt_share(share: float, digits: int = 1) -> str:
-    """A share as percent with the decimal comma: 0.175 → «17,5%»."""
-    return fmt_pct(share, digits)
-
-
-def fmt_p(p: float) -> str:
-    """A p-value: «< 0,001» or three decimals."""
-    if p is None or pd.isna(p):
-        return "—"
-    return "< 0,001" if p < 0.001 else fmt_num(p, 3)
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural form for ``n``: plural(1, 'школа', 'школы', 'школ') → 'школа'."""
-    n = abs(int(n))
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def _schools(n: int) -> str:
@@ -222,7 +181,7 @@ def _plan(params: dict) -> tuple[float | None, float | None]:
 
 def _pct_value(v: float) -> str:
     """A percentage given in percent units (targets): 10 → «10%», 17.5 → «17,5%»."""
-    return (f"{v:g}".replace(".", ",")) + "%"
+    return fmt_g(v) + "%"
 
 
 def summary_text(result, previous=None) -> str:
@@ -258,7 +217,7 @@ def summary_text(result, previous=None) -> str:
     else:
         first = (f"В {y} году выявлено {sh['shnor']} ШНОР" if sh["shnor"] else f"В {y} году ШНОР не выявлено") \
             + f"; ШНСУ не определялись ({NO_DATA}: нет ИСБШ)"
-    first += f"; доля ШНОР и ШНСУ — {fmt_share(share)} ({union} из {n})"
+    first += f"; доля ШНОР и ШНСУ — {fmt_pct(share)} ({union} из {n})"
     baseline, plan = _plan(result.params)
     if plan is not None:
         met = share * 100 <= plan + 1e-9
@@ -276,7 +235,7 @@ def summary_text(result, previous=None) -> str:
         ps = previous.shares
         diff = (share - ps["share_shnor_shnsu"]) * 100
         trend = "не изменилась" if abs(diff) < 0.05 else ("выросла" if diff > 0 else "снизилась")
-        parts.append(f"В {previous.year} году доля ШНОР и ШНСУ составляла {fmt_share(ps['share_shnor_shnsu'])} "
+        parts.append(f"В {previous.year} году доля ШНОР и ШНСУ составляла {fmt_pct(ps['share_shnor_shnsu'])} "
                      f"({ps['shnor_or_shnsu']} из {ps['schools']}) — за год она {trend}"
                      + ("." if trend == "не изменилась" else f" на {fmt_num(abs(diff), 1)} п.п."))
     else:
@@ -1176,7 +1135,7 @@ def _value_text(v) -> str:
     if isinstance(v, bool):
         return "да" if v else "нет"
     if isinstance(v, float):
-        return f"{v:g}".replace(".", ",").replace("-", "−")
+        return fmt_g(v)
     if isinstance(v, (list, tuple)):
         return ", ".join(_value_text(x) for x in v)
     if isinstance(v, dict):
@@ -1594,17 +1553,13 @@ def fail_changes_table(changes: pd.DataFrame, significant_only: bool = True) -> 
         "Годы": [f"{a}→{b}" for a, b in zip(d["year_from"], d["year_to"], strict=True)],
         "Процедура, предмет": ["все процедуры и предметы вместе" if p == "все процедуры" else f"{p}, {s}"
                                for p, s in zip(d["procedure"], d["subject"], strict=True)],
-        "Было": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_from"], d["participants_from"],
+        "Было": [f"{fmt_pct(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_from"], d["participants_from"],
                                                                            strict=True)],
-        "Стало": [f"{fmt_share(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_to"], d["participants_to"],
+        "Стало": [f"{fmt_pct(f / n)} ({f:.0f} из {n:.0f})" for f, n in zip(d["failed_to"], d["participants_to"],
                                                                             strict=True)],
         "Изменение, п.п.": d["change_pp"].astype(float).values,
         "p": [fmt_p(v) for v in d["p_value"]],
     }, columns=cols)
-
-
-def _p_words(p: float) -> str:
-    return "p < 0,001" if p < 0.001 else f"p = {fmt_p(p)}"
 
 
 def fail_changes_text(changes: pd.DataFrame, params: dict, year: int, n_years: int = 2) -> str:
@@ -1621,7 +1576,7 @@ def fail_changes_text(changes: pd.DataFrame, params: dict, year: int, n_years: i
 
     def items(d):
         return ", ".join(f"{r.school_id} ({r.year_from}→{r.year_to}: {'+' if r.change_pp > 0 else '−'}"
-                         f"{fmt_num(abs(r.change_pp), 1)} п.п., {_p_words(r.p_value)})" for r in d.itertuples()) or "нет"
+                         f"{fmt_num(abs(r.change_pp), 1)} п.п., {p_text(r.p_value)})" for r in d.itertuples()) or "нет"
 
     text = (f"Доли не преодолевших порог сравнены у каждой школы в соседние годы: {len(changes)} "
             f"{plural(len(changes), 'сравнение', 'сравнения', 'сравнений')} «школа × процедура × предмет» "
@@ -1655,7 +1610,7 @@ def support_table(view: pd.DataFrame) -> pd.DataFrame:
         for y in years:
             if y in g.index:
                 r = g.loc[y]
-                share = (f"{fmt_share(r['fail_share'])} ({r['failed']:.0f} из {r['participants']:.0f})"
+                share = (f"{fmt_pct(r['fail_share'])} ({r['failed']:.0f} из {r['participants']:.0f})"
                          if r["participants"] > 0 else "нет результатов")
                 row[str(int(y))] = f"{_status_word(r['status'] if r['status'] != '—' else '')}\n{share}"
             else:

@@ -36,6 +36,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter, ScalarFormatter
 
 from ..analysis.indices import ISBSH_LABELS, IURSH_LABELS
 from ..analysis.models import BELOW, RESILIENT, formula_variables
+from .format import fmt_g, fmt_num, fmt_pct
 
 __all__ = [
     "PALETTE",
@@ -178,15 +179,6 @@ def _new_ax(ax: Axes | None, width: float, height: float) -> Axes:
     return ax
 
 
-def _comma(value: float, digits: int | None = None) -> str:
-    """A number with the decimal comma and a true minus sign."""
-    if digits is None:
-        text = f"{value:g}"
-    else:
-        text = f"{value:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−")
-
-
 class _CommaFormatter(ScalarFormatter):
     """Matplotlib's tick labels with the decimal comma (no locale needed)."""
 
@@ -198,10 +190,6 @@ def _comma_formatter() -> ScalarFormatter:
     f = _CommaFormatter(useOffset=False)
     f.set_scientific(False)
     return f
-
-
-def _pct_text(share: float, digits: int = 0) -> str:
-    return _comma(100 * share, digits) + "%"
 
 
 def _sort_ids(ids) -> list:
@@ -261,7 +249,7 @@ def plot_status_counts(data: pd.DataFrame, *, ax: Axes | None = None, title: str
     ax.barh(y, counts.values, color=[STATUS_COLORS[s] for s in STATUS_ORDER], height=0.62,
             **{"edgecolor": "white", **kws})
     for yi, c in zip(y, counts.values, strict=True):
-        ax.text(c + max(n, 1) * 0.01, yi, f"{c} ({_pct_text(c / n, 1) if n else '—'})", va="center", fontsize=9)
+        ax.text(c + max(n, 1) * 0.01, yi, f"{c} ({fmt_pct(c / n, 1) if n else '—'})", va="center", fontsize=9)
     ax.set_yticks(y, [STATUS_LABELS[s] for s in STATUS_ORDER])
     ax.set_xlim(0, max(counts.max(), 1) * 1.22)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -352,7 +340,7 @@ def plot_mark_distribution(data: pd.DataFrame, *, procedure: str, subject: str, 
     ax.text(1.01, 1.0, "n", transform=ax.transAxes, fontsize=7.5, color="#444444", va="bottom")
     if threshold is not None:
         ax.axvline(threshold, color="black", linestyle="--", linewidth=1.0,
-                   label=f"порог ШНОР по «2»: {_pct_text(threshold)}")
+                   label=f"порог ШНОР по «2»: {fmt_pct(threshold, 0)}")
     ax.set_yticks(y, ids)
     ax.set_ylim(-0.6, len(ids) - 0.4)
     ax.set_xlim(0, 1)
@@ -388,7 +376,7 @@ def mark_distribution_figure(data: pd.DataFrame, *, procedure: str, subjects: Se
             ax.set_ylabel("")
     handles = [Patch(color=MARK_COLORS[m], label=f"Отметка {_MARK_LABELS[m]}") for m in (2, 3, 4, 5)]
     if threshold is not None:
-        handles.append(Line2D([], [], color="black", linestyle="--", label=f"порог ШНОР: {_pct_text(threshold)} «2»"))
+        handles.append(Line2D([], [], color="black", linestyle="--", label=f"порог ШНОР: {fmt_pct(threshold, 0)} «2»"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8)
     if min_participants and (sel["participants"] < min_participants).any():
         fig.text(0.01, 0.0, f"Бледные строки — меньше {min_participants} участников: в правиле не учитываются.",
@@ -475,7 +463,7 @@ def plot_fail_heatmap(data: pd.DataFrame, *, procedure: str, subject: str, year:
                 continue
             small = m < min_participants
             dark = v / vmax > 0.62
-            ax.text(j + 0.5, i + 0.5, f"{_pct_text(v)} (n={int(m)})", ha="center", va="center", fontsize=6.8,
+            ax.text(j + 0.5, i + 0.5, f"{fmt_pct(v, 0)} (n={int(m)})", ha="center", va="center", fontsize=6.8,
                     color="#777777" if small else ("white" if dark else "#1a1a1a"),
                     fontstyle="italic" if small else "normal", in_layout=False)
             if v >= threshold - 1e-12 and not small:
@@ -483,7 +471,7 @@ def plot_fail_heatmap(data: pd.DataFrame, *, procedure: str, subject: str, year:
                                        linewidth=1.6))
     if cbar:
         cb.ax.axhline(threshold, color="black", linewidth=2.2)
-        cb.set_label(f"Доля «2» (черта — порог ШНОР {_pct_text(threshold)})")
+        cb.set_label(f"Доля «2» (черта — порог ШНОР {fmt_pct(threshold, 0)})")
     ax.set_xticks(np.arange(share.shape[1]) + 0.5, [f"{g} кл." for g in share.columns], rotation=0)
     ax.set_yticks(np.arange(share.shape[0]) + 0.5, order, rotation=0)
     ax.set_xlabel("Класс")
@@ -515,7 +503,7 @@ def fail_heatmap_figure(data: pd.DataFrame, *, procedure: str, subjects: Sequenc
     if not cax.has_data() and not cax.get_ylabel():
         cax.remove()
     handles = [Patch(facecolor="white", edgecolor="black", linewidth=1.6,
-                     label=f"доля «2» ≥ {_pct_text(threshold)} (порог ШНОР)")]
+                     label=f"доля «2» ≥ {fmt_pct(threshold, 0)} (порог ШНОР)")]
     if min_participants and (sel["participants"] < min_participants).any():
         handles.append(Patch(facecolor="white", edgecolor="white",
                              label=f"серый курсив — меньше {min_participants} участников, не учитывается"))
@@ -734,7 +722,7 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = Non
         grid = np.linspace(np.nanmin(xv) - (0.4 if discrete else 0.1), np.nanmax(xv) + (0.4 if discrete else 0.1), 60)
         fl = _fitted_line(model, x, grid)
         if fl is not None:
-            level = _comma(100 * (1 - model.alpha), 0)
+            level = fmt_num(100 * (1 - model.alpha), 0)
             ax.fill_between(fl["x"], fl["low"], fl["high"], color="#56B4E9", alpha=0.25, linewidth=0,
                             label=f"{level}% доверительный интервал линии")
             others = [v for v in formula_variables(model.formula, data.columns) if v not in (x, "quality_index")]
@@ -850,7 +838,7 @@ def plot_school_effects(data: pd.DataFrame, *, min_effect: float | None = None, 
                Line2D([], [], color=_RESILIENCE_COLORS[BELOW], marker="o", label=BELOW),
                Line2D([], [], color="#777777", marker="o", label="в пределах ожидаемого")]
     if min_effect:
-        handles.append(Patch(color="#DDDDDD", label=f"малые отклонения (< {_comma(min_effect)})"))
+        handles.append(Patch(color="#DDDDDD", label=f"малые отклонения (< {fmt_g(min_effect)})"))
     ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
     ax.set_title(title)
     return ax
@@ -967,7 +955,7 @@ def plot_cluster_profiles(data: pd.DataFrame, *, ax: Axes | None = None, title: 
         pos = x + (i - 0.5) * w
         ax.bar(pos, d[col], width=w, color=color, label=lab, **{"edgecolor": "white", **kws})
         for p, v in zip(pos, d[col], strict=True):
-            ax.text(p, v + 0.01, _pct_text(v, 1), ha="center", va="bottom", fontsize=8)
+            ax.text(p, v + 0.01, fmt_pct(v, 1), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [f"Кластер {int(c)}\n{int(n)} ОО" for c, n in zip(d["cluster"], d["n"], strict=True)])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, min(1.0, max(d["fail_share"].max(), d["quality_share"].max()) * 1.25 + 0.02))
@@ -1034,7 +1022,7 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
     has_plan = d["plan"].notna().to_numpy()
     ax.scatter(d["plan"][has_plan], y[has_plan], marker="|", s=260, linewidths=2.4, color="black", zorder=3)
     for yi, v in zip(y, d["fact"], strict=True):
-        ax.text(v + 1, yi, _comma(v, 1) + "%", va="center", fontsize=7.5)
+        ax.text(v + 1, yi, fmt_num(v, 1) + "%", va="center", fontsize=7.5)
     labels = [f"{n}. {'↓ ' if dr == 'lower_better' else ''}{_short(nm)}"
               for n, nm, dr in zip(d["no"], d["name"], d["direction"], strict=True)]
     ax.set_yticks(y, labels, fontsize=7.2)
@@ -1199,7 +1187,7 @@ def plot_school_results(data: pd.DataFrame, *, school_id: str, year: int | None 
             ax.scatter(d["fail_share"][small], yy[small], facecolor="white", edgecolor=color, marker=marker,
                        **{"s": 26, "zorder": 3, **kws})
     if threshold is not None:
-        ax.axvline(threshold, color="black", linestyle="--", linewidth=1.0, label=f"порог ШНОР {_pct_text(threshold)}")
+        ax.axvline(threshold, color="black", linestyle="--", linewidth=1.0, label=f"порог ШНОР {fmt_pct(threshold, 0)}")
     ax.set_yticks(range(len(rows)), [f"{p} {g} кл." for p, g in rows[::-1]], fontsize=7.5)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     top = float(np.nanmax([sel["fail_high"].max(), threshold or 0]))
@@ -1224,7 +1212,7 @@ def school_card_figure(result, school_id: str) -> Figure:
                         subjects=p["subjects"], grades=p["vpr_grades"], threshold=p["shnor_threshold"],
                         min_participants=p["min_participants"], ax=a1,
                         title=f"Результаты {result.year}: доля «2» по классам")
-    a1.set_xlabel(f"Доля «2» с {_comma(100 * p['confidence_level'], 0)}% интервалом Вильсона")
+    a1.set_xlabel(f"Доля «2» с {fmt_num(100 * p['confidence_level'], 0)}% интервалом Вильсона")
     plot_quality_vs_isbsh(result.schools, result.model, ax=a2, highlight=school_id, label_all=False,
                           title="Качество и ИСБШ: школа среди всех ОО")
     if a2.get_xlabel().startswith("ИСБШ ("):

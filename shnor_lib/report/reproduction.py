@@ -32,10 +32,9 @@ from scipy import stats
 
 from ..analysis.indices import group_label
 from ..analysis.metrics import wilson_interval
-from ..analysis.rules import fmt_pct
 from ..io.atomic import atomic_write_text
 from ..io.writers import csv_text
-from .narrative import fmt_num, fmt_p, plural
+from .format import fmt_num, fmt_p, fmt_pct, plural
 
 __all__ = [
     "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
