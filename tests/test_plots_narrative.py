@@ -33,7 +33,8 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 from shnor_lib import compute_season, load_dataset, load_params  # noqa: E402
 from shnor_lib.analysis.models import BELOW, RESILIENT  # noqa: E402
-from shnor_lib.report import narrative, plots  # noqa: E402
+from shnor_lib.report import plots, sections  # noqa: E402
+from shnor_lib.report.format import fmt_num  # noqa: E402
 
 SCHOOLS = [str(i) for i in range(1, 11)]
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -296,7 +297,7 @@ def test_figure_level_helpers_put_subjects_side_by_side(res):
 # ---------------------------------------------------------------- narrative: numbers
 
 def test_summary_quotes_the_exact_counts_share_and_plan(res):
-    text = narrative.summary_text(res)
+    text = sections.summary_text(res)
     assert "В 2024 году выявлено 2 ШНОР и 1 ШНСУ" in text
     assert "доля ШНОР и ШНСУ — 30,0% (3 из 10) при плановом значении 10%" in text
     assert "плановое значение не достигнуто" in text
@@ -305,13 +306,13 @@ def test_summary_quotes_the_exact_counts_share_and_plan(res):
 
 def test_summary_compares_the_share_with_the_previous_year(seasons):
     cur, prev = seasons
-    text = narrative.summary_text(cur, prev)
+    text = sections.summary_text(cur, prev)
     assert "В 2023 году доля ШНОР и ШНСУ составляла 20,0% (2 из 10)" in text
     assert "выросла на 10,0 п.п." in text
 
 
 def test_status_changes_list_entered_left_and_stayed(seasons):
-    ch = narrative.status_changes(*seasons)
+    ch = sections.status_changes(*seasons)
 
     def ids(lst, change):
         return list(ch[(ch["list"] == lst) & (ch["change"] == change)]["school_id"])
@@ -325,19 +326,19 @@ def test_status_changes_list_entered_left_and_stayed(seasons):
 
 
 def test_changes_text_names_schools_by_id_and_name(seasons):
-    text = narrative.changes_text(*seasons)
+    text = sections.changes_text(*seasons)
     assert "**ШНОР**: вошли — 1 (Школа 1), 2 (Школа 2); вышли — 3 (Школа 3); остались — нет." in text
-    t = narrative.changes_table(*seasons)
+    t = sections.changes_table(*seasons)
     assert list(t.columns) == ["Код ОО", "Наименование", "Статус 2023", "Статус 2024"]
     assert t.set_index("Код ОО").loc["3", "Статус 2024"] == "без статуса"
 
 
 def test_without_a_previous_year_the_comparison_says_insufficient_data(res):
-    assert "недостаточно данных" in narrative.changes_text(res, None)
+    assert "недостаточно данных" in sections.changes_text(res, None)
 
 
 def test_identified_table_gives_reasons_in_words_and_numbers(res):
-    t = narrative.identified_table(res)
+    t = sections.identified_table(res)
     assert list(t.columns) == ["Код ОО", "Наименование", "Статус", "Основание"]
     assert list(t["Код ОО"]) == ["1", "2", "4", "5"]
     why = t.set_index("Код ОО")["Основание"]
@@ -348,16 +349,16 @@ def test_identified_table_gives_reasons_in_words_and_numbers(res):
 
 
 def test_identified_text_lists_each_status(res):
-    text = narrative.identified_text(res)
+    text = sections.identified_text(res)
     assert "**ШНОР (2)**: 1 (Школа 1), 2 (Школа 2)" in text
     assert "**ШНСУ (1)**: 4 (Школа 4)" in text
     assert "**Зона риска (1)**: 5 (Школа 5)" in text
     assert "ссылка на её карточку" in text
-    assert "карточк" not in narrative.identified_text(res, cards=False)
+    assert "карточк" not in sections.identified_text(res, cards=False)
 
 
 def test_assessment_table_pools_over_schools(res):
-    t = narrative.assessment_table(res).set_index(["Процедура", "Предмет"])
+    t = sections.assessment_table(res).set_index(["Процедура", "Предмет"])
     row = t.loc[("ОГЭ", "математика")]
     # fails 10 + 1 + 1 + 1 + 1 + 2 + 0 + 2 + 1 + 1 = 20 of 250
     assert row["Участников"] == 250
@@ -366,13 +367,13 @@ def test_assessment_table_pools_over_schools(res):
 
 
 def test_model_text_quotes_r2_and_states_the_small_sample_warning(res):
-    text = narrative.model_text(res)
-    assert f"R² = {narrative.fmt_num(res.model.r2)}" in text
+    text = sections.model_text(res)
+    assert f"R² = {fmt_num(res.model.r2)}" in text
     assert "малая выборка: 10 школ" in text
 
 
 def test_coefficient_table_has_interval_and_p_value(res):
-    t = narrative.coefficient_table(res)
+    t = sections.coefficient_table(res)
     assert list(t["Показатель"]) == ["Свободный член", "ИСБШ", "ИУРШ"]
     assert {"95% ДИ, нижняя граница", "95% ДИ, верхняя граница", "p-значение"} <= set(t.columns)
     assert (t["95% ДИ, нижняя граница"] <= t["Коэффициент"]).all()
@@ -380,7 +381,7 @@ def test_coefficient_table_has_interval_and_p_value(res):
 
 def test_resilience_table_lists_only_flagged_schools(res):
     for kind in (RESILIENT, BELOW):
-        t = narrative.resilience_table(res, kind)
+        t = sections.resilience_table(res, kind)
         flagged = set(res.schools.loc[res.schools["resilience"] == kind, "school_id"])
         assert set(t["Код ОО"]) == flagged
 
@@ -390,32 +391,32 @@ def test_a_missing_model_is_said_plainly():
 
     r = SimpleNamespace(model=None, effects=None, params=load_params(),
                         schools=pd.DataFrame({"quality_index": [0.9], "isbsh": [np.nan], "iursh": [np.nan]}))
-    assert "недостаточно данных" in narrative.model_text(r)
-    assert "недостаточно данных" in narrative.resilience_text(r)
+    assert "недостаточно данных" in sections.model_text(r)
+    assert "недостаточно данных" in sections.resilience_text(r)
 
 
 def test_without_social_passport_the_report_says_why(season_writer, params):
     root = season_writer(2024, _results(2024), schools=SCHOOLS)  # schools and results only
     r = compute_season(load_dataset(root, municipality="t"), "t", 2024, params)
-    summary = narrative.summary_text(r)
+    summary = sections.summary_text(r)
     assert "ШНСУ не определялись (недостаточно данных" in summary
     assert "Социального паспорта (файл social) нет" in summary
-    assert "недостаточно данных" in narrative.context_text(r)
-    missing = narrative.not_computed_table(r)
+    assert "недостаточно данных" in sections.context_text(r)
+    missing = sections.not_computed_table(r)
     assert "ШНСУ" in set(missing["Не рассчитано"])
 
 
 def test_objectivity_table_groups_grades_of_one_sign(res):
-    t = narrative.objectivity_table(res)
+    t = sections.objectivity_table(res)
     assert list(t.columns) == ["Код ОО", "Наименование", "Процедура", "Предмет", "Классы", "Признак", "Подробности"]
-    text = narrative.objectivity_text(res)
+    text = sections.objectivity_text(res)
     assert ("не выявлено" in text) == t.empty
 
 
 def test_clusters_text_and_table_agree(res):
-    t = narrative.clusters_table(res)
+    t = sections.clusters_table(res)
     assert t["Число ОО"].sum() == 10
-    assert f"на {len(t)} кластер" in narrative.clusters_text(res)
+    assert f"на {len(t)} кластер" in sections.clusters_text(res)
 
 
 # ---------------------------------------------------------------- narrative: methodology
@@ -423,14 +424,14 @@ def test_clusters_text_and_table_agree(res):
 def test_methodology_states_the_parameter_values_used(res, params):
     params_used = dict(res.params, shnor_threshold=0.25)
     res.params = params_used
-    text = narrative.methodology_text(res)
+    text = sections.methodology_text(res)
     assert "не менее 25% участников" in text
     assert "ВПР (5, 6, 7, 8 кл.)" in text
 
 
 def test_parameters_table_flattens_every_parameter(params):
-    t = narrative.parameters_table(params)
-    flat = narrative.flatten_params(params)
+    t = sections.parameters_table(params)
+    flat = sections.flatten_params(params)
     assert list(t["Параметр"]) == list(flat)
     assert "_sources" not in flat
     v = t.set_index("Параметр")["Значение"]
@@ -440,15 +441,15 @@ def test_parameters_table_flattens_every_parameter(params):
 
 
 def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
-    t = narrative.input_files_table(res, data_root=str(root))
+    t = sections.input_files_table(res, data_root=str(root))
     assert "t/2024/results.csv" in set(t["Файл"])
     assert "t/2023/social.csv" in set(t["Файл"])
     assert t["SHA-256"].str.fullmatch(r"[0-9a-f]{64}").all()
-    assert narrative.relative_path("/x/y/data_raw/demo/2024/a.csv") == "demo/2024/a.csv"
+    assert sections.relative_path("/x/y/data_raw/demo/2024/a.csv") == "demo/2024/a.csv"
 
 
 def test_package_versions_name_every_package():
-    t = narrative.package_versions()
+    t = sections.package_versions()
     assert list(t["Пакет"]) == ["python", "shnor_lib", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
                                 "seaborn", "papermill", "nbconvert", "openpyxl", "pyyaml"]
     assert (t["Версия"] != "").all()
@@ -458,17 +459,17 @@ def test_package_versions_name_every_package():
 
 def test_styled_tables_hide_the_index_and_use_decimal_commas():
     df = pd.DataFrame({"Школа": ["1", None], "Доля, %": [12.5, np.nan], "Участников": [1200, 3]})
-    html = narrative.style_table(df).to_html()
+    html = sections.style_table(df).to_html()
     assert "12,5" in html and "12.5" not in html
     assert "1\u00a0200" in html
     assert "—" in html and "nan" not in html.lower().replace("nanosecond", "")
     assert "None" not in html
     assert 'class="row_heading' not in html  # no index column
-    assert narrative.style_table(df).to_html() == html  # deterministic ids
+    assert sections.style_table(df).to_html() == html  # deterministic ids
 
 
 def test_empty_tables_become_a_note():
-    note = narrative.table(pd.DataFrame(columns=["a"]), empty="Нет строк.")
+    note = sections.table(pd.DataFrame(columns=["a"]), empty="Нет строк.")
     assert "Нет строк." in note.data
 
 
@@ -509,14 +510,14 @@ def _indicators():
 
 
 def test_indicator_values_are_percent_or_yes_no_scores():
-    assert narrative.indicator_value(66.883, "%") == "66,9%"
-    assert narrative.indicator_value(1.0, "балл") == "1 (да)"
-    assert narrative.indicator_value(0.0, "балл") == "0 (нет)"
-    assert narrative.indicator_value(np.nan, "%") == "—"
+    assert sections.indicator_value(66.883, "%") == "66,9%"
+    assert sections.indicator_value(1.0, "балл") == "1 (да)"
+    assert sections.indicator_value(0.0, "балл") == "0 (нет)"
+    assert sections.indicator_value(np.nan, "%") == "—"
 
 
 def test_monitoring_table_shows_fact_plan_direction_plan_met_and_level():
-    t = narrative.monitoring_table(_season(), _indicators())
+    t = sections.monitoring_table(_season(), _indicators())
     assert list(t.columns) == ["№", "Показатель", "Факт", "План", "Лучше", "План выполнен", "Динамика (1–3)"]
     assert list(t["№"]) == [1, 2, 3, 4]
     row = t.set_index("№")
@@ -528,7 +529,7 @@ def test_monitoring_table_shows_fact_plan_direction_plan_met_and_level():
 
 
 def test_monitoring_text_counts_plans_met_and_names_those_not_met():
-    text = narrative.monitoring_text(_season(), _indicators())
+    text = sections.monitoring_text(_season(), _indicators())
     # plans for a, b, c: met only b
     assert "Плановые значения заданы для 3 показателей с известным фактом 2024 года: план выполнен по 1, " \
            "не выполнен по 2. Выполнены: № 2." in text
@@ -543,9 +544,9 @@ def test_monitoring_text_says_plainly_when_there_is_no_monitoring_file():
     ind = _indicators()
     ind = ind[ind["year"] == 2024].assign(fact=[20.0, np.nan, np.nan, np.nan], dynamics_level=np.nan)
     season = _season(files=("results",), previous=None)
-    text = narrative.monitoring_text(season, ind)
+    text = sections.monitoring_text(season, ind)
     assert text.startswith("Показатели мониторинга не рассчитываются: нет файла monitoring за 2024 год.")
-    assert list(narrative.monitoring_table(season, ind)["Показатель"]) == ["Доля А"]  # only what was computed
+    assert list(sections.monitoring_table(season, ind)["Показатель"]) == ["Доля А"]  # only what was computed
     assert "рассчитано 1 из 4 показателей каталога: доля А — 20,0%" in text
     assert "загружен один год (2024)" in text
 
@@ -558,13 +559,13 @@ def _diagnostics():
 
 
 def test_diagnostics_are_summarised_by_level_and_year():
-    t = narrative.diagnostics_table(_diagnostics())
+    t = sections.diagnostics_table(_diagnostics())
     assert list(t.columns) == ["Уровень", "Что означает", "2023", "2024"]
     assert t.set_index("Уровень").loc["B", "2024"] == "3 (30,0%)"
-    text = narrative.diagnostics_text(_season(), _diagnostics())
+    text = sections.diagnostics_text(_season(), _diagnostics())
     assert "уровень определён у 10 педагогов: A — 2 (20,0%); B — 3 (30,0%); C — 4 (40,0%); D — 1 (10,0%)" in text
     assert "(A и B) — у 50,0% педагогов (в 2023 году — 60,0%)" in text
-    assert "нет файла monitoring" in narrative.diagnostics_text(_season(files=("results",)), _diagnostics())
+    assert "нет файла monitoring" in sections.diagnostics_text(_season(files=("results",)), _diagnostics())
 
 
 def _matrix():
@@ -588,7 +589,7 @@ def _recs():
 def test_risk_text_counts_profiles_high_factors_groups_and_recommendations(res):
     groups = pd.DataFrame({"group_id": ["equipment"], "group": ["Низкий уровень оснащения школы"], "n_schools": [2],
                            "schools": ["№ 1, 2"], "detail": ["низкий уровень оснащения школы — ОО № 1, 2"]})
-    text = narrative.risk_text(res, _matrix(), groups, _recs())
+    text = sections.risk_text(res, _matrix(), groups, _recs())
     assert "Рисковые профили заполнены для 3 школ из 10; хотя бы один фактор высокой значимости — у 2 школ." in text
     assert "1. низкий уровень оснащения школы — 2 школы; 7. высокая доля обучающихся с ОВЗ — 1 школа" in text
     assert "низкий уровень оснащения школы — 2 ОО" in text
@@ -597,17 +598,17 @@ def test_risk_text_counts_profiles_high_factors_groups_and_recommendations(res):
 
 
 def test_risk_text_without_a_risk_profiles_file_says_so():
-    assert narrative.risk_text(_season(files=("results",)), pd.DataFrame()) == \
+    assert sections.risk_text(_season(files=("results",)), pd.DataFrame()) == \
         "Рисковые профили не рассчитываются: нет файла risk_profiles за 2024 год."
 
 
 def test_recommendations_are_grouped_by_school_with_their_triggers():
-    assert narrative.short_trigger("фактор 1 «Низкий уровень оснащения школы»: высокая значимость; фактор 7 «X»: "
+    assert sections.short_trigger("фактор 1 «Низкий уровень оснащения школы»: высокая значимость; фактор 7 «X»: "
                                    "высокая значимость") == "фактор 1; фактор 7"
-    assert narrative.short_trigger("статус: ШНОР") == "статус ШНОР"
-    t = narrative.recommendations_by_school(_recs()).set_index("ОО")
+    assert sections.short_trigger("статус: ШНОР") == "статус ШНОР"
+    t = sections.recommendations_by_school(_recs()).set_index("ОО")
     assert t.loc["1 (Школа 1)", "Меры (основание)"] == "S01 — статус ШНОР\nO01 — фактор 1; фактор 7\nO02 — фактор 1"
-    m = narrative.measures_table(_recs()).set_index("Код")
+    m = sections.measures_table(_recs()).set_index("Код")
     assert m.loc["S01", "Школы"] == "1, 2" and m.loc["O02", "Школы"] == "1"
 
 
@@ -626,7 +627,7 @@ def _transitions():
 
 
 def test_transitions_table_lists_statuses_by_year_and_the_moves():
-    t = narrative.transitions_table(_transitions()).set_index("Код ОО")
+    t = sections.transitions_table(_transitions()).set_index("Код ОО")
     assert list(t.index) == ["3", "7"]  # school 9 never had a status
     assert (t.loc["3", "Статус 2022"], t.loc["3", "Статус 2023"], t.loc["3", "Статус 2024"]) == \
         ("без статуса", "ШНОР", "зона риска")
@@ -635,11 +636,11 @@ def test_transitions_table_lists_statuses_by_year_and_the_moves():
 
 
 def test_transitions_text_counts_who_entered_left_and_stayed_per_pair_of_years():
-    text = narrative.transitions_text(_transitions(), 2024)
+    text = sections.transitions_text(_transitions(), 2024)
     assert "**2022 → 2023** — ШНОР: вошли 3; вышли — нет; остались 7." in text
     assert "**2023 → 2024** — ШНОР: вошли — нет; вышли 3; остались 7." in text
     assert "Зона риска: вошли 3; вышли — нет; остались — нет." in text
-    assert narrative.transitions_text(pd.DataFrame(), 2022).startswith("Динамика не рассчитывается: загружен один год (2022)")
+    assert sections.transitions_text(pd.DataFrame(), 2022).startswith("Динамика не рассчитывается: загружен один год (2022)")
 
 
 def _changes():
@@ -660,15 +661,15 @@ def _changes():
 def test_fail_share_changes_beyond_chance_are_listed_with_p():
     c = _changes()
     assert c["p_value"].iat[0] == pytest.approx(0.00645, abs=5e-5) and not c["significant"].iat[1]
-    t = narrative.fail_changes_table(c)
+    t = sections.fail_changes_table(c)
     assert len(t) == 1
     row = t.iloc[0]
     assert (row["Код ОО"], row["Было"], row["Стало"], row["p"]) == ("5", "5,0% (2 из 40)", "30,0% (12 из 40)", "0,006")
     assert row["Изменение, п.п."] == pytest.approx(25.0)
-    text = narrative.fail_changes_text(c, {"dynamics": {"alpha": 0.05}}, 2024, 2)
+    text = sections.fail_changes_text(c, {"dynamics": {"alpha": 0.05}}, 2024, 2)
     assert "2 сравнения" in text and "(p < 0,05, точный критерий Фишера) — 1" in text
     assert "- выросла у школ: 5 (2023→2024: +25,0 п.п., p = 0,006);" in text
-    assert narrative.fail_changes_text(pd.DataFrame(), {}, 2022, 1) == "Не оцениваются: загружен один год (2022)."
+    assert sections.fail_changes_text(pd.DataFrame(), {}, 2022, 1) == "Не оцениваются: загружен один год (2022)."
 
 
 def test_support_view_follows_each_school_from_its_inclusion():
@@ -679,10 +680,10 @@ def test_support_view_follows_each_school_from_its_inclusion():
          "status": "зона риска", "failed": 10.0, "participants": 100.0, "fail_share": 0.10, "shares": "", "change_pp": -15.0},
         {"school_id": "8", "name": "Школа 8", "included_since": "2024", "year": 2024, "year_no": 0, "status": "ШНСУ",
          "failed": 3.0, "participants": 60.0, "fail_share": 0.05, "shares": "", "change_pp": 0.0}])
-    t = narrative.support_table(v).set_index("Код ОО")
+    t = sections.support_table(v).set_index("Код ОО")
     assert t.loc["3", "2023"] == "ШНОР\n25,0% (25 из 100)" and t.loc["3", "2024"] == "зона риска\n10,0% (10 из 100)"
     assert t.loc["3", "Изменение, п.п."] == pytest.approx(-15.0) and np.isnan(t.loc["8", "Изменение, п.п."])
-    text = narrative.support_text(v, 2024, 2)
+    text = sections.support_text(v, 2024, 2)
     assert "— 2 школы." in text and "снизилась у: 3 (−15,0 п.п. за 1 год); выросла у: нет." in text
     assert "Включены в 2024 году (динамика появится в следующем году): 8." in text
     assert "Вышли из списков ШНОР и ШНСУ: 3 (в 2024 году — зона риска)." in text
@@ -698,13 +699,13 @@ def test_explain_table_and_text_give_the_cause_of_each_change():
                                       "математика: 2023 — 37,8% (71 из 188), 2024 — 18,2% (33 из 181); доля опустилась "
                                       "ниже порога 30%; ОГЭ, математика: 2023 — 32,7% (18 из 55), 2024 — 6,2% (3 из 48)",
                        "parameter_changes": ""}])
-    t = narrative.explain_table(e)
+    t = sections.explain_table(e)
     assert t.loc[0, "Статус"] == "ШНОР (две процедуры) →\nзона риска"
     assert t.loc[0, "Причина"] == "данные"
     assert t.loc[0, "Что изменилось"] == ("ВПР, математика: 2023 — 37,8% (71 из 188), 2024 — 18,2% (33 из 181); доля "
                                           "опустилась ниже порога 30%\nОГЭ, математика: 2023 — 32,7% (18 из 55), "
                                           "2024 — 6,2% (3 из 48)")
-    text = narrative.explain_text(e, 2024, 2)
+    text = sections.explain_text(e, 2024, 2)
     assert "сменился в 1 случае: из-за данных — 1, из-за параметров — 0, из-за ветви правила — 0" in text
     assert "Параметры расчёта во все годы одинаковы" in text
 
@@ -720,26 +721,26 @@ def test_leaders_table_and_text_explain_pairs_and_who_is_left_without_a_leader()
          "isbsh_partner": -2.0, "isbsh_leader": np.nan, "isbsh_gap": np.nan, "same_territory": None, "cost": np.nan,
          "explanation": "школа-лидер не подобрана: мест у школ-лидеров меньше, чем школ"}])
     cands = pd.DataFrame({"school_id": ["16", "17", "7", "9"], "eligible": [True, False, False, False]})
-    t = narrative.leaders_table(pairs)
+    t = sections.leaders_table(pairs)
     assert list(t["Код ОО"]) == ["7"]
     assert t.loc[0, "Школа-лидер"] == "16 (Школа 16)"
     assert t.loc[0, "Обоснование"] == "ИСБШ −0,12 против −0,25 у № 7 (|Δ| = 0,13)\nта же территория (город)\n" \
                                      "стоимость пары −0,12"
     params = load_params()
-    text = narrative.leaders_text(pairs, cands, params)
+    text = sections.leaders_text(pairs, cands, params)
     assert "Школа-лидер подбирается для каждой ШНОР и ШНСУ (2 школ)." in text
     assert ": 1 из 4." in text and "Предложено 1 пара, 1 школа-лидер (не более 2 ОО на каждую)" in text
     assert "- 9 (Школа 9): мест у школ-лидеров меньше, чем школ." in text
-    assert narrative.leaders_text(pairs.iloc[0:0], cands, params).startswith("Школы-лидеры не подбираются")
+    assert sections.leaders_text(pairs.iloc[0:0], cands, params).startswith("Школы-лидеры не подбираются")
 
 
 def test_not_computed_table_names_the_new_sections_when_their_data_are_missing(res):
     r = copy.copy(res)
     r.checksums = {k: v for k, v in res.checksums.items() if "monitoring" not in k and "risk_profiles" not in k}
     r.previous_year = None
-    t = narrative.not_computed_table(r)
-    sections = set(t["Раздел"])
-    assert {"8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика"} <= sections
+    t = sections.not_computed_table(r)
+    named = set(t["Раздел"])
+    assert {"8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика"} <= named
     assert "нет файла monitoring за 2024 год" in set(t["Причина"])
 
 
@@ -756,9 +757,9 @@ def test_school_names_reach_the_reader_literally_never_as_markup(tmp_path):
     write_csv(root / "t" / "2024" / "schools.csv", ["school_id", "name", "students_total"],
               [[s, evil if s == "1" else f"Школа {s}", 1000] for s in SCHOOLS])
     r = compute_season(load_dataset(root, municipality="t"), "t", 2024, _params())
-    text = narrative.md(narrative.identified_text(r)).data
+    text = sections.md(sections.identified_text(r)).data
     assert evil not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    table = narrative.table(narrative.identified_table(r), links=narrative.card_links(r)).data
+    table = sections.table(sections.identified_table(r), links=sections.card_links(r)).data
     assert evil not in table and "&lt;script&gt;alert(1)&lt;/script&gt;" in table
     assert '<a href="schools/1.html">1</a>' in table
     nb = nbformat.v4.new_notebook()
@@ -771,19 +772,19 @@ def test_school_names_reach_the_reader_literally_never_as_markup(tmp_path):
 
 
 def test_md_keeps_code_spans_and_escapes_the_rest():
-    out = narrative.md("формула `a < b` и имя <b>x</b> & co").data
+    out = sections.md("формула `a < b` и имя <b>x</b> & co").data
     assert out == "формула `a < b` и имя &lt;b&gt;x&lt;/b&gt; &amp; co"
 
 
 def test_card_links_point_only_to_schools_that_have_a_card(res):
-    links = narrative.card_links(res)["Код ОО"]
+    links = sections.card_links(res)["Код ОО"]
     assert links == {"1": "schools/1.html", "2": "schools/2.html", "4": "schools/4.html", "5": "schools/5.html"}
-    html = narrative.style_table(pd.DataFrame({"Код ОО": ["1", "3"]}), links=narrative.card_links(res)).to_html()
+    html = sections.style_table(pd.DataFrame({"Код ОО": ["1", "3"]}), links=sections.card_links(res)).to_html()
     assert '<a href="schools/1.html">1</a>' in html and "schools/3.html" not in html
 
 
 def test_style_table_links_quote_the_address_and_escape_the_text():
-    html = narrative.style_table(pd.DataFrame({"Код ОО": ['7"><x']}), links={"Код ОО": narrative.CARD_LINK}).to_html()
+    html = sections.style_table(pd.DataFrame({"Код ОО": ['7"><x']}), links={"Код ОО": sections.CARD_LINK}).to_html()
     assert 'href="schools/7%22%3E%3Cx.html"' in html and "&gt;&lt;x</a>" in html
 
 
@@ -827,6 +828,6 @@ def test_quality_scatter_can_ring_one_school_and_label_only_it(res):
 
 
 def test_card_links_can_be_switched_off(res):
-    assert narrative.card_links(res, enabled=False) == {"Код ОО": {}}
-    html = narrative.style_table(pd.DataFrame({"Код ОО": ["1"]}), links=narrative.card_links(res, enabled=False)).to_html()
+    assert sections.card_links(res, enabled=False) == {"Код ОО": {}}
+    html = sections.style_table(pd.DataFrame({"Код ОО": ["1"]}), links=sections.card_links(res, enabled=False)).to_html()
     assert "schools/1.html" not in html

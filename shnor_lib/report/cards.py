@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..contract.schema import RISK_FACTORS
+from .common import NO_DATA, has_input, status_word
 from .format import fmt_num, fmt_pct, p_text, plural
-from .narrative import NO_DATA, _has_input, _status_word, short_trigger
+from .sections.risk import short_trigger
 
 __all__ = [
     "SupportContext",
@@ -301,10 +303,8 @@ FACTOR_SHORT = {
 
 def risk_profile_text(result, ctx: SupportContext, school_id: str) -> str:
     """The school's risk factors grouped by significance (высокая first, with short names)."""
-    from ..contract.schema import RISK_FACTORS
-
     if ctx.significance is None or ctx.significance.empty:
-        why = (f"нет файла risk_profiles за {result.year} год" if not _has_input(result, "risk_profiles")
+        why = (f"нет файла risk_profiles за {result.year} год" if not has_input(result, "risk_profiles")
                else "в файле risk_profiles нет распознанных факторов")
         return f"Рисковый профиль не приводится: {why}."
     if str(school_id) not in ctx.significance.index:
@@ -346,10 +346,10 @@ def recommendations_text(result, ctx: SupportContext, school_id: str) -> str:
     r = _row(result, school_id)
     wanted = result.params["risk"]["recommend_for"]
     notes = []
-    if not _has_input(result, "monitoring"):
+    if not has_input(result, "monitoring"):
         notes.append(f"нет файла monitoring за {result.year} год — рекомендации по показателям мониторинга не "
                      "формируются")
-    if not _has_input(result, "risk_profiles"):
+    if not has_input(result, "risk_profiles"):
         notes.append(f"нет файла risk_profiles за {result.year} год — рекомендации по факторам риска не формируются")
     tail = (" Чего нет в данных: " + "; ".join(notes) + ".") if notes else ""
     if r["status"] not in wanted:
@@ -422,7 +422,7 @@ def trend_table(history: list, school_id: str) -> pd.DataFrame:
     status = {"Показатель": "Статус"}
     for r in history:
         s = r.schools[r.schools["school_id"].astype(str) == sid]
-        status[str(r.year)] = _status_word(s["status"].iat[0]) if len(s) else "нет в перечне ОО"
+        status[str(r.year)] = status_word(s["status"].iat[0]) if len(s) else "нет в перечне ОО"
     rows = [status]
     m = history[-1].metrics
     m = m[(m["school_id"].astype(str) == sid) & m["in_scope"]]
@@ -478,7 +478,7 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
             why = re.sub(r"^данные: при одних параметрах статус сменился «[^»]*» → «[^»]*»: ", "", why)
         elif r.cause == "ветвь правила":  # the reasons of both years are in the status section and the report
             why = re.sub(r"^ветвь правила: (.*?»): .*$", r"\1", why)
-        whys.append(f"- {r.year_from}→{r.year_to}: {_status_word(r.status_from)} → {_status_word(r.status_to)}, "
+        whys.append(f"- {r.year_from}→{r.year_to}: {status_word(r.status_from)} → {status_word(r.status_to)}, "
                     f"причина — {r.cause}: {why}.")
     if whys:
         lines.append("\n".join(whys))
