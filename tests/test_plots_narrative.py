@@ -257,7 +257,7 @@ def test_caterpillar_uses_school_effects_when_present(root):
 
 def test_funnel_limits_come_from_the_residual_variance_with_a_1_over_sqrt_n_shape():
     r, n = np.array([0.1, -0.1, 0.05, -0.05, 0.0]), np.array([10, 20, 40, 80, 160])
-    s2, k = plots.funnel_limits(r, n, 1.96)
+    s2, k = plots.model.funnel_limits(r, n, 1.96)
     assert s2 == pytest.approx(np.var(r, ddof=1))
     assert k == pytest.approx(s2 * 5 / np.sum(1 / n))  # harmonic mean of n
     d = pd.DataFrame({"school_id": list("abcde"), "residual": r, "quality_n": n})

@@ -99,7 +99,7 @@ def model_text(result) -> str:
 
 def funnel_text(result) -> str:
     """What the funnel plot shows: schools beyond the 95% and 99,8% control limits."""
-    from ..plots import _Z95, _Z998, funnel_limits
+    from ..plots.model import _Z95, _Z998, funnel_limits
 
     s = result.schools
     d = s.dropna(subset=["residual", "quality_n"])
