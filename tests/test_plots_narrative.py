@@ -255,18 +255,6 @@ def test_caterpillar_uses_school_effects_when_present(root):
     assert ax.get_title("left").startswith("Эффекты школ")
 
 
-def test_funnel_limits_come_from_the_residual_variance_with_a_1_over_sqrt_n_shape():
-    r, n = np.array([0.1, -0.1, 0.05, -0.05, 0.0]), np.array([10, 20, 40, 80, 160])
-    s2, k = plots.model.funnel_limits(r, n, 1.96)
-    assert s2 == pytest.approx(np.var(r, ddof=1))
-    assert k == pytest.approx(s2 * 5 / np.sum(1 / n))  # harmonic mean of n
-    d = pd.DataFrame({"school_id": list("abcde"), "residual": r, "quality_n": n})
-    ax = plots.plot_funnel(d)
-    upper95 = next(line for line in ax.get_lines() if line.get_label().startswith("95%"))
-    x, y = upper95.get_xdata(), upper95.get_ydata()
-    assert np.allclose(y, 1.959964 * np.sqrt(k / x))
-
-
 def test_a_chart_without_data_says_so_in_russian(res):
     ax = plots.plot_funnel(res.schools.assign(quality_n=np.nan))
     assert any("Недостаточно данных" in t.get_text() for t in ax.texts)

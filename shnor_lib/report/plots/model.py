@@ -1,6 +1,6 @@
 """Charts of the quality model (report section 6 and the school card): quality against ИСБШ with
 the model's line, the schools' deviations with their intervals, and the funnel of deviations
-against school size.
+against school size drawn from the model's own scores.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ...analysis.models import BELOW, RESILIENT, formula_variables
+from ...analysis.funnel import MIN_SCHOOLS, funnel
+from ...analysis.models import BELOW, RESILIENT, WITHIN, formula_variables
 from ..common import as_text
 from ..format import fmt_g, fmt_num
 from .style import (
@@ -27,7 +28,7 @@ from .style import (
     no_data,
 )
 
-__all__ = ["plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel", "funnel_limits"]
+__all__ = ["plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel"]
 
 
 def _spread(x: np.ndarray, y: np.ndarray, width: float = 0.32) -> np.ndarray:
@@ -293,40 +294,24 @@ def plot_school_effects(data: pd.DataFrame, *, min_effect: float | None = None, 
     return ax
 
 
-_Z95, _Z998 = 1.959964, 3.090232
-
-
-def funnel_limits(residuals, sizes, z: float, ddof: int = 1) -> tuple[float, float]:
-    """Scale of the funnel: limits are ± z·sqrt(k / n) with k = s² · harmonic mean of n.
-
-    The residual variance s² is spread over schools in proportion to 1/n (the
-    binomial shape), normalised so that the mean of the per-school variances equals s².
-
-    Returns
-    -------
-    (s2, k)
-    """
-    r = np.asarray(residuals, dtype=float)
-    n = np.asarray(sizes, dtype=float)
-    s2 = float(np.var(r, ddof=ddof))
-    hmean = len(n) / float(np.sum(1.0 / n))
-    return s2, s2 * hmean
-
-
-def plot_funnel(data: pd.DataFrame, *, residual: str = "residual", size: str = "quality_n",
-                ax: Axes | None = None, title: str | None = None,
+def plot_funnel(data: pd.DataFrame, *, score: str = "z_score", size: str = "quality_n", ax: Axes | None = None,
+                title: str | None = None,
                 xlabel: str = "Число участников, по которым рассчитан индекс качества", **kws) -> Axes:
-    """Funnel plot: residuals against cohort size with 95% and 99,8% control limits.
+    """Funnel plot of the quality model: each school's normal score against its number of participants.
 
-    Limits are ± z·sqrt(k / n): the residual variance with a binomial-type 1/√n shape
-    (see :func:`funnel_limits`). Schools outside the 95% limits are labelled.
+    The y value is the model's own ``z_score`` — where the school's index falls in the distribution
+    the model expects for its context and cohort (:func:`shnor_lib.analysis.funnel.funnel`) — so
+    the 95% and 99,8% control limits are horizontal lines at ±1,96 and ±3,09. Only the schools
+    the model labels (``resilience``) are coloured and named; every other school is «в пределах
+    ожидаемого», whichever side of a guide it lies (the guides are for one school, without the
+    adjustment for the number of schools that the label has).
 
     Parameters
     ----------
     data : DataFrame
-        ``SeasonResult.schools`` (``residual``, ``quality_n``, ``school_id``).
-    residual, size : str
-        Columns of the residual and of the number of participants.
+        ``SeasonResult.schools`` (``school_id``, ``z_score``, ``quality_n``, ``resilience``).
+    score, size : str
+        Columns of the normal score and of the number of participants.
     ax : Axes, optional
     title, xlabel : str, optional
     **kws
@@ -338,35 +323,34 @@ def plot_funnel(data: pd.DataFrame, *, residual: str = "residual", size: str = "
     """
     title = title or "Воронкообразная диаграмма: отклонения от модели и число участников"
     ax = new_ax(ax, WIDTH, 4.2)
-    if residual not in data or size not in data:
+    if score not in data or size not in data:
         return no_data(ax, title, "нет отклонений от модели или числа участников")
-    d = data.dropna(subset=[residual, size])
-    d = d[d[size] > 0].reset_index(drop=True)
-    if len(d) < 5:
-        return no_data(ax, title, "число участников известно меньше чем для пяти школ в модели")
-    _, k = funnel_limits(d[residual], d[size], _Z95)
-    n = d[size].astype(float).to_numpy()
-    r = d[residual].astype(float).to_numpy()
-    grid = np.linspace(max(n.min() * 0.9, 1), n.max() * 1.05, 200)
-    for z, style, lab in ((_Z95, "--", "95% контрольные границы"), (_Z998, ":", "99,8% контрольные границы")):
-        lim = z * np.sqrt(k / grid)
-        ax.plot(grid, lim, color="#333333", linestyle=style, linewidth=1.1, label=lab)
-        ax.plot(grid, -lim, color="#333333", linestyle=style, linewidth=1.1)
-    out95 = np.abs(r) > _Z95 * np.sqrt(k / n)
-    out998 = np.abs(r) > _Z998 * np.sqrt(k / n)
-    colors = np.where(out998, "#D55E00", np.where(out95, "#E69F00", "#0072B2"))
+    f = funnel(data, score=score, size=size)
+    if not f.available:
+        return no_data(ax, title, f"число участников известно меньше чем для {MIN_SCHOOLS} школ в модели")
+    d = f.points
+    n, z = d["size"].to_numpy(), d["z"].to_numpy()
+    for (level, line), style in zip(sorted(f.guides.items()), ("--", ":"), strict=True):
+        ax.axhline(line, color="#333333", linestyle=style, linewidth=1.1,
+                   label=f"{fmt_g(100 * level)}% границы (±{fmt_num(line)})")
+        ax.axhline(-line, color="#333333", linestyle=style, linewidth=1.1)
     ax.axhline(0, color="#999999", linewidth=0.8)
-    ax.scatter(n, r, c=list(colors), **{"s": 30, "zorder": 3, "edgecolor": "white", "linewidth": 0.5, **kws})
-    for ni, ri, sid, o in zip(n, r, d["school_id"].astype(str), out95, strict=True):
-        if o:
-            ax.annotate(sid, (ni, ri), xytext=(4, 3), textcoords="offset points", fontsize=7.5)
+    colors = [RESILIENCE_COLORS.get(lab, "#0072B2") for lab in d["label"]]
+    ax.scatter(n, z, c=colors, **{"s": 30, "zorder": 3, "edgecolor": "white", "linewidth": 0.5, **kws})
+    for r in f.labelled.itertuples():
+        ax.annotate(r.school_id, (r.size, r.z), xytext=(4, 3), textcoords="offset points", fontsize=7.5)
+    top = max(float(np.nanmax(np.abs(z))), max(f.guides.values())) * 1.12
+    ax.set_ylim(-top, top)
     handles, labels = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], marker="o", linestyle="", color=c, markersize=6) for c in
-                ("#0072B2", "#E69F00", "#D55E00")]
-    labels += ["внутри 95% границ", "за 95% границей", "за 99,8% границей"]
-    ax.legend(handles, labels, loc="lower right", fontsize=7.5, ncol=2, frameon=True, framealpha=0.9)
+    for kind in (RESILIENT, BELOW):
+        handles.append(Line2D([], [], marker="o", linestyle="", color=RESILIENCE_COLORS[kind], markersize=6))
+        labels.append(kind)
+    handles.append(Line2D([], [], marker="o", linestyle="", color="#0072B2", markersize=6))
+    labels.append(WITHIN)
+    # below the axes: a legend inside would hide the schools near the guides
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7.5, ncol=3)
     ax.yaxis.set_major_formatter(comma_formatter())
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("Отклонение от ожидаемого")
+    ax.set_ylabel("Отклонение от ожидаемого, z")
     ax.set_title(title)
     return ax

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from ...analysis.funnel import funnel
 from ..common import (
     as_text,
     has_input,
@@ -71,8 +72,7 @@ def not_computed_table(result) -> pd.DataFrame:
         rows.append(("6. Качество с учётом контекста", "модель качества, резильентные школы",
                      "мало школ с индексом качества и показателями контекста"))
     else:
-        d = s.dropna(subset=["residual", "quality_n"])
-        if len(d[d["quality_n"] > 0]) < 5:
+        if not funnel(s).available:
             rows.append(("6. Качество с учётом контекста", "воронкообразная диаграмма",
                          "неизвестно число участников, по которым рассчитан индекс качества"
                          + (" (индекс взят из опубликованной таблицы)" if published_indices(result) else "")))

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...analysis.funnel import funnel
 from ...analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
 from ..common import (
     NO_DATA,
@@ -20,7 +21,7 @@ from ..common import (
     published_indices,
     pure_path,
 )
-from ..format import fmt_num, fmt_p, fmt_pct
+from ..format import count, fmt_g, fmt_num, fmt_p, fmt_pct
 
 __all__ = ["model_text", "coefficient_table", "resilience_text", "resilience_table", "funnel_text"]
 
@@ -98,34 +99,46 @@ def model_text(result) -> str:
 
 
 def funnel_text(result) -> str:
-    """What the funnel plot shows: schools beyond the 95% and 99,8% control limits."""
-    from ..plots.model import _Z95, _Z998, funnel_limits
+    """What the funnel plot shows: the schools the quality model labels, on the model's own scale.
 
-    s = result.schools
-    d = s.dropna(subset=["residual", "quality_n"])
-    d = d[d["quality_n"] > 0]
-    if result.model is None:
+    The funnel (:func:`shnor_lib.analysis.funnel.funnel`) plots each school's ``z_score``; only the
+    schools the model labels are named, and the schools beyond a guide without a label are
+    counted against what chance alone would put there.
+    """
+    model = result.model
+    if model is None:
         return f"Воронкообразная диаграмма — {NO_DATA}: модель качества не построена."
-    if len(d) < 5:
+    f = funnel(result.schools)
+    if not f.available:
         why = (" (индекс качества взят из опубликованной таблицы, число участников в ней не указано)"
                if published_indices(result) else "")
         return (f"Воронкообразная диаграмма — {NO_DATA}: число участников, по которым рассчитан индекс качества, "
-                f"известно только для {n_schools_gen(len(d))}{why}.")
-    _, k = funnel_limits(d["residual"], d["quality_n"], _Z95)
-    lim = np.sqrt(k / d["quality_n"].astype(float))
-    out95 = d[(d["residual"].abs() > _Z95 * lim) & (d["residual"].abs() <= _Z998 * lim)]
-    out998 = d[d["residual"].abs() > _Z998 * lim]
-
-    def ids(x):
-        return ", ".join(f"{i} ({'выше' if r > 0 else 'ниже'})" for i, r in
-                         zip(by_id(x)["school_id"].astype(str), by_id(x)["residual"], strict=True)) or "нет"
-
-    return ("Воронкообразная диаграмма сопоставляет отклонение школы от модели с числом участников: у малых "
-            "школ разброс естественно больше, поэтому границы расширяются к малым n (дисперсия остатков "
-            "с формой 1/√n). "
-            f"За 99,8% границами: {ids(out998)}; между 95% и 99,8% границами: {ids(out95)}. "
-            f"Даже без реальных различий при {n_schools(len(d))} за 95% границу случайно выходят около "
-            f"{n_schools(round(0.05 * len(d)))}; выход за 99,8% границу — повод для разбора.")
+                f"известно только для {n_schools_gen(len(f.points))}{why}.")
+    (l95, z95), (l998, z998) = sorted(f.guides.items())
+    labelled = by_id(f.labelled)
+    named = [f"{word} — {', '.join(labelled.loc[labelled['label'] == kind, 'school_id'])}"
+             for kind, word in ((RESILIENT, "резильентные"), (BELOW, "ниже ожидаемого"))
+             if (labelled["label"] == kind).any()]
+    rule = ("значимо с поправкой на число проверенных школ" if model.multiple_testing == "bh"
+            else f"значимо при p < {fmt_num(model.alpha)}")
+    # «при 40 школах», «около 2 школ»
+    among, chance = count(len(f.points), "школе", "школах", "школах"), n_schools_gen(round(f.expected_beyond(l95)))
+    text = ("Воронкообразная диаграмма показывает отклонение каждой школы от модели качества с учётом числа "
+            "участников: по вертикали — z, место индекса качества школы в распределении, которое модель ожидает "
+            "для школы с таким контекстом и таким числом участников (у малых школ это распределение шире, поэтому "
+            "то же отклонение индекса даёт у них меньший z); по горизонтали — число участников. Линии — границы "
+            f"{fmt_g(100 * l95)}% (±{fmt_num(z95)}) и {fmt_g(100 * l998)}% (±{fmt_num(z998)}) для одной школы. "
+            f"Названы только школы, которые отмечает модель (отклонение {rule} и не меньше "
+            f"{fmt_num(model.min_effect)}): " + ("; ".join(named) if named else "в этом году таких школ нет") + ".")
+    beyond = f.beyond_unlabelled(l95)
+    if len(beyond):
+        text += (f" За {fmt_g(100 * l95)}% границей без отметки модели — {n_schools(len(beyond))}: даже без реальных "
+                 f"различий при {among} за эту границу случайно выходят около {chance}, поэтому выход за "
+                 "неё сам по себе отличием не считается.")
+    else:
+        text += (f" Даже без реальных различий при {among} за {fmt_g(100 * l95)}% границу случайно выходят "
+                 f"около {chance}.")
+    return text
 
 
 def _effects_years(result) -> str:
