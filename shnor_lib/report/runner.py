@@ -28,6 +28,9 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import nbformat
+from tqdm.auto import tqdm
+from traitlets.config import Config
 
 from ..io.atomic import atomic_write_text
 from .export import TEMPLATES_DIR, PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
@@ -168,7 +171,7 @@ def check_parameters(notebook: str | os.PathLike[str], parameters: dict[str, Any
     ReportParameterError
         Some parameter is unknown to the notebook (papermill itself would only warn).
     """
-    import papermill
+    import papermill  # seconds to import: only paid where notebooks are checked or run
 
     path = Path(notebook)
     if not path.is_file():
@@ -191,8 +194,6 @@ def check_parameters(notebook: str | os.PathLike[str], parameters: dict[str, Any
 
 
 def _kernel_config(socket_dir: str):
-    from traitlets.config import Config
-
     if os.name != "posix":
         return Config()  # ZeroMQ has no IPC transport on Windows
     # papermill issue #511: parallel kernels on TCP race for ports
@@ -202,7 +203,7 @@ def _kernel_config(socket_dir: str):
 
 def _execute(job: ReportJob, notebook_out: Path, kernel_name: str):
     """Execute the job's notebook; the result lands at ``notebook_out`` even on failure."""
-    import papermill
+    import papermill  # seconds to import: only paid in the process that runs the notebook
 
     tmp = notebook_out.with_name(f".{notebook_out.stem}.{uuid.uuid4().hex}.ipynb")
     socket_dir = tempfile.mkdtemp(prefix="shnor-k-")
@@ -236,8 +237,6 @@ def _is_error_output(output: dict) -> bool:
 
 def _failed_code_cell(notebook_out: Path) -> int | None:
     """1-based number of the failing code cell in the template's own numbering."""
-    import nbformat
-
     try:
         nb = nbformat.read(notebook_out, as_version=4)
     except (OSError, ValueError):
@@ -320,7 +319,7 @@ def run_report(
     except (FileNotFoundError, ReportParameterError) as exc:
         return failure(str(exc))
 
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # heavy, as above
 
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -412,8 +411,6 @@ def run_reports(
     script calling this function needs the usual
     ``if __name__ == "__main__":`` guard.
     """
-    from tqdm.auto import tqdm
-
     jobs = list(jobs)
     formats = _check_formats(formats)
     if n_jobs is not None and n_jobs < 1:
