@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from ..contract.schema import RISK_FACTORS
 from .common import NO_DATA, has_input, status_word
 from .format import fmt_num, fmt_pct, p_text, plural
 from .sections.risk import short_trigger
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ..pipeline.season import SeasonResult
 
 __all__ = [
     "SupportContext",
@@ -138,7 +142,7 @@ def support_context(data, history: list) -> SupportContext:
 
 # ---------------------------------------------------------------- the card's texts
 
-def _row(result, school_id: str) -> pd.Series:
+def _row(result: SeasonResult, school_id: str) -> pd.Series:
     s = result.schools
     hit = s[s["school_id"].astype(str) == str(school_id)]
     if hit.empty:
@@ -147,13 +151,13 @@ def _row(result, school_id: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def card_title(result, school_id: str) -> str:
+def card_title(result: SeasonResult, school_id: str) -> str:
     """«# Карточка школы: <name> (код <id>), <year>»."""
     r = _row(result, school_id)
     return f"# Карточка школы: {r['name']} (код {school_id}), {result.year}"
 
 
-def card_subtitle(result, school_id: str) -> str:
+def card_subtitle(result: SeasonResult, school_id: str) -> str:
     """The municipality, kind, territory and size of the school in one line."""
     r = _row(result, school_id)
     who = result.params.get("municipality_name") or f"муниципалитет «{result.municipality}»"
@@ -168,7 +172,7 @@ def card_subtitle(result, school_id: str) -> str:
     return " · ".join(parts)
 
 
-def status_text(result, school_id: str) -> str:
+def status_text(result: SeasonResult, school_id: str) -> str:
     """The school's status in bold and every reason in words and numbers (one line each)."""
     r = _row(result, school_id)
     status = r["status"] if isinstance(r["status"], str) and r["status"] else ""
@@ -185,7 +189,7 @@ def status_text(result, school_id: str) -> str:
     return "\n".join(lines)
 
 
-def _flags_summary(result, school_id: str) -> str:
+def _flags_summary(result: SeasonResult, school_id: str) -> str:
     """The school's objectivity flags of the year, one clause per sign: «несоответствие … — ВПР, математика
     (5, 6 кл.); ВПР, русский язык (7 кл.)»."""
     f = result.flags
@@ -204,7 +208,7 @@ def _procedure_order(params: dict) -> list[str]:
     return [x for x in params["procedures"] if x != "ЕГЭ"] + (["ЕГЭ"] if "ЕГЭ" in params["procedures"] else [])
 
 
-def results_table(result, school_id: str) -> pd.DataFrame:
+def results_table(result: SeasonResult, school_id: str) -> pd.DataFrame:
     """The school's results in the rules' scope: one row per procedure and grade, one column per subject
     («Математика: доля «2» (95% ДИ), n»), each cell «37,8% (30–46%), n = 84» (share of «2», Wilson
     interval at the report's confidence level, participants)."""
@@ -240,7 +244,7 @@ def results_table(result, school_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def results_text(result, school_id: str) -> str:
+def results_text(result: SeasonResult, school_id: str) -> str:
     """One line on how to read the results table and chart, with the number of results at or above the threshold."""
     p = result.params
     m = result.metrics
@@ -254,7 +258,7 @@ def results_text(result, school_id: str) -> str:
     return (f"Не ниже порога ШНОР {fmt_pct(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
 
 
-def position_text(result, school_id: str) -> str:
+def position_text(result: SeasonResult, school_id: str) -> str:
     """ИСБШ, ИУРШ, the quality index against the model's prediction and interval, resilience, the school effect."""
     r = _row(result, school_id)
     parts = []
@@ -301,7 +305,7 @@ FACTOR_SHORT = {
 }
 
 
-def risk_profile_text(result, ctx: SupportContext, school_id: str) -> str:
+def risk_profile_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """The school's risk factors grouped by significance (высокая first, with short names)."""
     if ctx.significance is None or ctx.significance.empty:
         why = (f"нет файла risk_profiles за {result.year} год" if not has_input(result, "risk_profiles")
@@ -341,7 +345,7 @@ def _headline(text: str, limit: int = 66) -> str:
     return head if head == text else head + "\u00a0…"
 
 
-def recommendations_text(result, ctx: SupportContext, school_id: str) -> str:
+def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """How many addressed recommendations the school has (or why none), and which inputs were missing."""
     r = _row(result, school_id)
     wanted = result.params["risk"]["recommend_for"]
@@ -377,7 +381,7 @@ def recommendations_table(ctx: SupportContext, school_id: str) -> pd.DataFrame:
                          "Основание": [short_trigger(t) for t in d["trigger"]]}, columns=cols)
 
 
-def leader_text(result, ctx: SupportContext, school_id: str) -> str:
+def leader_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """The suggested school-leader with the explanation, or why none; and whom this school could lead."""
     sid = str(school_id)
     pairs, cand = ctx.pairs, ctx.candidates
@@ -414,7 +418,7 @@ def _key_pairs(history: list) -> list[tuple[str, str]]:
     return [(pr, s) for pr in order for s in p["subjects"]]
 
 
-def trend_table(history: list, school_id: str) -> pd.DataFrame:
+def trend_table(history: list[SeasonResult], school_id: str) -> pd.DataFrame:
     """The school over the loaded years: status, then the fail share of each procedure × subject of the
     rule (all grades together) — «Показатель», one column per year."""
     sid = str(school_id)
@@ -437,7 +441,7 @@ def trend_table(history: list, school_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
+def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str) -> str:
     """What changed for the school across the loaded years: list moves, changes beyond chance (with p), the cause."""
     sid = str(school_id)
     res = history[-1]

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .format import count
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ..pipeline.season import SeasonResult
 
 __all__ = [
     "NO_DATA",
@@ -66,7 +70,7 @@ def pure_path(path: str) -> PurePath:
     return PureWindowsPath(path) if "\\" in str(path) else PurePosixPath(str(path))
 
 
-def has_input(result, stem: str, year: int | None = None) -> bool:
+def has_input(result: SeasonResult, stem: str, year: int | None = None) -> bool:
     """Whether the season's input files (``result.checksums``) include ``stem`` (e.g. ``"social"``)."""
     year = result.year if year is None else year
     for path in result.checksums:
@@ -76,13 +80,13 @@ def has_input(result, stem: str, year: int | None = None) -> bool:
     return False
 
 
-def published_indices(result) -> bool:
+def published_indices(result: SeasonResult) -> bool:
     """Whether the indices come from a published table (file ``indices``) rather than computed."""
     src = result.schools.get("indices_source")
     return src is not None and as_text(src).eq("файл indices").any()
 
 
-def scope_rows(result) -> pd.DataFrame:
+def scope_rows(result: SeasonResult) -> pd.DataFrame:
     """Pooled metrics of the season's year in the rules' scope (procedures and subjects)."""
     m = result.metrics
     p = result.params
@@ -139,7 +143,7 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def no_isbsh_reason(result) -> str:
+def no_isbsh_reason(result: SeasonResult) -> str:
     """Why ИСБШ is not computed and ШНСУ are not determined (sections 1 and 5)."""
     if not has_input(result, "social"):
         return ("Социального паспорта (файл social) нет, поэтому ИСБШ не рассчитан и ШНСУ не определяются — "

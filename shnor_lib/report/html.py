@@ -19,6 +19,7 @@ import html
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import numpy as np
@@ -28,6 +29,9 @@ from pandas.io.formats.style import Styler
 
 from .common import has_card
 from .format import fmt_int, fmt_num
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ..pipeline.season import SeasonResult
 
 __all__ = ["CARD_LINK", "TOC_MARKER", "CELL_END_MARKER", "md", "table", "style_table", "card_links", "insert_toc"]
 
@@ -146,7 +150,7 @@ def style_table(df: pd.DataFrame, *, precision: int = 1, formats: dict | None = 
     return st
 
 
-def card_links(result, column: str = "Код ОО", enabled: bool = True) -> dict[str, dict[str, str]]:
+def card_links(result: SeasonResult, column: str = "Код ОО", enabled: bool = True) -> dict[str, dict[str, str]]:
     """``links`` for :func:`table`: the codes of the schools that have a card (status ШНОР, ШНСУ,
     зона риска, or the risk-zone flag — the schools of section 2) point to ``CARD_LINK``; other
     codes stay plain text, so no link leads nowhere. ``enabled=False`` (reports made without

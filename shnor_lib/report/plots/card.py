@@ -5,6 +5,7 @@ among all schools on quality against ИСБШ.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,6 +24,9 @@ from .style import (
     select_rows,
     threshold_line,
 )
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
 
 __all__ = ["plot_school_results", "school_card_figure"]
 
@@ -100,7 +104,7 @@ def plot_school_results(data: pd.DataFrame, *, school_id: str, year: int | None 
     return ax
 
 
-def school_card_figure(result, school_id: str) -> Figure:
+def school_card_figure(result: SeasonResult, school_id: str) -> Figure:
     """The card's two charts side by side: the school's results by grade with intervals, and
     its quality against ИСБШ among all schools (the school ringed)."""
     p = result.params

@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ...analysis.funnel import MIN_SCHOOLS, funnel
-from ...analysis.models import BELOW, RESILIENT, WITHIN, formula_variables
+from ...analysis.models import BELOW, RESILIENT, WITHIN, QualityModelResults, formula_variables
 from ..common import as_text
 from ..format import fmt_g, fmt_num
 from .style import (
@@ -128,7 +128,8 @@ def _fitted_line(model, x: str, grid: np.ndarray) -> pd.DataFrame | None:
                          "high": sf["mean_ci_upper"].values})
 
 
-def plot_quality_vs_isbsh(data: pd.DataFrame, model=None, *, x: str | None = None, ax: Axes | None = None,
+def plot_quality_vs_isbsh(data: pd.DataFrame, model: QualityModelResults | None = None, *, x: str | None = None,
+                          ax: Axes | None = None,
                           title: str | None = None, ylabel: str = "Индекс качества", highlight: str | None = None,
                           label_all: bool = True, **kws) -> Axes:
     """Quality index against ИСБШ: schools labelled, statuses coloured, fitted line with its band.

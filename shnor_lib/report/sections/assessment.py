@@ -4,6 +4,8 @@ in the rules' scope, and the schools at or above the ШНОР threshold.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -14,10 +16,13 @@ from ..common import (
 )
 from ..format import fmt_int, fmt_num, fmt_pct, plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["assessment_text", "assessment_table"]
 
 
-def assessment_table(result) -> pd.DataFrame:
+def assessment_table(result: SeasonResult) -> pd.DataFrame:
     """Municipal totals per procedure and subject in the rules' scope (Σ over schools).
 
     Returns
@@ -43,7 +48,7 @@ def assessment_table(result) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def assessment_text(result) -> str:
+def assessment_text(result: SeasonResult) -> str:
     """Section 3: municipal fail shares per procedure and subject, and the schools over the threshold."""
     d = scope_rows(result)
     if d.empty:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..common import (
@@ -11,10 +13,13 @@ from ..common import (
 )
 from ..format import plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["clusters_text", "clusters_table"]
 
 
-def clusters_table(result) -> pd.DataFrame:
+def clusters_table(result: SeasonResult) -> pd.DataFrame:
     """Clusters: «Кластер», «Число ОО», «Школы», «Не преодолели порог, %», «Качество знаний, %»."""
     c = result.clusters
     if c is None or c.empty:
@@ -28,7 +33,7 @@ def clusters_table(result) -> pd.DataFrame:
     })
 
 
-def clusters_text(result) -> str:
+def clusters_text(result: SeasonResult) -> str:
     """Section 7: the clusters in words, and where the identified schools fall."""
     c = result.clusters
     p = result.params["clustering"]

@@ -4,6 +4,8 @@ absent —, the ШНСУ rule, and the identifier table (group of ИСБШ × gr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..common import (
@@ -20,10 +22,13 @@ from ..common import (
 )
 from ..format import fmt_num, fmt_pct
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["context_text", "identifier_table_view"]
 
 
-def context_text(result) -> str:
+def context_text(result: SeasonResult) -> str:
     """Section 5: ИСБШ and ИУРШ — computed, published or absent; ШНСУ by the rule; the identifier table."""
     s = result.schools
     p = result.params
@@ -78,7 +83,7 @@ def context_text(result) -> str:
     return "\n\n".join(lines)
 
 
-def identifier_table_view(result) -> pd.DataFrame:
+def identifier_table_view(result: SeasonResult) -> pd.DataFrame:
     """The 11 × 11 identifier table (seed 004) as a flat table: «Группа ИСБШ», 1…11, «Итого ОО»."""
     t = result.identifier_table.copy()
     t.columns = [str(c) for c in t.columns]

@@ -5,6 +5,7 @@ are missing, and what the report could not compute and why.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,10 +18,13 @@ from ..common import (
 )
 from ..format import plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["data_quality_text", "data_issues_table", "not_computed_table"]
 
 
-def data_issues_table(result, data_root: str | None = None) -> pd.DataFrame:
+def data_issues_table(result: SeasonResult, data_root: str | None = None) -> pd.DataFrame:
     """Quarantined and converted input rows: «Файл», «Строка», «Код ОО», «Результат», «Действие», «Причина».
 
     «Файл» is relative to the municipality's folder (``2024/results.csv``): the report is about one
@@ -48,7 +52,7 @@ def data_issues_table(result, data_root: str | None = None) -> pd.DataFrame:
     })
 
 
-def not_computed_table(result) -> pd.DataFrame:
+def not_computed_table(result: SeasonResult) -> pd.DataFrame:
     """What the data did not allow, by report section, and why: «Раздел», «Не рассчитано», «Причина»."""
     s = result.schools
     rows = []
@@ -96,7 +100,7 @@ def not_computed_table(result) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Раздел", "Не рассчитано", "Причина"])
 
 
-def data_quality_text(result) -> str:
+def data_quality_text(result: SeasonResult) -> str:
     """Section 12: what the validation changed or left out, and which optional inputs are missing."""
     i = result.issues
     lines = []

@@ -6,6 +6,7 @@ entered, left and stayed in each list.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from ..common import (
     school_list,
 )
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["identified_text", "identified_table", "status_changes", "changes_text", "changes_table"]
 
 
@@ -33,7 +37,7 @@ def _status_rank(status: str) -> int:
     return _STATUS_ORDER.index(status) if status in _STATUS_ORDER else len(_STATUS_ORDER)
 
 
-def identified_table(result) -> pd.DataFrame:
+def identified_table(result: SeasonResult) -> pd.DataFrame:
     """Schools with a status (or a risk-zone flag) and the reasons in words and numbers.
 
     Returns
@@ -58,7 +62,7 @@ def identified_table(result) -> pd.DataFrame:
     return out.drop(columns="_rank").reset_index(drop=True)
 
 
-def identified_text(result, cards: bool = True) -> str:
+def identified_text(result: SeasonResult, cards: bool = True) -> str:
     """Section 2: which schools are ШНОР, ШНСУ, зона риска, by code and name, and by which branch.
     ``cards=False`` (reports made without school cards) does not promise links to them."""
     s = result.schools
@@ -101,7 +105,7 @@ _LISTS = (("ШНОР", lambda s: flag(s, "shnor")), ("ШНСУ", lambda s: flag(
           ("зона риска", is_risk))
 
 
-def status_changes(current, previous) -> pd.DataFrame:
+def status_changes(current: SeasonResult, previous: SeasonResult) -> pd.DataFrame:
     """Schools that entered, left or stayed in each list (ШНОР, ШНСУ, зона риска) between two seasons.
 
     A school is in the ШНОР list when flagged ШНОР (also ШНОР+ШНСУ), in the ШНСУ list
@@ -141,7 +145,7 @@ def status_changes(current, previous) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def changes_text(current, previous=None) -> str:
+def changes_text(current: SeasonResult, previous: SeasonResult | None = None) -> str:
     """«Что изменилось»: who entered, left and stayed in each list, by code and name."""
     if previous is None:
         return (f"Сравнение с {current.year - 1} годом — {NO_DATA}: сезон {current.year - 1} года не загружен. "
@@ -165,7 +169,7 @@ def changes_text(current, previous=None) -> str:
     return "\n".join(lines)
 
 
-def changes_table(current, previous) -> pd.DataFrame:
+def changes_table(current: SeasonResult, previous: SeasonResult) -> pd.DataFrame:
     """The status of every school whose status changed between Y − 1 and Y, with Russian headers."""
     cur = current.schools[["school_id", "name", "status"]].assign(school_id=lambda d: d["school_id"].astype(str))
     prev = previous.schools[["school_id", "status"]].assign(school_id=lambda d: d["school_id"].astype(str))

@@ -4,6 +4,8 @@ parameter with its meaning, the input files with their SHA-256, and the package 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ...analysis.models import FAMILY_LABELS, min_effect_for
@@ -13,13 +15,16 @@ from ..common import (
 )
 from ..format import fmt_g, fmt_num, fmt_pct, plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = [
     "methodology_text", "parameters_table", "flatten_params", "PARAM_LABELS", "input_files_table",
     "package_versions",
 ]
 
 
-def methodology_text(result) -> str:
+def methodology_text(result: SeasonResult) -> str:
     """Section 13: the rules in words with the parameter values actually used."""
     p = result.params
     th, rk = fmt_pct(p["shnor_threshold"], 0), fmt_pct(p["risk_threshold"], 0)
@@ -212,7 +217,7 @@ def parameters_table(params: dict) -> pd.DataFrame:
                          "Смысл": [_param_label(k) for k in flat]})
 
 
-def input_files_table(result, data_root: str | None = None) -> pd.DataFrame:
+def input_files_table(result: SeasonResult, data_root: str | None = None) -> pd.DataFrame:
     """Input files of the seasons used with their SHA-256: «Файл», «SHA-256»."""
     items = sorted((relative_path(k, data_root), v) for k, v in result.checksums.items())
     return pd.DataFrame(items, columns=["Файл", "SHA-256"])

@@ -6,6 +6,7 @@ deviations against school size.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from ..common import (
 )
 from ..format import count, fmt_g, fmt_num, fmt_p, fmt_pct
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["model_text", "coefficient_table", "resilience_text", "resilience_table", "funnel_text"]
 
 
@@ -38,7 +42,7 @@ def _term_label(term: str) -> str:
     return _TERMS.get(term, term)
 
 
-def coefficient_table(result) -> pd.DataFrame:
+def coefficient_table(result: SeasonResult) -> pd.DataFrame:
     """Coefficients of the quality model with the confidence interval and p-value, Russian headers."""
     model = result.model
     cols = ["Показатель", "Коэффициент", "Ст. ошибка", "ДИ, нижняя граница", "ДИ, верхняя граница", "p-значение",
@@ -59,7 +63,7 @@ def coefficient_table(result) -> pd.DataFrame:
     return out
 
 
-def model_text(result) -> str:
+def model_text(result: SeasonResult) -> str:
     """Section 6: what the quality model says, with its warnings; «недостаточно данных» when absent."""
     model = result.model
     s = result.schools
@@ -98,7 +102,7 @@ def model_text(result) -> str:
     return text
 
 
-def funnel_text(result) -> str:
+def funnel_text(result: SeasonResult) -> str:
     """What the funnel plot shows: the schools the quality model labels, on the model's own scale.
 
     The funnel (:func:`shnor_lib.analysis.funnel.funnel`) plots each school's ``z_score``; only the
@@ -141,12 +145,12 @@ def funnel_text(result) -> str:
     return text
 
 
-def _effects_years(result) -> str:
+def _effects_years(result: SeasonResult) -> str:
     years = sorted({int(pure_path(k).parent.name) for k in result.checksums if pure_path(k).parent.name.isdigit()})
     return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(result.year)
 
 
-def resilience_table(result, kind: str = RESILIENT) -> pd.DataFrame:
+def resilience_table(result: SeasonResult, kind: str = RESILIENT) -> pd.DataFrame:
     """Schools flagged ``kind`` (резильентная / ниже ожидаемого) by the year's model or the school effect.
 
     The library flags a school only when it is outside the interval *and* the
@@ -183,7 +187,7 @@ def resilience_table(result, kind: str = RESILIENT) -> pd.DataFrame:
     })
 
 
-def resilience_text(result) -> str:
+def resilience_text(result: SeasonResult) -> str:
     """Which schools beat their context (резильентные) and which fall below the expected, with numbers."""
     if result.model is None and result.effects is None:
         return f"Резильентные школы и школы ниже ожидаемого — {NO_DATA}: модель не построена."

@@ -4,6 +4,8 @@ dynamics, and the A–D levels of teachers' professional deficits.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,9 @@ from ..common import (
     lower_first,
 )
 from ..format import fmt_int, fmt_num, plural
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
 
 __all__ = ["monitoring_text", "monitoring_table", "indicator_value", "diagnostics_text", "diagnostics_table"]
 
@@ -52,7 +57,7 @@ def _met(v) -> bool | None:
     return bool(v)
 
 
-def monitoring_table(result, indicators: pd.DataFrame) -> pd.DataFrame:
+def monitoring_table(result: SeasonResult, indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicator catalogue of the report's year against plan (section 8).
 
     Without a ``monitoring`` file only the indicators that could be computed (from statuses and
@@ -96,7 +101,7 @@ def _numbers(rows: pd.DataFrame) -> str:
     return "№ " + ", ".join(str(int(n)) for n in rows["no"])
 
 
-def monitoring_text(result, indicators: pd.DataFrame) -> str:
+def monitoring_text(result: SeasonResult, indicators: pd.DataFrame) -> str:
     """Section 8: how many plans are met and which are not (fact against plan), the 1–3 levels of
     the dynamics, and what could not be computed — «показатели мониторинга не рассчитываются: нет
     файла monitoring» when the season has no monitoring file.
@@ -169,7 +174,7 @@ def diagnostics_table(diagnostics: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def diagnostics_text(result, diagnostics: pd.DataFrame) -> str:
+def diagnostics_text(result: SeasonResult, diagnostics: pd.DataFrame) -> str:
     """The A–D summary of teacher diagnostics (seed 000, p. 24) in words, or why it is absent."""
     y = result.year
     if not has_input(result, "monitoring"):

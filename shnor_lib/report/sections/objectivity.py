@@ -4,6 +4,8 @@ and whether the rules used them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ...analysis.rules import FLAG_LABELS
@@ -14,10 +16,13 @@ from ..common import (
 )
 from ..format import fmt_pct, plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["objectivity_text", "objectivity_table"]
 
 
-def objectivity_table(result) -> pd.DataFrame:
+def objectivity_table(result: SeasonResult) -> pd.DataFrame:
     """Flagged results, one row per school × procedure × subject × sign (grades listed together).
 
     Returns
@@ -42,7 +47,7 @@ def objectivity_table(result) -> pd.DataFrame:
     return out.iloc[order].reset_index(drop=True)
 
 
-def objectivity_text(result) -> str:
+def objectivity_text(result: SeasonResult) -> str:
     """Section 4: how many results carry signs of non-objectivity, of which kind, and what was done."""
     f = result.flags
     p = result.params

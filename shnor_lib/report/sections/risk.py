@@ -5,6 +5,7 @@ groups of management decisions, and the addressed recommendations with what trig
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,6 +22,9 @@ from ..common import (
 )
 from ..format import plural
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["risk_text", "risk_groups_table", "recommendations_by_school", "measures_table", "short_trigger"]
 
 
@@ -28,7 +32,7 @@ def _factor_name(code: int) -> str:
     return RISK_FACTORS.get(int(code), f"фактор {code}")
 
 
-def risk_text(result, significance: pd.DataFrame, groups: pd.DataFrame | None = None,
+def risk_text(result: SeasonResult, significance: pd.DataFrame, groups: pd.DataFrame | None = None,
               recommendations: pd.DataFrame | None = None, cards: bool = True) -> str:
     """Section 9: profiled schools, the most frequent high-significance factors, the management groups
     and the number of addressed recommendations; «не рассчитываются» when there is no risk_profiles file.

@@ -5,6 +5,8 @@ did not allow.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..common import (
     NO_DATA,
     as_text,
@@ -18,10 +20,13 @@ from ..common import (
 )
 from ..format import fmt_g, fmt_num, fmt_pct
 
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
 __all__ = ["summary_text", "report_title"]
 
 
-def report_title(result, name: str | None = None) -> str:
+def report_title(result: SeasonResult, name: str | None = None) -> str:
     """The report's title line (Markdown ``#``) carrying the municipality and the year."""
     who = name or result.params.get("municipality_name") or f"муниципалитет «{result.municipality}»"
     return f"# Аналитическая справка по итогам мониторинга ШНОР и ШНСУ\n\n**{who}, {result.year} год**"
@@ -37,7 +42,7 @@ def _pct_value(v: float) -> str:
     return fmt_g(v) + "%"
 
 
-def summary_text(result, previous=None) -> str:
+def summary_text(result: SeasonResult, previous: SeasonResult | None = None) -> str:
     """Section 1 «Итоги»: counts of ШНОР, ШНСУ, зона риска and the municipal share.
 
     Parameters
@@ -108,7 +113,7 @@ def summary_text(result, previous=None) -> str:
     return text
 
 
-def _coverage_notes(result) -> list[str]:
+def _coverage_notes(result: SeasonResult) -> list[str]:
     """Cautions when the rules could not see every school or every procedure."""
     s = result.schools
     notes = []
