@@ -208,7 +208,7 @@ def _cmd_validate(args) -> int:
 
 
 def _rows_word(n: int) -> str:
-    from .report.narrative import plural
+    from .report.format import plural
 
     return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 

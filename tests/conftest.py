@@ -9,6 +9,8 @@ import pytest
 
 from shnor_lib import load_params
 
+pytest_plugins = ["report_season"]  # the hand-made season shared by the report tests
+
 REPO = Path(__file__).resolve().parent.parent
 
 RESULT_HEADER = ["school_id", "procedure", "subject", "grade", "participants", "n2", "n3", "n4", "n5",

@@ -8,7 +8,7 @@ from conftest import row
 
 from shnor_lib import compute_season, load_dataset, load_params
 from shnor_lib.cli import main
-from shnor_lib.report.narrative import data_quality_text
+from shnor_lib.report.sections import data_quality_text
 
 
 def _two_years(season_writer):

@@ -311,7 +311,7 @@ def test_index_links_to_existing_report_files_relatively(tmp_path):
     assert all((index.parent / unquote(h)).is_file() for h in hrefs)
     assert all(not h.startswith(("/", "file:", "http")) for h in hrefs)
     assert sum(h.endswith("report.html") for h in hrefs) == 1, "no link to a report not written"
-    assert "готов" in page and "ошибка: ячейка 2: KeyError: &#x27;x&#x27;" in page
+    assert "готов" in page and "ошибка: ячейка 2: KeyError: &#39;x&#39;" in page  # Jinja2's escaping of '
 
 
 def test_index_is_self_contained_and_russian(tmp_path):

@@ -12,7 +12,8 @@ import pytest
 from conftest import row
 
 from shnor_lib import compute_season, load_dataset, load_params
-from shnor_lib.analysis.rules import fmt_pct, status_of
+from shnor_lib.analysis.rules import status_of
+from shnor_lib.report.format import fmt_pct
 
 
 def schools_of(root, year, params=None, municipality="t"):

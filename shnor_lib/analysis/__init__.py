@@ -2,7 +2,8 @@
 
 Metrics with intervals (:mod:`.metrics`), ШНОР / зона риска / ШНСУ rules and objectivity flags
 (:mod:`.rules`), ИСБШ / ИУРШ / quality index (:mod:`.indices`), quality against context
-(:mod:`.model_frame`, :mod:`.models`, :mod:`.predictive`, :mod:`.robustness`, :mod:`.simulation`),
+(:mod:`.model_frame`, :mod:`.models`, :mod:`.predictive`, :mod:`.robustness`, :mod:`.simulation`;
+the funnel of the model's scores, :mod:`.funnel`),
 clusters (:mod:`.clustering`), monitoring indicators (:mod:`.indicators`), risk profiles and
 recommendations (:mod:`.risk`), dynamics (:mod:`.dynamics`) and leader pairing (:mod:`.leaders`).
 """
@@ -17,7 +18,7 @@ from typing import Any
 _HOME = {
     "wilson_interval": "metrics", "grade_metrics": "metrics", "pooled_metrics": "metrics", "in_scope": "metrics",
     "rule_subjects": "metrics", "KEY": "metrics",
-    "fmt_pct": "rules", "objectivity_flags": "rules", "triggered_procedures": "rules", "triggered_by_school": "rules",
+    "objectivity_flags": "rules", "triggered_procedures": "rules", "triggered_by_school": "rules",
     "identify": "rules", "status_of": "rules", "FLAG_LABELS": "rules",
     "ISBSH_INPUTS": "indices", "ISBSH_LABELS": "indices", "QUALITY_GROUP_LABELS": "indices", "band_group": "indices",
     "group_label": "indices", "quartile_group": "indices", "social_shares": "indices", "compute_isbsh": "indices",

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from ..contract.schema import school_id_key
-from .rules import fmt_pct
+from ..report.format import fmt_pct
 
 __all__ = ["cluster_features", "cluster_schools", "describe_clusters"]
 

@@ -43,7 +43,7 @@ from scipy import stats
 
 from ..config.params import params_digest
 from ..contract.schema import school_id_key, school_id_order
-from .rules import fmt_pct
+from ..report.format import fmt_num, fmt_pct, p_text
 
 if TYPE_CHECKING:  # for annotations only: the pipeline builds on analysis/
     from ..pipeline.season import Dataset
@@ -73,14 +73,6 @@ _LISTS = {"shnor_change": lambda s: s["shnor"], "shnsu_change": lambda s: s["shn
           "risk_change": lambda s: s["status"].eq("зона риска"),
           "support_change": lambda s: s["shnor"] | s["shnsu"]}
 ALL = "все процедуры"
-
-
-def _num(x: float, digits: int = 1) -> str:
-    return f"{round(float(x), digits) + 0.0:.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def _p(p: float) -> str:
-    return "p < 0,001" if p < 0.001 else f"p = {_num(p, 3)}"
 
 
 def _share(failed: float, n: float) -> str:
@@ -231,8 +223,8 @@ def fail_share_changes(results: Sequence, params: dict | None = None) -> pd.Data
                          "change_pp": d, "p_value": pv, "test": test_name, "significant": sig,
                          "conclusion": f"{r.procedure}, {r.subject}: {_share(r.failed_from, r.participants_from)} → "
                                        f"{_share(r.failed_to, r.participants_to)}, доля {way}"
-                                       f"{'' if d == 0 else ' на ' + _num(abs(d)) + ' п.п.'} — {verdict} "
-                                       f"({_p(pv)}, {test_name})"})
+                                       f"{'' if d == 0 else ' на ' + fmt_num(abs(d), 1) + ' п.п.'} — {verdict} "
+                                       f"({p_text(pv)}, {test_name})"})
     out = pd.DataFrame(rows)
     if len(out):
         out["_o"] = out["procedure"].eq(ALL)
@@ -305,7 +297,7 @@ def _param_diff(old: dict, new: dict) -> str:
     a, b = _flat(old), _flat(new)
 
     def show(v):
-        return _num(v, 2) if isinstance(v, float) else ("—" if v is None else str(v))
+        return fmt_num(v, 2) if isinstance(v, float) else ("—" if v is None else str(v))
 
     return "; ".join(f"{k}: {show(a.get(k))} → {show(b.get(k))}" for k in sorted(set(a) | set(b))
                      if a.get(k) != b.get(k))
@@ -353,8 +345,8 @@ def _data_detail(sid: str, y0: int, y1: int, old: pd.Series, new: pd.Series, cur
         crit = (f"ШНСУ при группе ≤ {rule['isbsh_group_max']}" if rule.get("isbsh_group_max") is not None
                 else f"ШНСУ при ИСБШ в нижней доле {fmt_pct(rule['isbsh_quantile'], 0)}")
         gtxt = lambda g: "—" if pd.isna(g) else f"{int(g)}"  # noqa: E731
-        parts.append(f"группа ИСБШ {gtxt(g0)} → {gtxt(g1)}, ИСБШ {_num(old.get('isbsh', np.nan), 2)} → "
-                     f"{_num(new.get('isbsh', np.nan), 2)} ({crit})")
+        parts.append(f"группа ИСБШ {gtxt(g0)} → {gtxt(g1)}, ИСБШ {fmt_num(old.get('isbsh', np.nan), 2)} → "
+                     f"{fmt_num(new.get('isbsh', np.nan), 2)} ({crit})")
     if not parts:
         parts.append(f"обоснование {y1} г.: {new['reasons']}")
     return "; ".join(parts)

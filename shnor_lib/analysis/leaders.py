@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from ..contract.schema import school_id_order
-from .rules import fmt_pct
+from ..report.format import fmt_num, fmt_pct
 
 __all__ = ["leader_candidates", "assign_leaders", "pair_leaders", "pair_cost", "LABELS"]
 
@@ -49,8 +49,6 @@ LABELS = {
 }
 
 
-def _num(x: float, digits: int = 2) -> str:
-    return f"{round(float(x), digits) + 0.0:.{digits}f}".replace(".", ",").replace("-", "−")
 
 
 def _sorted(results: Sequence) -> list:
@@ -97,8 +95,8 @@ def leader_candidates(results: Sequence, params: dict | None = None) -> pd.DataF
     share = fails.set_index(["school_id", "year"])
     statuses = {r.year: r.schools.assign(school_id=r.schools["school_id"].astype(str)).set_index("school_id")["status"]
                 for r in res}
-    q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {_num(lp['fail_quantile'])}"
-    bword = "медиана округа" if lp["fail_quantile"] == 0.5 else f"квантиль {_num(lp['fail_quantile'])} округа"
+    q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {fmt_num(lp['fail_quantile'])}"
+    bword = "медиана округа" if lp["fail_quantile"] == 0.5 else f"квантиль {fmt_num(lp['fail_quantile'])} округа"
     rows = []
     for s in last.itertuples(index=False):
         sid = s.school_id
@@ -154,9 +152,9 @@ def pair_cost(partner: pd.Series, leader: pd.Series, params: dict) -> tuple[floa
 
 def _explain(p: pd.Series, ld: pd.Series, cost: float, t: dict, params: dict) -> str:
     w = params["leaders"]["weights"]
-    isb = lambda x: "не рассчитан" if pd.isna(x) else _num(x)  # noqa: E731
+    isb = lambda x: "не рассчитан" if pd.isna(x) else fmt_num(x)  # noqa: E731
     words = [f"школа-лидер № {ld['school_id']} ({ld['name']}): ИСБШ {isb(ld['isbsh'])} против {isb(p['isbsh'])} "
-             f"у № {p['school_id']} (|Δ| = {_num(t['gap'])}"
+             f"у № {p['school_id']} (|Δ| = {fmt_num(t['gap'])}"
              + (", ИСБШ неизвестен — принята условная разница" if pd.isna(ld["isbsh"]) or pd.isna(p["isbsh"]) else "")
              + ")"]
     if t["same_territory"]:
@@ -168,12 +166,12 @@ def _explain(p: pd.Series, ld: pd.Series, cost: float, t: dict, params: dict) ->
     if t["resilient"]:
         words.append("резильентная (результаты выше ожидаемых при её контексте)")
     if t["positive_residual"]:
-        words.append(f"положительный остаток модели качества ({_num(ld['residual'], 3)})")
+        words.append(f"положительный остаток модели качества ({fmt_num(ld['residual'], 3)})")
     if isinstance(ld.get("fail_text"), str) and ld["fail_text"]:
         words.append("доля не преодолевших порог: " + ld["fail_text"])
-    words.append(f"стоимость пары {_num(cost)} = {_num(w['isbsh'])}·{_num(t['gap'])} + "
-                 f"{_num(w['territory'])}·{int(not t['same_territory'])} − {_num(w['resilient'])}·{int(t['resilient'])}"
-                 f" − {_num(w['positive_residual'])}·{int(t['positive_residual'])}")
+    words.append(f"стоимость пары {fmt_num(cost)} = {fmt_num(w['isbsh'])}·{fmt_num(t['gap'])} + "
+                 f"{fmt_num(w['territory'])}·{int(not t['same_territory'])} − {fmt_num(w['resilient'])}·{int(t['resilient'])}"
+                 f" − {fmt_num(w['positive_residual'])}·{int(t['positive_residual'])}")
     return "; ".join(words)
 
 
@@ -271,7 +269,7 @@ def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
     if leaders.empty:
         n = len(cand)
         steps = cand["step"].value_counts()
-        q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {_num(lp['fail_quantile'])}"
+        q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {fmt_num(lp['fail_quantile'])}"
         reason = (f"из {n} ОО {steps.get('статус', 0)} имели статус хотя бы в один год, "
                   f"{steps.get('доля', 0)} — долю не преодолевших порог не ниже {q} округа хотя бы в один год, "
                   f"{steps.get('объективность', 0)} — признаки необъективности результатов; "

@@ -77,6 +77,7 @@ from statsmodels.base.data import PandasData
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import ParameterError
+from ..report.format import count
 from .metrics import wilson_interval
 from .model_frame import FormulaInfo, formula_env, formula_info, index_kind, index_range, size_column
 from .predictive import continuous_predictive, discrete_predictive, normal_predictive
@@ -176,13 +177,7 @@ def check_specification(spec: Specification, params: dict, where: str = "model",
 
 def _schools_n(n: int, genitive: bool = False) -> str:
     """«21 школа», «22 школы», «25 школ» (after «из»: «21 школы», «25 школ»)."""
-    n = int(n)
-    one, few, many = ("школы", "школ", "школ") if genitive else ("школа", "школы", "школ")
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} {one}"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} {few}"
-    return f"{n} {many}"
+    return count(int(n), *(("школы", "школ", "школ") if genitive else ("школа", "школы", "школ")))
 
 
 def _timeless(summary: str) -> str:

@@ -13,10 +13,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from ..report.format import fmt_pct
 from .metrics import group_sum
 
 __all__ = [
-    "fmt_pct",
     "objectivity_flags",
     "triggered_procedures",
     "triggered_by_school",
@@ -30,13 +30,6 @@ FLAG_LABELS = {
     "inflated": "завышенный результат при слабых других процедурах",
     "journal_mismatch": "несоответствие ВПР и школьных отметок",
 }
-
-
-def fmt_pct(share: float, digits: int = 1) -> str:
-    """41.0% with a decimal comma, as Russian reports print it."""
-    if pd.isna(share):
-        return "—"
-    return f"{100 * share:.{digits}f}%".replace(".", ",")
 
 
 def _ru(text: str) -> str:

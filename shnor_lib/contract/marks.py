@@ -18,6 +18,7 @@ import pandas as pd
 from ..config.params import load_params
 from ..errors import ParameterError, Problem
 from ..io.table import ROW, RawFile
+from ..report.format import plural
 from .checks import rows_text
 from .vocabulary import load_vocabulary
 
@@ -200,9 +201,6 @@ def systematic_quarantine(municipality: str, n_rows: int, reconciled: list[dict]
     share, min_rows = limits if limits is not None else quarantine_limits(municipality)
     if len(out) < min_rows or len(out) <= share * n_rows:
         return []
-    # here: report.narrative loads matplotlib, too heavy for validation (room A moves plural to report/format.py)
-    from ..report.narrative import plural
-
     display = out[0]["file"]
     kinds: dict[str, list[int]] = {}
     for i in out:

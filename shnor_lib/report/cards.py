@@ -21,18 +21,12 @@ import re
 
 import pandas as pd
 
-from ..pipeline.season import season_history
+from ..contract.schema import RISK_FACTORS
+from ..pipeline.season import SeasonResult, season_history
 from ..pipeline.support import SupportResult, compute_support, consecutive_years
-from .narrative import (
-    NO_DATA,
-    _has_input,
-    _status_word,
-    fmt_num,
-    fmt_p,
-    fmt_share,
-    plural,
-    short_trigger,
-)
+from .common import NO_DATA, has_input, status_word
+from .format import fmt_num, fmt_pct, p_text, plural
+from .sections.risk import short_trigger
 
 __all__ = [
     "SupportContext",
@@ -69,7 +63,7 @@ def support_context(data, history: list) -> SupportResult:
 
 # ---------------------------------------------------------------- the card's texts
 
-def _row(result, school_id: str) -> pd.Series:
+def _row(result: SeasonResult, school_id: str) -> pd.Series:
     s = result.schools
     hit = s[s["school_id"].astype(str) == str(school_id)]
     if hit.empty:
@@ -78,13 +72,13 @@ def _row(result, school_id: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def card_title(result, school_id: str) -> str:
+def card_title(result: SeasonResult, school_id: str) -> str:
     """«# Карточка школы: <name> (код <id>), <year>»."""
     r = _row(result, school_id)
     return f"# Карточка школы: {r['name']} (код {school_id}), {result.year}"
 
 
-def card_subtitle(result, school_id: str) -> str:
+def card_subtitle(result: SeasonResult, school_id: str) -> str:
     """The municipality, kind, territory and size of the school in one line."""
     r = _row(result, school_id)
     who = result.params.get("municipality_name") or f"муниципалитет «{result.municipality}»"
@@ -99,7 +93,7 @@ def card_subtitle(result, school_id: str) -> str:
     return " · ".join(parts)
 
 
-def status_text(result, school_id: str) -> str:
+def status_text(result: SeasonResult, school_id: str) -> str:
     """The school's status in bold and every reason in words and numbers (one line each)."""
     r = _row(result, school_id)
     status = r["status"] if isinstance(r["status"], str) and r["status"] else ""
@@ -116,7 +110,7 @@ def status_text(result, school_id: str) -> str:
     return "\n".join(lines)
 
 
-def _flags_summary(result, school_id: str) -> str:
+def _flags_summary(result: SeasonResult, school_id: str) -> str:
     """The school's objectivity flags of the year, one clause per sign: «несоответствие … — ВПР, математика
     (5, 6 кл.); ВПР, русский язык (7 кл.)»."""
     f = result.flags
@@ -135,7 +129,7 @@ def _procedure_order(params: dict) -> list[str]:
     return [x for x in params["procedures"] if x != "ЕГЭ"] + (["ЕГЭ"] if "ЕГЭ" in params["procedures"] else [])
 
 
-def results_table(result, school_id: str) -> pd.DataFrame:
+def results_table(result: SeasonResult, school_id: str) -> pd.DataFrame:
     """The school's results in the rules' scope: one row per procedure and grade, one column per subject
     («Математика: доля «2» (95% ДИ), n»), each cell «37,8% (30–46%), n = 84» (share of «2», Wilson
     interval at the report's confidence level, participants)."""
@@ -165,13 +159,13 @@ def results_table(result, school_id: str) -> pd.DataFrame:
                 continue
             c = c.iloc[0]
             small = " (мало участников)" if c["participants"] < p["min_participants"] else ""
-            row[head(s)] = (f"{fmt_share(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
+            row[head(s)] = (f"{fmt_pct(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
                             f"{fmt_num(100 * c['fail_high'], 0)}%), n = {int(c['participants'])}{small}")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def results_text(result, school_id: str) -> str:
+def results_text(result: SeasonResult, school_id: str) -> str:
     """One line on how to read the results table and chart, with the number of results at or above the threshold."""
     p = result.params
     m = result.metrics
@@ -180,12 +174,12 @@ def results_text(result, school_id: str) -> str:
         return f"Результатов оценочных процедур школы за {result.year} год в объёме правила нет — {NO_DATA}."
     th = p["shnor_threshold"]
     over = d[(d["fail_share"] >= th - 1e-12) & d["enough"]]
-    what = "; ".join(f"{r.procedure}, {r.subject}: {fmt_share(r.fail_share)} ({int(r.failed)} из {int(r.participants)})"
+    what = "; ".join(f"{r.procedure}, {r.subject}: {fmt_pct(r.fail_share)} ({int(r.failed)} из {int(r.participants)})"
                      for r in over.itertuples())
-    return (f"Не ниже порога ШНОР {fmt_share(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
+    return (f"Не ниже порога ШНОР {fmt_pct(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
 
 
-def position_text(result, school_id: str) -> str:
+def position_text(result: SeasonResult, school_id: str) -> str:
     """ИСБШ, ИУРШ, the quality index against the model's prediction and interval, resilience, the school effect."""
     r = _row(result, school_id)
     parts = []
@@ -232,12 +226,10 @@ FACTOR_SHORT = {
 }
 
 
-def risk_profile_text(result, ctx: SupportContext, school_id: str) -> str:
+def risk_profile_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """The school's risk factors grouped by significance (высокая first, with short names)."""
-    from ..contract.schema import RISK_FACTORS
-
     if ctx.significance is None or ctx.significance.empty:
-        why = (f"нет файла risk_profiles за {result.year} год" if not _has_input(result, "risk_profiles")
+        why = (f"нет файла risk_profiles за {result.year} год" if not has_input(result, "risk_profiles")
                else "в файле risk_profiles нет распознанных факторов")
         return f"Рисковый профиль не приводится: {why}."
     if str(school_id) not in ctx.significance.index:
@@ -274,15 +266,15 @@ def _headline(text: str, limit: int = 66) -> str:
     return head if head == text else head + "\u00a0…"
 
 
-def recommendations_text(result, ctx: SupportContext, school_id: str) -> str:
+def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """How many addressed recommendations the school has (or why none), and which inputs were missing."""
     r = _row(result, school_id)
     wanted = result.params["risk"]["recommend_for"]
     notes = []
-    if not _has_input(result, "monitoring"):
+    if not has_input(result, "monitoring"):
         notes.append(f"нет файла monitoring за {result.year} год — рекомендации по показателям мониторинга не "
                      "формируются")
-    if not _has_input(result, "risk_profiles"):
+    if not has_input(result, "risk_profiles"):
         notes.append(f"нет файла risk_profiles за {result.year} год — рекомендации по факторам риска не формируются")
     tail = (" Чего нет в данных: " + "; ".join(notes) + ".") if notes else ""
     if r["status"] not in wanted:
@@ -310,7 +302,7 @@ def recommendations_table(ctx: SupportContext, school_id: str) -> pd.DataFrame:
                          "Основание": [short_trigger(t) for t in d["trigger"]]}, columns=cols)
 
 
-def leader_text(result, ctx: SupportContext, school_id: str) -> str:
+def leader_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
     """The suggested school-leader with the explanation, or why none; and whom this school could lead."""
     sid = str(school_id)
     pairs, cand = ctx.pairs, ctx.candidates
@@ -347,7 +339,7 @@ def _key_pairs(history: list) -> list[tuple[str, str]]:
     return [(pr, s) for pr in order for s in p["subjects"]]
 
 
-def trend_table(history: list, school_id: str) -> pd.DataFrame:
+def trend_table(history: list[SeasonResult], school_id: str) -> pd.DataFrame:
     """The school over the loaded years: status, then the fail share of each procedure × subject of the
     rule (all grades together) — «Показатель», one column per year."""
     sid = str(school_id)
@@ -355,7 +347,7 @@ def trend_table(history: list, school_id: str) -> pd.DataFrame:
     status = {"Показатель": "Статус"}
     for r in history:
         s = r.schools[r.schools["school_id"].astype(str) == sid]
-        status[str(r.year)] = _status_word(s["status"].iat[0]) if len(s) else "нет в перечне ОО"
+        status[str(r.year)] = status_word(s["status"].iat[0]) if len(s) else "нет в перечне ОО"
     rows = [status]
     m = history[-1].metrics
     m = m[(m["school_id"].astype(str) == sid) & m["in_scope"]]
@@ -363,14 +355,14 @@ def trend_table(history: list, school_id: str) -> pd.DataFrame:
         row = {"Показатель": f"{pr}, {subj}: доля «2»"}
         for r in history:
             c = m[(m["procedure"] == pr) & (m["subject"] == subj) & (m["year"] == r.year)]
-            row[str(r.year)] = (f"{fmt_share(c['fail_share'].iat[0])} ({int(c['failed'].iat[0])} из "
+            row[str(r.year)] = (f"{fmt_pct(c['fail_share'].iat[0])} ({int(c['failed'].iat[0])} из "
                                 f"{int(c['participants'].iat[0])})" if len(c) and c["participants"].iat[0] > 0 else "—")
         if any(v != "—" for k, v in row.items() if k != "Показатель"):
             rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 
 
-def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
+def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str) -> str:
     """What changed for the school across the loaded years: list moves, changes beyond chance (with p), the cause."""
     sid = str(school_id)
     res = history[-1]
@@ -411,7 +403,7 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
             why = re.sub(r"^данные: при одних параметрах статус сменился «[^»]*» → «[^»]*»: ", "", why)
         elif r.cause == "ветвь правила":  # the reasons of both years are in the status section and the report
             why = re.sub(r"^ветвь правила: (.*?»): .*$", r"\1", why)
-        whys.append(f"- {r.year_from}→{r.year_to}: {_status_word(r.status_from)} → {_status_word(r.status_to)}, "
+        whys.append(f"- {r.year_from}→{r.year_to}: {status_word(r.status_from)} → {status_word(r.status_to)}, "
                     f"причина — {r.cause}: {why}.")
     if whys:
         lines.append("\n".join(whys))
@@ -423,8 +415,8 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
         f = f.sort_values(["_all", "_abs"], ascending=False)
         shown = "; ".join(
             f"{'все процедуры' if r.procedure == 'все процедуры' else r.procedure + ', ' + r.subject} "
-            f"{r.year_from}→{r.year_to}: {fmt_share(r.share_from)} → {fmt_share(r.share_to)} "
-            f"({'p < 0,001' if r.p_value < 0.001 else 'p = ' + fmt_p(r.p_value)})" for r in f.head(3).itertuples())
+            f"{r.year_from}→{r.year_to}: {fmt_pct(r.share_from)} → {fmt_pct(r.share_to)} "
+            f"({p_text(r.p_value)})" for r in f.head(3).itertuples())
         more = f" и ещё {len(f) - 3} — в аналитической справке" if len(f) > 3 else ""
         lines.append(f"Изменения долей «2» за пределами случайных колебаний ({len(f)}): {shown}{more}.")
     last = ""
@@ -435,7 +427,7 @@ def trend_text(history: list, ctx: SupportContext, school_id: str) -> str:
         d = float(s["change_pp"].iat[-1])
         last += (f" В поддержке с {s['included_since'].iat[0]}: доля «2» по всем процедурам правила "
                  f"{'снизилась' if d < 0 else 'выросла'} на {fmt_num(abs(d), 1)} п.п. "
-                 f"({fmt_share(s['fail_share'].iat[0])} → {fmt_share(s['fail_share'].iat[-1])}).")
+                 f"({fmt_pct(s['fail_share'].iat[0])} → {fmt_pct(s['fail_share'].iat[-1])}).")
     if last:
         lines.append(last.strip())
     return "\n\n".join(lines)

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import copy
 import functools
-import html
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 import nbformat
 
-from shnor_lib.io.atomic import atomic_path
+from ..io.atomic import atomic_path
+from .html import insert_toc
 
 __all__ = [
     "PdfEngineMissing",
@@ -49,10 +47,6 @@ _BROWSER_COMMANDS = (
     "chrome",
     "msedge",
 )
-
-_TOC_MARKER = "<!--shnor:toc-->"
-_CELL_END_MARKER = "<!--shnor:cell-end-->"
-
 
 class PdfExportError(RuntimeError):
     """The browser ran but did not produce a PDF (message in Russian)."""
@@ -139,95 +133,8 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str) -> str:
     nb = _without_stderr(nb)
     nb.metadata["title"] = title
     body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return _insert_toc(body)
+    return insert_toc(body)
 
-
-_HEADING_RE = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.S | re.I)
-_ID_RE = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-_ANCHOR_LINK_RE = re.compile(r"<a\b[^>]*\banchor-link\b[^>]*>.*?</a>", re.S | re.I)
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def _heading_text(inner_html: str) -> str:
-    text = _TAG_RE.sub("", _ANCHOR_LINK_RE.sub("", inner_html))
-    return " ".join(html.unescape(text).split())
-
-
-def _insert_toc(doc: str) -> str:
-    """Give every heading a unique id and fill the TOC marker from h2/h3."""
-    if _TOC_MARKER not in doc:
-        return doc
-    head, body = doc.split(_TOC_MARKER, 1)
-    seen: set[str] = set()
-    entries: list[tuple[int, str, str]] = []
-    first_level: list[int] = []
-
-    def rewrite(match: re.Match[str]) -> str:
-        level, attrs, inner = int(match.group(1)), match.group(2) or "", match.group(3)
-        text = _heading_text(inner)
-        found = _ID_RE.search(attrs)
-        anchor = html.unescape(found.group(1) or found.group(2) or "") if found else ""
-        if not anchor:
-            # same rule as nbconvert's markdown headings
-            anchor = quote(text.replace(" ", "-"), safe="?/:@!$&'()*+,;=") or "section"
-        base, n = anchor, 1
-        while anchor in seen:
-            n += 1
-            anchor = f"{base}-{n}"
-        seen.add(anchor)
-        attrs = _ID_RE.sub("", attrs).rstrip()
-        if not first_level:
-            first_level.append(level)
-        if level in (2, 3) and text:
-            entries.append((level, anchor, text))
-        return f'<h{level} id="{html.escape(anchor)}"{attrs}>{inner}</h{level}>'
-
-    body = _HEADING_RE.sub(rewrite, body)
-    toc = _toc_html(entries)
-    title_end = body.find(_CELL_END_MARKER, body.find("<h1")) if first_level == [1] else -1
-    cut = title_end + len(_CELL_END_MARKER)
-    if toc and title_end >= 0 and not re.search(r"<h[23][\s>]", body[:cut]):
-        # a title cell opens the report: the contents belong under it
-        body = body[:cut] + toc + body[cut:]
-        toc = ""
-    body = body.replace(_CELL_END_MARKER, "")
-    return head + toc + body
-
-
-def _toc_html(entries: list[tuple[int, str, str]]) -> str:
-    if not entries:
-        return ""
-    parts = [
-        '<nav class="shnor-toc" aria-labelledby="shnor-toc-title">',
-        '<div class="shnor-toc-title" id="shnor-toc-title">Содержание</div>',
-        "<ol>",
-    ]
-    open_sub = False
-    open_item = False
-    for level, anchor, text in entries:
-        link = f'<a href="#{html.escape(anchor)}">{html.escape(text)}</a>'
-        if level == 2:
-            if open_sub:
-                parts.append("</ol>")
-                open_sub = False
-            if open_item:
-                parts.append("</li>")
-            parts.append(f"<li>{link}")
-            open_item = True
-        else:
-            if not open_item:
-                parts.append("<li>")
-                open_item = True
-            if not open_sub:
-                parts.append("<ol>")
-                open_sub = True
-            parts.append(f"<li>{link}</li>")
-    if open_sub:
-        parts.append("</ol>")
-    if open_item:
-        parts.append("</li>")
-    parts.append("</ol></nav>")
-    return "\n".join(parts)
 
 
 # --------------------------------------------------------------------------- PDF

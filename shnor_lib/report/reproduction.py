@@ -32,11 +32,10 @@ from scipy import stats
 
 from ..analysis.indices import group_label
 from ..analysis.metrics import wilson_interval
-from ..analysis.rules import fmt_pct
-from ..contract.schema import school_id_key as _id_key
 from ..io.atomic import atomic_write_text
 from ..io.writers import csv_text
-from .narrative import fmt_num, fmt_p, plural
+from .common import id_key, sorted_ids
+from .format import fmt_num, fmt_p, fmt_pct, plural
 
 __all__ = [
     "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
@@ -56,10 +55,9 @@ ONLY_COMPUTED = "только в расчёте"
 ONLY_PUBLISHED = "только в публикации"
 
 
-
 def _ids(ids: Iterable) -> list[str]:
     """School ids as sorted strings, numeric ids numerically, without duplicates."""
-    return sorted({str(i) for i in ids}, key=_id_key)
+    return sorted_ids({str(i) for i in ids})
 
 
 def _join(ids: Iterable) -> str:
@@ -255,7 +253,7 @@ def quality_group_inversions(schools: pd.DataFrame) -> pd.DataFrame:
         «Школа A», «Индекс A», «Группа A», «Школа B», «Индекс B», «Группа B».
     """
     d = schools.dropna(subset=["quality_index", "quality_group"])
-    d = d.iloc[sorted(range(len(d)), key=lambda i: _id_key(d["school_id"].iat[i]))]
+    d = d.iloc[sorted(range(len(d)), key=lambda i: id_key(d["school_id"].iat[i]))]
     rows = []
     for a in d.itertuples():
         for b in d.itertuples():
@@ -315,7 +313,7 @@ def vpr_fail_shares(result, threshold: float | None = None, *, exclude_flagged: 
     out["flagged_grades"] = [fl.get((s, subj), "") for s, subj in zip(out["school_id"], out["subject"], strict=True)]
     out["reaches"] = (out["fail_share"] >= threshold - 1e-12) & (out["participants"] >= p["min_participants"])
     out["threshold"] = threshold
-    order = sorted(range(len(out)), key=lambda i: (_id_key(out["school_id"].iat[i]), out["subject"].iat[i]))
+    order = sorted(range(len(out)), key=lambda i: (id_key(out["school_id"].iat[i]), out["subject"].iat[i]))
     return out.iloc[order].reset_index(drop=True)
 
 
@@ -527,7 +525,7 @@ def data_quality_summary(result) -> pd.DataFrame:
     f = result.flags
     f = f[f["year"] == result.year] if len(f) else f
     if len(f):
-        f = f.iloc[sorted(range(len(f)), key=lambda i: (_id_key(f["school_id"].iat[i]), f["subject"].iat[i],
+        f = f.iloc[sorted(range(len(f)), key=lambda i: (id_key(f["school_id"].iat[i]), f["subject"].iat[i],
                                                         int(f["grade"].iat[i])))]
     for r in f.itertuples():
         rows.append({"Категория": f"отметка объективности: {r.flag_label}", "Код ОО": str(r.school_id),

@@ -13,7 +13,7 @@ others, and :func:`write_index` lists every outcome on one page.
 
 from __future__ import annotations
 
-import html
+import functools
 import multiprocessing
 import os
 import shutil
@@ -27,8 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from shnor_lib.io.atomic import atomic_write_text
-from shnor_lib.report.export import PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
+import jinja2
+import nbformat
+from tqdm.auto import tqdm
+from traitlets.config import Config
+
+from ..io.atomic import atomic_write_text
+from .export import TEMPLATES_DIR, PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
 
 __all__ = [
     "FORMATS",
@@ -166,7 +171,7 @@ def check_parameters(notebook: str | os.PathLike[str], parameters: dict[str, Any
     ReportParameterError
         Some parameter is unknown to the notebook (papermill itself would only warn).
     """
-    import papermill
+    import papermill  # seconds to import: only paid where notebooks are checked or run
 
     path = Path(notebook)
     if not path.is_file():
@@ -189,8 +194,6 @@ def check_parameters(notebook: str | os.PathLike[str], parameters: dict[str, Any
 
 
 def _kernel_config(socket_dir: str):
-    from traitlets.config import Config
-
     if os.name != "posix":
         return Config()  # ZeroMQ has no IPC transport on Windows
     # papermill issue #511: parallel kernels on TCP race for ports
@@ -200,7 +203,7 @@ def _kernel_config(socket_dir: str):
 
 def _execute(job: ReportJob, notebook_out: Path, kernel_name: str):
     """Execute the job's notebook; the result lands at ``notebook_out`` even on failure."""
-    import papermill
+    import papermill  # seconds to import: only paid in the process that runs the notebook
 
     tmp = notebook_out.with_name(f".{notebook_out.stem}.{uuid.uuid4().hex}.ipynb")
     socket_dir = tempfile.mkdtemp(prefix="shnor-k-")
@@ -234,8 +237,6 @@ def _is_error_output(output: dict) -> bool:
 
 def _failed_code_cell(notebook_out: Path) -> int | None:
     """1-based number of the failing code cell in the template's own numbering."""
-    import nbformat
-
     try:
         nb = nbformat.read(notebook_out, as_version=4)
     except (OSError, ValueError):
@@ -318,7 +319,7 @@ def run_report(
     except (FileNotFoundError, ReportParameterError) as exc:
         return failure(str(exc))
 
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # heavy, as above
 
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -410,8 +411,6 @@ def run_reports(
     script calling this function needs the usual
     ``if __name__ == "__main__":`` guard.
     """
-    from tqdm.auto import tqdm
-
     jobs = list(jobs)
     formats = _check_formats(formats)
     if n_jobs is not None and n_jobs < 1:
@@ -458,29 +457,19 @@ def run_reports(
 
 # --------------------------------------------------------------------------- index page
 
-_INDEX_CSS = """
-@page { size: A4; margin: 15mm 12mm; }
-body { font-family: "PT Sans", "Segoe UI", Arial, "DejaVu Sans", sans-serif; color: #1a1a1a;
-       max-width: 190mm; margin: 0 auto; padding: 10mm 6mm; line-height: 1.45; }
-h1 { color: #1f4e79; font-size: 1.6em; border-bottom: 2px solid #1f4e79; padding-bottom: .2em; }
-p.summary { color: #444; }
-table { border-collapse: collapse; width: 100%; font-size: .95em; }
-thead { display: table-header-group; background: #eef1f5; }
-th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #d5d5d5; vertical-align: top; }
-th { border-bottom: 1.5px solid #444; }
-tbody tr:nth-child(even) { background: #f7f8fa; }
-tr { page-break-inside: avoid; break-inside: avoid; }
-td.year { white-space: nowrap; }
-.ok { color: #1b6e2a; }
-.warn { color: #8a5a00; }
-.err { color: #a11d1d; }
-a { color: #1f4e79; margin-right: .8em; }
-"""
+#: The index page's template (``templates/report_index.html.j2``).
+INDEX_TEMPLATE = "report_index.html.j2"
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
 
 
 def _href(path: Path, root: Path) -> str:
     rel = Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
-    return html.escape(quote(rel, safe="/"))
+    return quote(rel, safe="/")
 
 
 def write_index(
@@ -492,8 +481,9 @@ def write_index(
     """Write ``<out_root>/index.html``: one row per report with status and links.
 
     The page is Russian, self-contained (no external resources), and every
-    value coming from data or error messages is HTML-escaped. Links are
-    relative, so the folder can be moved or zipped as a whole.
+    value coming from data or error messages is HTML-escaped (the Jinja2
+    template ``templates/report_index.html.j2`` renders with autoescape). Links
+    are relative, so the folder can be moved or zipped as a whole.
 
     Parameters
     ----------
@@ -511,53 +501,23 @@ def write_index(
     """
     root = Path(out_root)
     root.mkdir(parents=True, exist_ok=True)
-    esc = html.escape
     rows = []
     for outcome in outcomes:
         key = tuple(outcome.job.key)
-        municipality = key[0] if len(key) > 0 else outcome.job.output_dir.name
-        year = key[1] if len(key) > 1 else ""
-        css = "err" if not outcome.ok else ("warn" if outcome.pdf_note else "ok")
-        links = []
-        for path, label in (
-            (outcome.html, "HTML"),
-            (outcome.pdf, "PDF"),
-            (outcome.notebook_out, "блокнот"),
-        ):
-            if path is not None and Path(path).exists():
-                links.append(f'<a href="{_href(Path(path), root)}">{label}</a>')
-        rows.append(
-            "<tr>"
-            f"<td>{esc(str(municipality))}</td>"
-            f'<td class="year">{esc(str(year))}</td>'
-            f"<td>{esc(outcome.job.title)}</td>"
-            f'<td class="{css}">{esc(outcome.status)}</td>'
-            f"<td>{''.join(links) or '—'}</td>"
-            "</tr>"
-        )
+        files = ((outcome.html, "HTML"), (outcome.pdf, "PDF"), (outcome.notebook_out, "блокнот"))
+        rows.append({
+            "municipality": str(key[0] if len(key) > 0 else outcome.job.output_dir.name),
+            "year": str(key[1] if len(key) > 1 else ""),
+            "title": outcome.job.title,
+            "css": "err" if not outcome.ok else ("warn" if outcome.pdf_note else "ok"),
+            "status": outcome.status,
+            "links": [(_href(Path(path), root), label) for path, label in files
+                      if path is not None and Path(path).exists()],
+        })
     total = len(outcomes)
     good = sum(o.ok for o in outcomes)
     summary = f"Готово {good} из {total}."
     if good < total:
         summary += f" С ошибками: {total - good} — подробности в столбце «Статус» и в блокноте отчёта."
-    page = f"""<!DOCTYPE html>
-<html lang="ru">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{esc(title)}</title>
-<style>{_INDEX_CSS}</style>
-</head>
-<body>
-<h1>{esc(title)}</h1>
-<p class="summary">{esc(summary)}</p>
-<table>
-<thead><tr><th>Муниципалитет</th><th>Год</th><th>Отчёт</th><th>Статус</th><th>Файлы</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</body>
-</html>
-"""
+    page = _templates().get_template(INDEX_TEMPLATE).render(title=title, summary=summary, rows=rows)
     return atomic_write_text(root / "index.html", page)

@@ -1,0 +1,89 @@
+"""The season report's sections, one module per section of ``notebooks/season_report.ipynb``.
+
+Each module turns the computed season (a :class:`~shnor_lib.pipeline.season.SeasonResult` and
+the support tables of sections 8–11) into its Russian words and tables: ``*_text`` functions
+return a short Markdown conclusion quoting the numbers it rests on, ``*_table`` functions a
+DataFrame with Russian headers for the reader. The numbers are computed in
+:mod:`shnor_lib.analysis`; the sections only read and word them, and say «недостаточно данных»
+and why when a section cannot be computed. To change what a section says, edit its module:
+all of the section's wording is there.
+
+=====================  ==================================================================
+module                 section
+=====================  ==================================================================
+:mod:`.summary`        1. Итоги (and the report's title)
+:mod:`.identified`     2. Выявленные школы; что изменилось по сравнению с прошлым годом
+:mod:`.assessment`     3. Результаты оценочных процедур
+:mod:`.objectivity`    4. Объективность результатов
+:mod:`.context`        5. Социальный контекст и учительский ресурс
+:mod:`.model`          6. Качество с учётом контекста
+:mod:`.clusters`       7. Кластеры школ
+:mod:`.monitoring`     8. Показатели мониторинга
+:mod:`.risk`           9. Рисковые профили
+:mod:`.dynamics`       10. Динамика
+:mod:`.leaders`        11. Школы-лидеры
+:mod:`.data_quality`   12. Качество данных
+:mod:`.methodology`    13. Методика
+=====================  ==================================================================
+
+The package is the report notebook's vocabulary: it re-exports every section function and
+the display helpers of :mod:`shnor_lib.report.html` (``md``, ``table``, ``style_table``,
+``card_links``), so that a notebook imports one name::
+
+    from shnor_lib.report import sections as nv
+    display(nv.md(nv.summary_text(res, prev)))
+    display(nv.table(nv.identified_table(res), links=nv.card_links(res)))
+"""
+
+from ..common import relative_path
+from ..html import CARD_LINK, card_links, md, style_table, table
+from .assessment import assessment_table, assessment_text
+from .clusters import clusters_table, clusters_text
+from .context import context_text, identifier_table_view
+from .data_quality import data_issues_table, data_quality_text, not_computed_table
+from .dynamics import (
+    explain_table,
+    explain_text,
+    fail_changes_table,
+    fail_changes_text,
+    support_table,
+    support_text,
+    transitions_table,
+    transitions_text,
+)
+from .identified import changes_table, changes_text, identified_table, identified_text, status_changes
+from .leaders import leaders_table, leaders_text
+from .methodology import (
+    PARAM_LABELS,
+    flatten_params,
+    input_files_table,
+    methodology_text,
+    package_versions,
+    parameters_table,
+)
+from .model import coefficient_table, funnel_text, model_text, resilience_table, resilience_text
+from .monitoring import diagnostics_table, diagnostics_text, indicator_value, monitoring_table, monitoring_text
+from .objectivity import objectivity_table, objectivity_text
+from .risk import measures_table, recommendations_by_school, risk_groups_table, risk_text, short_trigger
+from .summary import report_title, summary_text
+
+__all__ = [
+    # 1–13, in report order
+    "report_title", "summary_text",
+    "identified_text", "identified_table", "status_changes", "changes_text", "changes_table",
+    "assessment_text", "assessment_table",
+    "objectivity_text", "objectivity_table",
+    "context_text", "identifier_table_view",
+    "model_text", "coefficient_table", "resilience_text", "resilience_table", "funnel_text",
+    "clusters_text", "clusters_table",
+    "monitoring_text", "monitoring_table", "indicator_value", "diagnostics_text", "diagnostics_table",
+    "risk_text", "risk_groups_table", "recommendations_by_school", "measures_table", "short_trigger",
+    "transitions_text", "transitions_table", "fail_changes_text", "fail_changes_table", "support_text",
+    "support_table", "explain_text", "explain_table",
+    "leaders_text", "leaders_table",
+    "data_quality_text", "data_issues_table", "not_computed_table",
+    "methodology_text", "parameters_table", "flatten_params", "PARAM_LABELS", "input_files_table",
+    "package_versions", "relative_path",
+    # display (shnor_lib.report.html)
+    "md", "table", "style_table", "card_links", "CARD_LINK",
+]

@@ -1,0 +1,230 @@
+"""Section 13 «Методика»: the rules in words with the parameter values actually used, every
+parameter with its meaning, the input files with their SHA-256, and the package versions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ...analysis.models import FAMILY_LABELS, min_effect_for
+from ...pipeline import provenance
+from ..common import (
+    relative_path,
+)
+from ..format import fmt_g, fmt_num, fmt_pct, plural
+
+if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
+    from ...pipeline.season import SeasonResult
+
+__all__ = [
+    "methodology_text", "parameters_table", "flatten_params", "PARAM_LABELS", "input_files_table",
+    "package_versions",
+]
+
+
+def methodology_text(result: SeasonResult) -> str:
+    """Section 13: the rules in words with the parameter values actually used."""
+    p = result.params
+    th, rk = fmt_pct(p["shnor_threshold"], 0), fmt_pct(p["risk_threshold"], 0)
+    grades = ", ".join(str(g) for g in p["vpr_grades"])
+    subj = " и ".join(p["subjects"])
+    mode = "хотя бы по одному из предметов" if p["subject_mode"] == "any" else "по каждому из предметов"
+    procs = ", ".join(f"ВПР ({grades} кл.)" if x == "ВПР" else x for x in p["procedures"])
+    rule = p["shnsu_rule"]
+    shnsu = (f"группа ИСБШ не выше {rule['isbsh_group_max']} из 11" if rule.get("isbsh_group_max") is not None
+             else f"ИСБШ в нижних {fmt_pct(rule['isbsh_quantile'], 0)} школ")
+    isb = p["isbsh"]
+    weights = ", ".join(f"{_INPUT_LABELS.get(k, k)} {fmt_num(v, 2)}" for k, v in isb["weights"].items())
+    ref = {"municipality": "школы муниципалитета", "all": "все загруженные муниципалитеты года",
+           "fixed": "фиксированные средние и стандартные отклонения из параметров"}
+    q = {"oge_base": "доля достигших базового уровня на ОГЭ", "vpr_base": "доля достигших базового уровня на ВПР",
+         "quality_share": "качество знаний на ОГЭ (доля «4» и «5»)", "mean_mark": "средняя отметка ОГЭ"}
+    m = p["model"]
+    o = p["objectivity"]
+    lines = [
+        f"- **ШНОР**: не менее {th} участников не преодолели минимальный порог {mode} ({subj}) в двух различных "
+        f"оценочных процедурах в одном году или в одной процедуре два года подряд. Процедуры: {procs}; доли "
+        f"объединяются по классам (Σ «2» / Σ участников); результаты с числом участников меньше "
+        f"{p['min_participants']} не учитываются.",
+        f"- **Зона риска**: то же правило с порогом {rk} для школ, не отнесённых к ШНОР.",
+        f"- **ШНСУ**: {shnsu} (уровень «очень низкий»).",
+        f"- **ИСБШ**: взвешенная сумма стандартизованных долей обучающихся ({weights}); эталон — "
+        f"{ref[isb['reference']]}; группы 1–11 — полосы шириной {fmt_num(p['group_band_sd'], 1)} стандартного "
+        "отклонения вокруг среднего (группа 6).",
+        f"- **ИУРШ**: среднее z-оценок долей педагогов с высшим образованием, с категорией (ВКК + "
+        f"{fmt_num(p['iursh']['category_first_weight'], 1)}·1КК) и со стажем не менее "
+        f"{p['iursh']['experience_years']} лет; группы 1–4 — квартили.",
+        f"- **Индекс качества**: {q[p['quality']['index']]} по предметам {subj}; группы качества 1–11 — те же "
+        "полосы, что у ИСБШ.",
+        f"- **Модель качества**: `{m['formula']}`, {FAMILY_LABELS[m['family']]}; "
+        f"школа «резильентная» (или «ниже ожидаемого»), если её индекс значимо выше (ниже) ожидаемого "
+        + (f"(поправка Бенджамини — Хохберга, доля ложных открытий {fmt_pct(m['fdr'], 0)}) " if m["multiple_testing"] == "bh"
+           else f"(p < {fmt_num(m['alpha'])}) ")
+        + f"и отклонение не меньше {fmt_num(min_effect_for(p))}; "
+        f"при меньше чем {m['small_sample']} школах выводы помечаются как предварительные.",
+        f"- **Объективность**: резкое отличие параллели (вне {fmt_pct(o['jump_confidence'], 0)} биномиального "
+        f"интервала и не менее {o['jump_min_pp']} п.п.); завышенный результат (выше Q3 + {fmt_num(o['iqr_k'], 1)}·IQR "
+        f"при слабых других процедурах); несоответствие ВПР и журнала («повысили» ≥ "
+        f"{fmt_pct(o['mismatch_raised'], 0)} или «подтвердили» < {fmt_pct(o['mismatch_confirmed'], 0)}); "
+        + ("флагованные результаты исключаются из правил." if p["exclude_nonobjective"]
+           else "флагованные результаты не исключаются из правил."),
+        f"- **Кластеры**: метод Уорда на стандартизованных долях «2» и «4»+«5» "
+        f"({', '.join(p['clustering']['procedures'])}), {p['clustering']['n_clusters']} "
+        f"{plural(p['clustering']['n_clusters'], 'кластер', 'кластера', 'кластеров')}.",
+        f"- Доли сопровождаются {fmt_pct(p['confidence_level'], 0)} доверительными интервалами Вильсона.",
+    ]
+    lines += _support_methodology(p)
+    return "\n".join(lines)
+
+
+def _support_methodology(p: dict) -> list[str]:
+    """Methodology lines of sections 8–11 (monitoring, risk profiles, dynamics, leaders)."""
+    out = []
+    mon = p.get("monitoring") or {}
+    if mon:
+        out.append(f"- **Показатели мониторинга**: каталог `{mon.get('catalogue', 'indicators.yml')}`; доля — "
+                   "Σ числителей / Σ знаменателей по школам совокупности × 100; ответы «да/нет» — 1/0 балл; план "
+                   "выполнен, если факт не хуже планового значения с учётом направления. Динамика (критерии "
+                   "Первоуральска): 3 — улучшение не менее чем на "
+                   f"{fmt_num(mon.get('strong_change_pp', 10), 0)} п.п. без лет ухудшения; 2 — улучшение без лет "
+                   "ухудшения (или лучшее возможное значение все годы); 1 — иначе.")
+    risk = p.get("risk") or {}
+    if risk:
+        out.append(f"- **Рисковые профили**: меры требуются при значимости фактора «{risk.get('act_on')}»; группы "
+                   "факторов — параметр risk.groups; адресные рекомендации — таблица "
+                   f"`{risk.get('recommendations_file')}`, для статусов: {', '.join(risk.get('recommend_for', []))}.")
+    dyn = p.get("dynamics") or {}
+    if dyn:
+        test = {"exact": "точный критерий Фишера", "z": "z-критерий с поправкой на непрерывность"}.get(
+            dyn.get("test"), dyn.get("test"))
+        out.append(f"- **Динамика**: изменение доли «2» между соседними годами — {test} (двусторонний), значимо при "
+                   f"p < {fmt_num(dyn.get('alpha', 0.05), 2)}; причина смены статуса — данные, параметры или ветвь "
+                   "правила (пересчёт соседнего года с параметрами текущего и наоборот).")
+    ld = p.get("leaders") or {}
+    if ld:
+        w = ld.get("weights", {})
+        q = "медианы" if ld.get("fail_quantile") == 0.5 else f"квантиля {fmt_num(ld.get('fail_quantile'))}"
+        out.append(f"- **Школы-лидеры**: кандидат — без статуса во все годы, доля «2» ниже {q} округа каждый год"
+                   + (", без признаков необъективности" if ld.get("exclude_objectivity_flags") else "")
+                   + f"; пары подбираются сразу для всех ШНОР и ШНСУ по наименьшей сумме стоимостей "
+                   f"({fmt_num(w.get('isbsh', 1))}·|ΔИСБШ| + {fmt_num(w.get('territory', 1))}·[другая территория] − "
+                   f"{fmt_num(w.get('resilient', 0))}·[резильентная] − {fmt_num(w.get('positive_residual', 0))}·"
+                   f"[выше прогноза]), не более {ld.get('leader_capacity')} ОО на школу-лидера.")
+    return out
+
+
+_INPUT_LABELS = {"both_parents_higher_ed": "оба родителя с высшим образованием", "on_register": "на учёте",
+                 "unemployed_parents": "безработные родители", "single_parent": "неполные семьи",
+                 "non_native_russian": "русский язык не родной"}
+
+
+PARAM_LABELS = {
+    "procedures": "процедуры, учитываемые в правилах", "vpr_grades": "классы ВПР в правилах",
+    "subjects": "предметы в правилах", "subject_mode": "any — достаточно одного предмета; all — все предметы",
+    "min_participants": "минимальное число участников результата", "shnor_threshold": "порог доли «2» для ШНОР",
+    "risk_threshold": "порог доли «2» для зоны риска", "ege_high_score": "высокий балл ЕГЭ",
+    "confidence_level": "уровень доверия интервалов Вильсона",
+    "shnsu_rule.isbsh_group_max": "ШНСУ: наибольшая группа ИСБШ", "shnsu_rule.isbsh_quantile": "ШНСУ: нижняя доля ИСБШ",
+    "objectivity.jump_min_pp": "резкое отличие параллели: минимум, п.п.",
+    "objectivity.jump_confidence": "резкое отличие параллели: уровень интервала",
+    "objectivity.iqr_k": "завышенный результат: множитель IQR", "objectivity.inflated_metric": "завышенный результат: показатель",
+    "objectivity.mismatch_raised": "ВПР и журнал: порог «повысили»",
+    "objectivity.mismatch_confirmed": "ВПР и журнал: порог «подтвердили»",
+    "exclude_nonobjective": "исключать флагованные результаты из правил", "isbsh.method": "ИСБШ: способ весов",
+    "isbsh.reference": "ИСБШ: эталонная совокупность", "iursh.reference": "ИУРШ: эталонная совокупность",
+    "iursh.category_first_weight": "ИУРШ: вес первой категории", "iursh.experience_years": "ИУРШ: стаж, лет",
+    "quality.index": "индекс качества", "quality.reference": "группы качества: эталонная совокупность",
+    "group_band_sd": "ширина групп, стандартных отклонений", "model.formula": "формула модели качества",
+    "municipality_name": "название муниципалитета в отчётах",
+    "model.weights": "веса модели", "model.alpha": "1 − уровень доверия модели",
+    "model.min_effect": "минимальное отклонение для отметки школы", "model.small_sample": "малая выборка: меньше школ",
+    "model.mixed": "модель со случайным эффектом школы", "clustering.n_clusters": "число кластеров",
+    "clustering.procedures": "процедуры для кластеров", "clustering.min_schools": "минимум школ для кластеров",
+    "targets.shnor_shnsu_share.baseline": "доля ШНОР и ШНСУ: базовое значение, %",
+    "targets.shnor_shnsu_share.plan": "доля ШНОР и ШНСУ: плановое значение, %",
+    "monitoring.catalogue": "каталог показателей мониторинга",
+    "monitoring.strong_change_pp": "уровень 3 динамики показателя: улучшение не менее, п.п.",
+    "risk.act_on": "значимость фактора риска, требующая мер", "risk.recommendations_file": "таблица адресных рекомендаций",
+    "risk.recommend_for": "статусы, для которых формируются рекомендации",
+    "dynamics.alpha": "уровень значимости изменения доли «2»", "dynamics.test": "критерий изменения доли «2»",
+    "leaders.leader_capacity": "наибольшее число ОО на школу-лидера",
+    "leaders.partner_statuses": "статусы, за которыми закрепляется школа-лидер",
+    "leaders.fail_quantile": "школа-лидер: доля «2» ниже этого квантиля округа",
+    "leaders.exclude_objectivity_flags": "школа-лидер без признаков необъективности",
+    "leaders.missing_isbsh_gap": "|ΔИСБШ| при неизвестном ИСБШ",
+}
+
+
+def _param_label(key: str) -> str:
+    if key in PARAM_LABELS:
+        return PARAM_LABELS[key]
+    if key.startswith("isbsh.weights."):
+        name = key.rsplit(".", 1)[1]
+        return f"ИСБШ: вес показателя «{_INPUT_LABELS.get(name, name)}»"
+    if key.startswith("iursh.weights."):
+        name = key.rsplit(".", 1)[1]
+        return f"ИУРШ: вес показателя «{_IURSH_INPUTS.get(name, name)}»"
+    if key in ("isbsh.fixed", "iursh.fixed"):
+        return "фиксированные средние и стандартные отклонения (эталон fixed)"
+    section = _PARAM_SECTIONS.get(key.split(".", 1)[0])
+    return f"раздел «{section}»" if section else ""
+
+
+_PARAM_SECTIONS = {"monitoring": "мониторинг показателей", "risk": "рисковые профили", "dynamics": "динамика",
+                   "leaders": "школы-лидеры", "targets": "плановые значения", "objectivity": "объективность",
+                   "model": "модель качества", "clustering": "кластеры", "isbsh": "ИСБШ", "iursh": "ИУРШ",
+                   "quality": "индекс качества"}
+
+
+_IURSH_INPUTS = {"higher_education": "высшее образование", "category": "квалификационная категория",
+                 "experience": "стаж"}
+
+
+def flatten_params(params: dict, prefix: str = "") -> dict[str, object]:
+    """Every leaf of the parameters as ``dotted.key → value`` (sources and private keys left out)."""
+    out: dict[str, object] = {}
+    for k, v in params.items():
+        if str(k).startswith("_"):
+            continue
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(flatten_params(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _value_text(v) -> str:
+    if v is None:
+        return "не задано"
+    if isinstance(v, bool):
+        return "да" if v else "нет"
+    if isinstance(v, float):
+        return fmt_g(v)
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_value_text(x) for x in v)
+    if isinstance(v, dict):
+        return "не задано" if not v else "; ".join(f"{k}: {_value_text(x)}" for k, x in v.items())
+    return str(v)
+
+
+def parameters_table(params: dict) -> pd.DataFrame:
+    """Every parameter used: «Параметр» (dotted key), «Значение», «Смысл»."""
+    flat = flatten_params(params)
+    return pd.DataFrame({"Параметр": list(flat), "Значение": [_value_text(v) for v in flat.values()],
+                         "Смысл": [_param_label(k) for k in flat]})
+
+
+def input_files_table(result: SeasonResult, data_root: str | None = None) -> pd.DataFrame:
+    """Input files of the seasons used with their SHA-256: «Файл», «SHA-256»."""
+    items = sorted((relative_path(k, data_root), v) for k, v in result.checksums.items())
+    return pd.DataFrame(items, columns=["Файл", "SHA-256"])
+
+
+def package_versions() -> pd.DataFrame:
+    """Versions of Python and the packages the report rests on: «Пакет», «Версия» — the same
+    list as the run manifest's (:func:`shnor_lib.pipeline.provenance.package_versions`)."""
+    rows = [("shnor_lib" if name == "shnor" else name, v) for name, v in provenance.package_versions().items()]
+    return pd.DataFrame(rows, columns=["Пакет", "Версия"])
