@@ -837,7 +837,7 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
         return None
     try:
         model = smf.mixedlm(formula, data=data, groups=data["school_key"], eval_env=_eval_env())
-    except Exception:  # a design patsy cannot build on these rows (e.g. one level of a factor)
+    except (PatsyError, ValueError, np.linalg.LinAlgError):  # a design patsy cannot build on these rows (one level of a factor)
         return None
     fit = None
     # Optimisers fail differently near a zero group variance; try the robust ones in turn.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from patsy import PatsyError
 from scipy import stats
 
 from ..errors import ParameterError
@@ -180,7 +181,7 @@ def _cross_validate(frame: pd.DataFrame, res: QualityModelResults, spec: Specifi
             continue
         try:
             errors[test] = observed[test] - fit.expected(rows.iloc[test])
-        except Exception:  # a level of a factor unseen in training: no prediction for it
+        except (PatsyError, ValueError):  # a level of a factor unseen in training: no prediction for it
             continue
     ok = np.isfinite(errors)
     if not ok.any():
