@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..config.params import PROJECT_DIR, load_project_params, params_digest
+from ..config.folders import shipped_dir
+from ..config.params import load_project_params, params_digest
 from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
@@ -34,7 +35,7 @@ from .runner import ReportJob, ReportOutcome, run_reports, write_index
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
 
-NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+NOTEBOOKS_DIR = shipped_dir("notebooks")  # the package's copy in a wheel, the checkout's folder otherwise
 SEASON_NOTEBOOK = NOTEBOOKS_DIR / "season_report.ipynb"
 CARD_NOTEBOOK = NOTEBOOKS_DIR / "school_card.ipynb"
 EXIT_FAILED, EXIT_DATA = 1, 2
