@@ -132,7 +132,7 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
     shown = name or m
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
-    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder), "school_cards": cards},
+    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "school_cards": cards},
                       title=f"Аналитическая справка: {shown}, {y}", key=(m, y))]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
@@ -158,7 +158,7 @@ def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, 
             continue
         jobs.append(ReportJob(CARD_NOTEBOOK, folder, {
             "municipality": m, "year": int(y), "school_id": str(sid), "data_root": str(data_root),
-            "params_file": str(Path(params_file).resolve()) if params_file else None, "output_dir": str(folder)},
+            "params_file": str(Path(params_file).resolve()) if params_file else None},
             title=f"Карточка школы {sid}: {name or m}, {y}", key=(m, y), name=str(sid)))
     return jobs
 
