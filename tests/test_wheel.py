@@ -38,8 +38,8 @@ def installed(tmp_path_factory):
     """(venv bin folder, environment) of a fresh venv holding only the wheel of this checkout."""
     base = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "SHNOR_CACHE_DIR")}
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-          "-w", str(base / "dist"), str(REPO)], base, env)
+    built = _run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation", "--no-index",
+                  "-w", str(base / "dist"), str(REPO)], base, env)
     wheel = next((base / "dist").glob("shnor-*.whl"))
     venv = base / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], base, env)
@@ -54,11 +54,11 @@ def installed(tmp_path_factory):
     # environment's share/jupyter, where Jupyter looks for them
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return wheel, venv / "bin", env
+    return wheel, venv / "bin", env, built.stdout + built.stderr
 
 
 def test_the_wheel_carries_parameters_notebooks_and_templates(installed):
-    wheel, _, _ = installed
+    wheel, _, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     for source in SHIPPED:
         assert f"shnor_lib/resources/{source}" in names, source
@@ -66,7 +66,7 @@ def test_the_wheel_carries_parameters_notebooks_and_templates(installed):
 
 
 def test_installed_wheel_computes_and_reports_the_demo_outside_the_checkout(installed, tmp_path):
-    _, bin_dir, env = installed
+    _, bin_dir, env, _ = installed
     project = tmp_path / "проект"
     shutil.copytree(REPO / "data_raw" / "demo", project / "data_raw" / "demo")
     # the project's own parameters/demo.yml overrides the shipped one
@@ -92,3 +92,10 @@ def test_installed_wheel_computes_and_reports_the_demo_outside_the_checkout(inst
     assert "Проверочный округ из проекта" in report
     assert (season / "report.ipynb").is_file() and (tmp_path / "результаты" / "index.html").is_file()
     assert str(REPO) not in report
+
+
+def test_building_the_package_prints_no_deprecation_warnings(installed):
+    # the build backend's own output (pip -v): setuptools used to print walls about `project.license`
+    log = installed[3]
+    assert "Successfully built shnor" in log or "Saved" in log, log[-2000:]
+    assert "deprecat" not in log.lower() and "warning" not in log.lower(), log[-4000:]
