@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in munis:
             folder = work / "naive" / m
             steps.append(one_report(NOTEBOOK, folder, "report", {
-                "municipality": m, "year": year, "data_root": data, "output_dir": folder}, True, browser))
+                "municipality": m, "year": year, "data_root": data}, True, browser))
         naive_html = sum(s["papermill"] + s["nbconvert"] for s in steps)
         naive_pdf = naive_html + sum(s.get("pdf", 0.0) for s in steps)
         naive_ok = sum(1 for m in munis if (work / "naive" / m / "report.html").exists())

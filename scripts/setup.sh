@@ -2,6 +2,8 @@
 # Set up shnor on a fresh Debian/Ubuntu machine and build the demo season's reports.
 #   bash scripts/setup.sh            # install + reports for data_raw/demo
 #   SHNOR_SKIP_DEMO=1 bash scripts/setup.sh   # install only
+# It ends by printing the one line that makes `shnor` a command of the terminal:
+#   source <folder of the program>/.venv/bin/activate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,3 +37,7 @@ fi
 if [ -z "${SHNOR_SKIP_DEMO:-}" ]; then
   .venv/bin/shnor report --municipality demo
 fi
+
+# The one line that puts `shnor` on the PATH of the user's terminal (once per terminal window).
+printf '\nГотово. Чтобы команда shnor работала в этом окне терминала, выполните:\n    source %q\n' \
+  "$PWD/.venv/bin/activate"

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import re
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -179,8 +180,10 @@ def _cmd_init(args) -> int:
 
     written = create_templates(Path(args.data_root), args.municipality, args.year, overwrite=args.overwrite,
                                log=print)
+    # the hint is a command that works as printed: the same data folder, quoted for the shell
+    root = "" if args.data_root == "data_raw" else f" --data-root {shlex.quote(str(args.data_root))}"
     print(f"Создано шаблонов: {len(written)}. Заполните их и запустите: "
-          f"shnor validate --municipality {args.municipality} --year {args.year}")
+          f"shnor validate{root} --municipality {shlex.quote(str(args.municipality))} --year {args.year}")
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ from shnor_lib.report import cards
 
 NOTEBOOK = REPO / "notebooks" / "school_card.ipynb"
 DEFAULTS = {"municipality": '"demo"', "year": "2024", "school_id": '"7"', "data_root": '"../data_raw"',
-            "params_file": "None", "output_dir": '"../outputs/demo/2024/schools"'}
+            "params_file": "None"}
 SECTIONS = ["#### Статус и основания", "#### Результаты по классам и предметам", "#### Положение с учётом контекста",
             "#### Рисковый профиль", "#### Рекомендации", "#### Школа-лидер", "#### Динамика за три года"]
 # data_raw/demo/README.md: 7 is ШНОР («два года подряд»), 33 is ШНСУ with the risk-zone flag
@@ -34,7 +34,7 @@ def test_card_is_committed_without_outputs_or_execution_counts():
     assert all(c.outputs == [] and c.execution_count is None for c in code)
 
 
-def test_card_declares_exactly_its_six_parameters():
+def test_card_declares_exactly_its_five_parameters():
     declared = papermill.inspect_notebook(str(NOTEBOOK))
     assert {k: v["default"] for k, v in declared.items()} == DEFAULTS
     first = next(c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code")
@@ -62,8 +62,7 @@ def executed(tmp_path_factory):
         runs[key] = papermill.execute_notebook(
             str(NOTEBOOK), str(out / f"{key}.ipynb"), kernel_name="python3", progress_bar=False, start_timeout=60,
             parameters={"municipality": municipality, "year": year, "school_id": school_id,
-                        "data_root": str(REPO / "data_raw"), "params_file": None,
-                        "output_dir": str(out / municipality / str(year) / "schools")},
+                        "data_root": str(REPO / "data_raw"), "params_file": None},
             cwd=str(NOTEBOOK.parent), config=config)
     return runs
 

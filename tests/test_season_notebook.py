@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO
 
 NOTEBOOK = REPO / "notebooks" / "season_report.ipynb"
-PARAMETERS = ["municipality", "year", "data_root", "params_file", "output_dir", "school_cards"]
+PARAMETERS = ["municipality", "year", "data_root", "params_file", "school_cards"]
 SECTIONS = ["## 1. Итоги", "## 2. Выявленные школы", "## 3. Результаты оценочных процедур",
             "## 4. Объективность результатов", "## 5. Социальный контекст и учительский ресурс",
             "## 6. Качество с учётом контекста", "## 7. Кластеры школ", "## 8. Показатели мониторинга",
@@ -48,7 +48,7 @@ def test_parameters_default_to_the_demo_with_paths_relative_to_the_notebook():
     declared = papermill.inspect_notebook(str(NOTEBOOK))
     defaults = {k: v["default"] for k, v in declared.items()}
     assert defaults == {"municipality": '"demo"', "year": "2024", "data_root": '"../data_raw"',
-                        "params_file": "None", "output_dir": '"../outputs/demo/2024"',
+                        "params_file": "None",
                         "school_cards": "True"}
 
 
@@ -74,7 +74,7 @@ def executed(tmp_path_factory):
     return papermill.execute_notebook(
         str(NOTEBOOK), str(out / "report.ipynb"), kernel_name="python3", progress_bar=False, start_timeout=60,
         parameters={"municipality": municipality, "year": year, "data_root": str(REPO / "data_raw"),
-                    "params_file": None, "output_dir": str(out)},
+                    "params_file": None},
         cwd=str(NOTEBOOK.parent), config=config)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 # (PEP 562): importing every module here would tie the sub-packages' __init__ modules into
 # cycles (each room builds on the ones below it).
 _HOME = {
-    "PROJECT_DIR": "folders", "default_parameters_dir": "folders", "project_parameters_dir": "folders",
+    "PROJECT_DIR": "folders", "shipped_dir": "folders", "default_parameters_dir": "folders", "project_parameters_dir": "folders",
     "parameter_file": "folders",
     "STATUSES": "params", "load_params": "params", "load_project_params": "params", "validate_params": "params",
     "params_digest": "params", "differences_from_defaults": "params", "value_text": "params",

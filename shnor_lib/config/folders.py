@@ -7,16 +7,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PROJECT_DIR", "DEFAULTS_FILE", "default_parameters_dir", "project_parameters_dir", "parameter_file"]
+__all__ = ["PROJECT_DIR", "DEFAULTS_FILE", "shipped_dir", "default_parameters_dir", "project_parameters_dir",
+           "parameter_file"]
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]  # shnor_lib/config/folders.py → the project
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # shnor_lib/config/folders.py → shnor_lib
+PROJECT_DIR = PACKAGE_DIR.parent  # the checkout, for an editable install
 
 DEFAULTS_FILE = "default.yml"
 
 
+def shipped_dir(name: str) -> Path:
+    """A folder of files shipped with the package: ``parameters`` or ``notebooks``.
+
+    The top-level folders of the project are the sources; a built wheel carries copies in
+    ``shnor_lib/resources/<name>`` (pyproject.toml maps them), found first. An editable install
+    (a checkout) has no such copy and uses the top-level folder itself.
+    """
+    installed = PACKAGE_DIR / "resources" / name
+    return installed if installed.is_dir() else PROJECT_DIR / name
+
+
 def default_parameters_dir() -> Path:
     """The ``parameters/`` folder shipped with the package: its ``default.yml`` is the base of every run."""
-    return PROJECT_DIR / "parameters"
+    return shipped_dir("parameters")
 
 
 def project_parameters_dir(data_root: str | Path) -> Path | None:

@@ -10,7 +10,8 @@ documents.
   set against the computation (Pervouralsk 2022);
 - :mod:`.runner`, :mod:`.export`, :mod:`.batch`, :mod:`.context` — running the notebooks,
   HTML/PDF, ``shnor report`` and its cache; ``templates/`` — the nbconvert template and the
-  index page.
+  index page; :mod:`.log` — warnings kept in the executed notebook, shown when they concern
+  the reader.
 
 Names are loaded on first use: :mod:`.format` is imported by the contract and analysis layers
 too, and importing it must not pull in matplotlib, nbconvert or the sections.
@@ -22,13 +23,14 @@ import importlib
 
 __all__ = [
     "sections", "plots", "format", "common", "html", "cards", "reproduction", "runner", "export", "batch", "context",
-    "run_season_reports", "run_reports", "write_index", "notebook_to_html", "html_to_pdf", "season_context",
+    "log", "keep_warnings", "run_season_reports", "run_reports", "write_index", "notebook_to_html", "html_to_pdf", "season_context",
     "SupportContext",
 ]
 
 _NAMES = {
     "run_season_reports": "batch", "run_reports": "runner", "write_index": "runner",
     "notebook_to_html": "export", "html_to_pdf": "export", "season_context": "context", "SupportContext": "cards",
+    "keep_warnings": "log",
 }
 
 

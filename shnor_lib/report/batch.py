@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..config.params import PROJECT_DIR, load_project_params, params_digest
+from ..config.folders import shipped_dir
+from ..config.params import load_project_params, params_digest
 from ..errors import DataValidationError
 from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
@@ -34,7 +35,7 @@ from .runner import ReportJob, ReportOutcome, run_reports, write_index
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
 
-NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+NOTEBOOKS_DIR = shipped_dir("notebooks")  # the package's copy in a wheel, the checkout's folder otherwise
 SEASON_NOTEBOOK = NOTEBOOKS_DIR / "season_report.ipynb"
 CARD_NOTEBOOK = NOTEBOOKS_DIR / "school_card.ipynb"
 EXIT_FAILED, EXIT_DATA = 1, 2
@@ -131,7 +132,7 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
     shown = name or m
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
-    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "output_dir": str(folder), "school_cards": cards},
+    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "school_cards": cards},
                       title=f"Аналитическая справка: {shown}, {y}", key=(m, y))]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
@@ -157,7 +158,7 @@ def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, 
             continue
         jobs.append(ReportJob(CARD_NOTEBOOK, folder, {
             "municipality": m, "year": int(y), "school_id": str(sid), "data_root": str(data_root),
-            "params_file": str(Path(params_file).resolve()) if params_file else None, "output_dir": str(folder)},
+            "params_file": str(Path(params_file).resolve()) if params_file else None},
             title=f"Карточка школы {sid}: {name or m}, {y}", key=(m, y), name=str(sid)))
     return jobs
 

@@ -201,6 +201,25 @@ def _kernel_config(socket_dir: str):
     return Config({"KernelManager": {"transport": "ipc", "ip": f"{socket_dir}/k-{uuid.uuid4().hex[:12]}"}})
 
 
+@functools.cache
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager, except that shutting down does not interrupt the kernel.
+
+    jupyter_client sends SIGINT before the shutdown request; arriving just after the last reply,
+    while the kernel still finishes that request, it makes the kernel print «[IPKernelApp] ERROR |
+    KeyboardInterrupt caught in kernel.» on the user's terminal. A kernel that ignores the
+    request is still terminated, then killed, by jupyter_client's shutdown.
+    """
+    from jupyter_client.manager import AsyncKernelManager  # here: heavy, as papermill below
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 def _execute(job: ReportJob, notebook_out: Path, kernel_name: str):
     """Execute the job's notebook; the result lands at ``notebook_out`` even on failure."""
     import papermill  # seconds to import: only paid in the process that runs the notebook
@@ -219,6 +238,7 @@ def _execute(job: ReportJob, notebook_out: Path, kernel_name: str):
             # relative paths in a notebook mean the same as when it is opened in Jupyter
             cwd=str(job.notebook.resolve().parent),
             config=_kernel_config(socket_dir),
+            kernel_manager_class=_kernel_manager_class(),
         )
     finally:
         # papermill saves the notebook (with the error output) before raising;
