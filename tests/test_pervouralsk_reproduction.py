@@ -164,10 +164,13 @@ def test_compare_sets_of_two_empty_sets_is_empty():
 
 # ---------------------------------------------------------------- identifier table
 
-def test_computed_identifier_table_agrees_with_the_seed_in_every_cell(result, published):
+def test_identifier_table_assembled_from_transcribed_groups_matches_the_printed_one_in_every_cell(result, published):
+    # A transcription check, not a recomputation: the groups in indices.csv come from this very table.
     cmp = rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published))
     assert len(cmp) == 121 + 23 and cmp["Совпадает"].all()
-    assert "совпадает во всех 121 ячейках" in rp.identifier_verdict(cmp)
+    verdict = rp.identifier_verdict(cmp)
+    assert "совпадает во всех 121 ячейках" in verdict
+    assert "сверка переноса, а не пересчёт" in verdict and "Рассчитанная" not in verdict
 
 
 def test_identifier_verdict_does_not_claim_agreement_when_a_cell_differs(result, published):
@@ -365,11 +368,34 @@ def test_summary_table_verdicts(result, published):
         ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
         clusters=rp.cluster_comparison(result, published, shares))
     v = dict(zip(summary["Что сравнивается"], summary["Итог"], strict=True))
-    assert v["Таблица-идентификатор ИСБШ × группа качества"] == "совпадает"
-    assert v["Таблица 2 (ШНСУ)"] == "не проверяется"
+    basis = dict(zip(summary["Что сравнивается"], summary["Основа"], strict=True))
+    # transcribed tables compared with the tables they were transcribed from: never called a recomputation
+    assert (v["Таблица-идентификатор ИСБШ × группа качества"], basis["Таблица-идентификатор ИСБШ × группа качества"]) == (
+        "перенесено верно", rp.TRANSCRIBED)
+    assert basis["Списки «город / село» и группы ИУРШ в тексте"] == rp.TRANSCRIBED
+    assert v["Таблица 2 (ШНСУ)"] == "не проверяется" and basis["Таблица 2 (ШНСУ)"] == rp.NOT_CHECKED
     assert v["Таблица 3 (зона риска): «менее 30%»"] == "расходится"
     assert v["Школы, выбивающиеся из тенденции ИСБШ"] == "частично"
-    assert set(summary["Итог"]) <= {"совпадает", "согласуется", "частично", "расходится", "не проверяется"}
+    assert basis["Таблица 3 (зона риска): «менее 30%»"] == basis["Школы, выбивающиеся из тенденции ИСБШ"] == rp.RECOMPUTED
+    rec = summary[summary["Основа"] == rp.RECOMPUTED]
+    assert set(rec["Итог"]) <= {"совпадает", "согласуется", "частично", "расходится", "не проверяется"}
+    assert set(summary.loc[summary["Основа"] == rp.TRANSCRIBED, "Итог"]) <= {"перенесено верно", "ошибка переноса"}
+
+
+def test_summary_text_counts_recomputed_findings_apart_from_transcription_checks(result, published):
+    shares = rp.vpr_fail_shares(result)
+    summary = rp.summary_table(
+        result, published,
+        identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
+        shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
+        ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
+        clusters=rp.cluster_comparison(result, published, shares))
+    text = rp.summary_text(summary)
+    n_rec = int(((summary["Основа"] == rp.RECOMPUTED) & (summary["Итог"] != "не проверяется")).sum())
+    assert f"**Пересчитано** библиотекой из перенесённых данных (отметки ВПР, группы) и сопоставлено с выводами программы — {n_rec}:" in text
+    recomputed_part, transcribed_part = text.split("**Сверка переноса**")[0], text.split("**Сверка переноса**")[1]
+    assert "Таблица-идентификатор" not in recomputed_part
+    assert "перенесено верно — Таблица-идентификатор ИСБШ × группа качества" in transcribed_part
 
 
 def test_consistency_checks_find_the_rural_list_of_line_558_without_36(result, published):
@@ -432,10 +458,10 @@ def _text_outputs(nb) -> str:
     return "\n".join(parts)
 
 
-def test_notebook_executes_and_states_agreement_of_the_identifier_table(executed):
+def test_notebook_executes_and_states_the_identifier_table_is_a_transcription_check(executed):
     nb, out = executed
     text = _text_outputs(nb)
-    assert "совпадает во всех 121 ячейках" in text
+    assert "совпадает во всех 121 ячейках" in text and "сверка переноса, а не пересчёт" in text
     assert "Ни одна из 15 школ не выходит за 95% прогнозный интервал" in text
     assert not any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
     assert (out / "tables" / "summary.csv").exists()

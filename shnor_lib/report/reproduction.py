@@ -38,7 +38,7 @@ from .common import id_key, sorted_ids
 from .format import fmt_num, fmt_p, fmt_pct, plural
 
 __all__ = [
-    "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
+    "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED", "RECOMPUTED", "TRANSCRIBED", "NOT_CHECKED",
     "published_path", "load_published", "published_schools", "cite",
     "compare_sets", "comparison_text",
     "published_identifier_table", "compare_identifier_tables", "identifier_verdict", "quality_group_inversions",
@@ -53,6 +53,14 @@ __all__ = [
 BOTH = "в обоих"
 ONLY_COMPUTED = "только в расчёте"
 ONLY_PUBLISHED = "только в публикации"
+
+# What a verdict of :func:`summary_table` rests on («Основа»): a finding the library derives from
+# the transcribed raw data (mark counts, groups) by its own rule, a comparison of a transcribed
+# table with the printed table it was transcribed from (it can only fail through a transcription
+# slip), or nothing to compare.
+RECOMPUTED = "пересчёт"
+TRANSCRIBED = "сверка переноса"
+NOT_CHECKED = "—"
 
 
 def _ids(ids: Iterable) -> list[str]:
@@ -208,7 +216,11 @@ def compare_identifier_tables(computed: pd.DataFrame, published: pd.DataFrame) -
     -------
     DataFrame
         «Вид» (ячейка / итог строки / итог столбца / общий итог), «Группа ИСБШ»,
-        «Группа качества», «В программе», «Рассчитано», «Совпадает» (bool).
+        «Группа качества», «В программе», «Собрано из indices», «Совпадает» (bool).
+
+    The computed side is assembled from the ИСБШ and quality groups of the ``indices`` file,
+    which were transcribed from the printed table itself: agreement proves the transcription
+    and the assembly, not a recomputation of the groups.
     """
     def norm(v) -> frozenset:
         return frozenset(x.strip() for x in str(v).split(",") if x.strip())
@@ -222,22 +234,30 @@ def compare_identifier_tables(computed: pd.DataFrame, published: pd.DataFrame) -
     for kind, r, c in cells:
         pub, comp = published.loc[r, c], computed.loc[r, c]
         rows.append({"Вид": kind, "Группа ИСБШ": str(r), "Группа качества": str(c), "В программе": pub,
-                     "Рассчитано": comp, "Совпадает": norm(pub) == norm(comp)})
+                     "Собрано из indices": comp, "Совпадает": norm(pub) == norm(comp)})
     return pd.DataFrame(rows)
 
 
 def identifier_verdict(comparison: pd.DataFrame) -> str:
-    """«Таблица совпадает во всех 121 ячейках …» — said only when every cell and total agrees."""
+    """Verdict of :func:`compare_identifier_tables`, worded as a check of the transcription.
+
+    «совпадает во всех 121 ячейках» is said only when every cell and total agrees, and always
+    together with what it rests on: groups transcribed from the same table, not recomputed.
+    """
     cells = comparison[comparison["Вид"] == "ячейка"]
     totals = comparison[comparison["Вид"] != "ячейка"]
     bad_c, bad_t = cells[~cells["Совпадает"]], totals[~totals["Совпадает"]]
     filled = int((cells["В программе"] != "").sum())
     if bad_c.empty and bad_t.empty:
-        return (f"Рассчитанная таблица **совпадает во всех {len(cells)} ячейках** с напечатанной "
-                f"(из них непустых — {filled}) и во всех {len(totals)} итогах (строк, столбцов и общем).")
+        return (f"Таблица, собранная из перенесённых групп, **совпадает во всех {len(cells)} ячейках** с "
+                f"напечатанной (из них непустых — {filled}) и во всех {len(totals)} итогах (строк, столбцов и "
+                "общем). Это сверка переноса, а не пересчёт: группы ИСБШ и качества взяты из файла indices, "
+                "перенесённого из этой же таблицы программы, и расхождение здесь возможно только от ошибки "
+                "переноса или сборки таблицы.")
     diffs = "; ".join(f"ИСБШ {r['Группа ИСБШ']} × качество {r['Группа качества']}: в программе «{r['В программе']}», "
-                      f"рассчитано «{r['Рассчитано']}»" for _, r in pd.concat([bad_c, bad_t]).iterrows())
-    return (f"Рассчитанная таблица **не совпадает** с напечатанной: расхождений в ячейках — {len(bad_c)} из "
+                      f"собрано «{r['Собрано из indices']}»" for _, r in pd.concat([bad_c, bad_t]).iterrows())
+    return (f"Таблица, собранная из перенесённых групп, **не совпадает** с напечатанной (ошибка переноса или "
+            f"сборки, не расчёта): расхождений в ячейках — {len(bad_c)} из "
             f"{len(cells)}, в итогах — {len(bad_t)} из {len(totals)}. {diffs}.")
 
 
@@ -860,24 +880,31 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
     Returns
     -------
     DataFrame
-        «Что сравнивается», «Где в программе», «Итог», «Почему» — «Итог» is one of
-        «совпадает», «согласуется» (a necessary condition holds), «частично», «расходится»,
-        «не проверяется».
+        «Что сравнивается», «Где в программе», «Основа», «Итог», «Почему». «Основа» says what
+        the verdict rests on: :data:`RECOMPUTED` (the library derives the finding from the
+        transcribed mark counts and groups by its own rule), :data:`TRANSCRIBED` (a transcribed
+        table against the printed table or list it comes from; only a transcription slip can
+        make it fail) or :data:`NOT_CHECKED`. «Итог» is one of «совпадает», «согласуется»
+        (a necessary condition holds), «частично», «расходится», «не проверяется» for
+        recomputed rows and «перенесено верно» or «ошибка переноса» for transcription checks.
     """
     th = fmt_pct(result.params["shnor_threshold"], 0)
     reach, reach_obj = schools_reaching(shares), schools_reaching(shares_objective)
     rows = []
 
-    def add(what, where, verdict, why):
-        rows.append({"Что сравнивается": what, "Где в программе": where, "Итог": verdict, "Почему": why})
+    def add(what, where, verdict, why, basis=RECOMPUTED):
+        rows.append({"Что сравнивается": what, "Где в программе": where, "Основа": basis, "Итог": verdict,
+                     "Почему": why})
 
     ok = bool(identifier["Совпадает"].all())
     n_cells = int((identifier["Вид"] == "ячейка").sum())
     add("Таблица-идентификатор ИСБШ × группа качества", cite(published["identifier_table"]),
-        "совпадает" if ok else "расходится",
-        (f"совпадает во всех {n_cells} ячейках и итогах" if ok
+        "перенесено верно" if ok else "ошибка переноса",
+        (f"таблица, собранная из файла indices, совпадает с напечатанной во всех {n_cells} ячейках и итогах" if ok
          else f"расхождений: {int((~identifier['Совпадает']).sum())}")
-        + "; группы взяты из файла indices, так что проверены перенос данных и сборка таблицы, а не расчёт групп.")
+        + "; группы ИСБШ и качества перенесены из этой же таблицы, поэтому проверены перенос и сборка таблицы, "
+          "а не расчёт групп: ИСБШ без социального паспорта не вычисляется, группа качества не выводится "
+          "из опубликованного индекса.", TRANSCRIBED)
     variant = pd.Series(checks.attrs.get("variant_of") or [None] * len(checks), index=checks.index)
     main_bad = checks[~checks["Совпадает"] & variant.isna()]
     var_bad = checks[~checks["Совпадает"] & variant.notna()]
@@ -890,7 +917,7 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
                 f"«{published['lists'][variant[i]]['title']}» ({cite(published, variant[i])}) — это расхождение "
                 f"внутри самой программы: {r['Расхождения']}")
     add("Списки «город / село» и группы ИУРШ в тексте", "строки " + ", ".join(map(str, where_lines)),
-        "совпадает" if main_bad.empty else "расходится", why)
+        "перенесено верно" if main_bad.empty else "ошибка переноса", why, TRANSCRIBED)
     t1 = published_schools(published, "shnor_table1")
     miss = [s for s in t1 if s not in reach]
     add(f"Таблица 1 (ШНОР): доля «2» на ВПР ≥ {th}", cite(published, "shnor_table1"),
@@ -926,7 +953,7 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
                else f"за 95% прогнозный интервал выходят школ: {outside}."))
     add("Таблица 2 (ШНСУ)", cite(published, "shnsu_table2"), "не проверяется",
         "нет социального паспорта; опубликованные группы ИСБШ школ таблицы 2 — «средний» уровень, "
-        "а критерий — «очень низкий».")
+        "а критерий — «очень низкий».", NOT_CHECKED)
     split = clusters[clusters["Кластеры расчёта"].str.count("→") > 1]
     mixed = [r["Кластер в программе"] for _, r in split.iterrows()
              if len({c.split("→")[1] for c in r["Кластеры расчёта"].split(", ")}) > 1]
@@ -941,23 +968,38 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
         why = {"отмечена": "отмечена как резкое отличие параллели",
                "исключена": "строка исключена (сумма отметок ≠ участникам) — отметить нельзя"}.get(
             fate["state"], "проверка объективности не отметила")
-        add(f"Объективность: № {case['school_id']}, {case['subject']}, {case['grade']} класс", cite(case), verdict, why)
+        add(f"Объективность: № {case['school_id']}, {case['subject']}, {case['grade']} класс", cite(case), verdict, why,
+            NOT_CHECKED if fate["state"] == "исключена" else RECOMPUTED)
     return pd.DataFrame(rows)
 
 
 def summary_text(summary: pd.DataFrame) -> str:
-    """Counts of the verdicts of :func:`summary_table` and what they rest on."""
-    counts = summary["Итог"].value_counts()
-    order = ["совпадает", "согласуется", "частично", "расходится", "не проверяется"]
-    what = ", ".join(f"{v} — {int(counts[v])}" for v in order if v in counts)
-    agree = summary.loc[summary["Итог"].isin(["совпадает", "согласуется"]), "Что сравнивается"]
-    differ = summary.loc[summary["Итог"].isin(["частично", "расходится"]), "Что сравнивается"]
-    unk = summary.loc[summary["Итог"].eq("не проверяется"), "Что сравнивается"]
-    parts = [f"Сравнений — {len(summary)}: {what}."]
+    """Counts of the verdicts of :func:`summary_table`, recomputed findings apart from transcription checks."""
+    basis = summary["Основа"]
+    rec, tra = summary[basis.eq(RECOMPUTED)], summary[basis.eq(TRANSCRIBED)]
+    unk = summary.loc[basis.eq(NOT_CHECKED) | summary["Итог"].eq("не проверяется"), "Что сравнивается"]
+    rec = rec[rec["Итог"].ne("не проверяется")]
+    counts = rec["Итог"].value_counts()
+    order = ["совпадает", "согласуется", "частично", "расходится"]
+    what = ", ".join(f"{v} — {int(counts[v])}" for v in order if v in counts) or "нет"
+    parts = [f"Сравнений — {len(summary)}. **Пересчитано** библиотекой из перенесённых данных (отметки ВПР, "
+             f"группы) и сопоставлено с выводами программы — {len(rec)}: {what}."]
+    agree = rec.loc[rec["Итог"].isin(["совпадает", "согласуется"]), "Что сравнивается"]
+    differ = rec.loc[rec["Итог"].isin(["частично", "расходится"]), "Что сравнивается"]
     if len(agree):
-        parts.append("**Совпадает или согласуется:** " + "; ".join(agree) + ".")
+        parts.append("Пересчёт совпадает или согласуется: " + "; ".join(agree) + ".")
     if len(differ):
-        parts.append("**Расходится (полностью или частично):** " + "; ".join(differ) + ".")
+        parts.append("Пересчёт расходится (полностью или частично): " + "; ".join(differ) + ".")
+    if len(tra):
+        ok = tra.loc[tra["Итог"].eq("перенесено верно"), "Что сравнивается"]
+        bad = tra.loc[~tra["Итог"].eq("перенесено верно"), "Что сравнивается"]
+        text = (f"**Сверка переноса** (не пересчёт: перенесённая таблица сравнивается с той, из которой она "
+                f"перенесена, и расходиться может только от ошибки переноса) — {len(tra)}")
+        if len(ok):
+            text += ": перенесено верно — " + "; ".join(ok)
+        if len(bad):
+            text += ("; " if len(ok) else ": ") + "ошибка переноса — " + "; ".join(bad)
+        parts.append(text + ".")
     if len(unk):
         parts.append("**Не проверяется по опубликованным данным:** " + "; ".join(unk) + ".")
     return "\n\n".join(parts)
