@@ -13,7 +13,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ..report.format import fmt_pct
+from ..report.format import fmt_pct, p_text
 from .metrics import group_sum
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
 
 FLAG_LABELS = {
     "parallel_jump": "резкое отличие параллели от других классов",
+    "cohort_jump": "резкое изменение результатов класса за год",
     "inflated": "завышенный результат при слабых других процедурах",
     "journal_mismatch": "несоответствие ВПР и школьных отметок",
 }
@@ -97,6 +98,48 @@ def _parallel_jumps(gr: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
                                    f"вне интервала {fmt_pct(lo[b], 0)}–{fmt_pct(hi[b], 0)}"})
         active[pos[best]] = False
         active &= ~done[gid]
+    return rows
+
+
+def _cohort_jumps(grades: pd.DataFrame, keys: list[str], p: dict, min_participants: int) -> list[dict]:
+    """``cohort_jump`` flags: the same cohort a year apart (ВПР grade g in year Y−1 against grade
+    g+1 in year Y, same school and subject).
+
+    A flag needs both |Δ fail share| ≥ ``cohort_jump_min_pp`` percentage points and a pooled
+    two-proportion z-test p-value below ``cohort_jump_alpha`` (two-sided), with both groups at
+    least ``min_participants``. Both directions are flagged; ``detail`` says which.
+    """
+    rows: list[dict] = []
+    vpr = grades[grades["procedure"].eq("ВПР") & (grades["participants"] >= min_participants)]
+    if vpr.empty:
+        return rows
+    cols = [*keys, "grade", "participants", "failed", "fail_share"]
+    now = vpr[cols]
+    # last year's row of the cohort, moved onto this year's grade
+    before = vpr[cols].assign(year=vpr["year"] + 1, grade=vpr["grade"] + 1)
+    pair = now.merge(before, on=[*keys, "grade"], suffixes=("", "_prev"), sort=True)
+    if pair.empty:
+        return rows
+    n1, f1 = pair["participants_prev"].to_numpy(dtype=float), pair["failed_prev"].to_numpy(dtype=float)
+    n2, f2 = pair["participants"].to_numpy(dtype=float), pair["failed"].to_numpy(dtype=float)
+    p1, p2 = f1 / n1, f2 / n2
+    pooled = (f1 + f2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, (p2 - p1) / se, 0.0)
+    pval = 2 * stats.norm.sf(np.abs(z))
+    diff = p2 - p1
+    hit = (np.abs(diff) * 100 >= p["cohort_jump_min_pp"] - 1e-9) & (pval < p["cohort_jump_alpha"])
+    for i in np.flatnonzero(hit):
+        r = pair.iloc[i]
+        g = int(r["grade"])
+        way = ("доля не преодолевших порог выросла — результаты упали" if diff[i] > 0
+               else "доля не преодолевших порог снизилась — результаты выросли")
+        rows.append({**{k: r[k] for k in keys}, "grade": g, "flag": "cohort_jump",
+                     "detail": f"{g} класс: {fmt_pct(p2[i])} не преодолели порог ({_n(f2[i])} из {_n(n2[i])}), "
+                               f"год назад в {g - 1} классе — {fmt_pct(p1[i])} ({_n(f1[i])} из {_n(n1[i])}); "
+                               f"{way} на {abs(diff[i]) * 100:.0f} п.п., "
+                               f"{p_text(pval[i])} (z-критерий для двух долей)"})
     return rows
 
 
@@ -221,6 +264,9 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     candidate = (n0 > 0) & ((gr["fail_share"] - p0).abs() * 100 >= p["jump_min_pp"])
     screened = gr.set_index(keys).index.isin(gr[candidate].set_index(keys).index.unique())
     rows += _parallel_jumps(gr[screened], keys, p)
+
+    # cohort_jump: the same cohort a year earlier, one grade lower (ВПР only).
+    rows += _cohort_jumps(gr, keys, p, params["min_participants"])
 
     # inflated: above the municipal upper fence while the school's other procedures are below the median.
     rows += _inflated(grades, keys, p)

@@ -73,6 +73,7 @@ _CHOICES = {
 
 # Shares between 0 and 1: written 0.25, 0,25 or 25%.
 _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
+           "objectivity.cohort_jump_alpha",
            "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha",
            "shnsu_rule.isbsh_quantile", "leaders.fail_quantile", "dynamics.alpha", "model.fdr"]
 # Numbers in percent units (targets, «Доля ШНОР и ШНСУ», %): 10, 10,5 or 10% all mean ten per cent.

@@ -107,7 +107,7 @@ class SeasonResult:
         ``enough``), ``metrics_by_grade.csv``.
     flags : DataFrame
         Objectivity flags of the year (``objectivity.csv``): ``school_id``, ``year``,
-        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, inflated,
+        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, cohort_jump, inflated,
         journal_mismatch), ``detail`` (the numbers, in Russian), ``flag_label`` (the flag in
         Russian).
     excluded : DataFrame
