@@ -69,6 +69,8 @@ _CHOICES = {
     "model.multiple_testing": {"bh", "none"},
     "model.mixed": {"auto", "always", "never"},
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
+    "shnor_rule.procedure_unit": {"kind", "work"},
+    "shnor_rule.branches": {"or", "and"},
 }
 
 # Shares between 0 and 1: written 0.25, 0,25 or 25%.
