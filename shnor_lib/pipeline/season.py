@@ -145,6 +145,9 @@ class SeasonResult:
         indicators, risk profiles and recommendations, dynamics, leader pairs (their own
         tables, see :class:`~shnor_lib.pipeline.support.SupportResult`); None when computed
         with ``support=False``.
+    official_lists : DataFrame or None
+        The season's optional ``official_lists`` file as read (``school_id``, ``list_name``,
+        ``source``); compared with the rule by :func:`shnor_lib.analysis.official.official_comparison`.
     """
 
     municipality: str
@@ -171,6 +174,8 @@ class SeasonResult:
     model_frame: pd.DataFrame | None = None
     robustness: SpecificationComparison | None = None
     support: SupportResult | None = None
+    # The season's official_lists file as read (school_id, list_name, source), or None.
+    official_lists: pd.DataFrame | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -475,7 +480,8 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
-        time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness)
+        time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness,
+        official_lists=season.tables.get("official_lists"))
 
 
 def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params: dict) -> pd.DataFrame:
