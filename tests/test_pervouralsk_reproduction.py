@@ -366,8 +366,10 @@ def test_summary_table_verdicts(result, published):
         identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
         shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
         ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
-        clusters=rp.cluster_comparison(result, published, shares))
+        clusters=rp.cluster_comparison(result, published, shares),
+        definitions=rp.quality_index_definitions(result))
     v = dict(zip(summary["Что сравнивается"], summary["Итог"], strict=True))
+    assert v["Индекс качества ОГЭ школы № 1"] == "расходится"
     basis = dict(zip(summary["Что сравнивается"], summary["Основа"], strict=True))
     # transcribed tables compared with the tables they were transcribed from: never called a recomputation
     assert (v["Таблица-идентификатор ИСБШ × группа качества"], basis["Таблица-идентификатор ИСБШ × группа качества"]) == (
@@ -475,3 +477,28 @@ def test_exported_report_shows_every_heading_and_the_word_sovpadaet(executed):
     for h in HEADINGS:
         assert h.removeprefix("## ") in html
     assert "совпадает" in html
+
+
+# ---------------------------------------------------------------- quality index definitions (§4.3)
+
+def test_no_quality_index_definition_reproduces_the_published_0_94_of_school_1(result):
+    # School 1's ОГЭ (table 7, lines 214 and 219): Russian 120 pupils at 0,83/56,67/32,5/10,0 % → «2»–«5»
+    # = 1, 68, 39, 12; mathematics 120 at 0/81,67/13,33/5,0 % → 0, 98, 16, 6. ВПР 5–8 (lines 210–218):
+    # Russian 312 «2» of 600, mathematics 57+41+83+90 = 271 of 178+129+149+141 = 597.
+    d = rp.quality_index_definitions(result).set_index("Определение")
+    expected = {"oge_base": 1 - 1 / 240, "vpr_base": 1 - 583 / 1197, "quality_share": (51 + 22) / 240,
+                "mean_mark": (2 * 1 + 3 * 166 + 4 * 55 + 5 * 18) / 240}
+    for option, value in expected.items():
+        assert d.loc[option, "Школа № 1: расчёт"] == pytest.approx(value), option
+        assert d.loc[option, "Промах по школе № 1"] == pytest.approx(value - 0.94), option
+    assert (d["Промах по школе № 1"].abs() > 0.005).all()
+    text = rp.quality_definitions_text(d.reset_index())
+    assert "Ни одно определение пакета не воспроизводит опубликованный индекс школы № 1 (0,94)" in text
+    assert "`oge_base` даёт 0,996 (промах +0,056)" in text
+
+
+def test_quality_definitions_text_names_the_definition_that_reproduces(result):
+    d = rp.quality_index_definitions(result)
+    d.loc[d["Определение"] == "oge_base", "Школа № 1: опубликовано"] = 0.996
+    d["Промах по школе № 1"] = d["Школа № 1: расчёт"] - d["Школа № 1: опубликовано"]
+    assert "воспроизводит определение `oge_base`" in rp.quality_definitions_text(d)

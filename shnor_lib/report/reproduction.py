@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from ..analysis.indices import group_label
+from ..analysis.indices import compute_quality_index, group_label
 from ..analysis.metrics import wilson_interval
 from ..io.atomic import atomic_write_text
 from ..io.writers import csv_text
@@ -47,7 +47,7 @@ __all__ = [
     "data_quality_summary", "row_fate", "objectivity_case_text",
     "cluster_comparison", "single_season_text", "social_passport_text", "input_files_table",
     "consistency_checks", "inversions_text", "vpr_lists_text", "data_quality_text", "summary_table",
-    "summary_text", "save_tables",
+    "summary_text", "save_tables", "QUALITY_DEFINITIONS", "quality_index_definitions", "quality_definitions_text",
 ]
 
 BOTH = "в обоих"
@@ -281,6 +281,70 @@ def quality_group_inversions(schools: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"Школа A": a.school_id, "Индекс A": a.quality_index, "Группа A": int(a.quality_group),
                              "Школа B": b.school_id, "Индекс B": b.quality_index, "Группа B": int(b.quality_group)})
     return pd.DataFrame(rows, columns=["Школа A", "Индекс A", "Группа A", "Школа B", "Индекс B", "Группа B"])
+
+
+# ---------------------------------------------------------------- quality index definitions
+
+#: The package's quality-index options (``quality.index``, Методика §4.3): formula and scale.
+QUALITY_DEFINITIONS = {
+    "oge_base": ("успеваемость ОГЭ: 1 − Σ «2» / Σ участников (русский язык и математика)", "0–1"),
+    "vpr_base": ("успеваемость ВПР 5–8 классов: 1 − Σ «2» / Σ участников", "0–1"),
+    "quality_share": ("качество знаний ОГЭ: Σ («4» + «5») / Σ участников", "0–1"),
+    "mean_mark": ("средняя отметка ОГЭ, взвешенная по участникам", "2–5"),
+}
+
+
+def quality_index_definitions(result) -> pd.DataFrame:
+    """Each ``quality.index`` option computed from the transcribed marks against the published index.
+
+    The published «Индекс качества ОГЭ» is transcribed into ``indices`` (and is what the season
+    uses); each option is recomputed here from the mark distributions of ``results`` with the
+    season's other parameters, school by school where the option has data.
+
+    Returns
+    -------
+    DataFrame
+        «Определение» (the option), «Формула», «Шкала», «Школ с расчётом и публикацией»,
+        «Школа № 1: расчёт», «Школа № 1: опубликовано», «Промах по школе № 1» (computed −
+        published), «Наибольший |промах|» over the schools with both.
+    """
+    published = result.schools[["school_id", "quality_index"]].dropna()
+    published = published.assign(school_id=published["school_id"].astype(str)).set_index("school_id")["quality_index"]
+    pooled = result.metrics if "year" in result.metrics.columns else result.metrics.assign(year=result.year)
+    rows = []
+    for option, (formula, scale) in QUALITY_DEFINITIONS.items():
+        params = {**result.params, "quality": {**result.params["quality"], "index": option}}
+        q = compute_quality_index(pooled[pooled["year"] == result.year], params)
+        q = q.assign(school_id=q["school_id"].astype(str)).set_index("school_id")["quality_index"].dropna()
+        both = q.index.intersection(published.index)
+        miss = (q[both] - published[both]).abs()
+        one, pub_one = q.get("1", np.nan), published.get("1", np.nan)
+        rows.append({"Определение": option, "Формула": formula, "Шкала": scale,
+                     "Школ с расчётом и публикацией": len(both), "Школа № 1: расчёт": one,
+                     "Школа № 1: опубликовано": pub_one, "Промах по школе № 1": one - pub_one,
+                     "Наибольший |промах|": miss.max() if len(miss) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def quality_definitions_text(definitions: pd.DataFrame, tolerance: float = 0.005) -> str:
+    """Which option reproduces the published index of school 1 (within ``tolerance``, the
+    printed rounding), or that none does and by how much each misses."""
+    d = definitions.dropna(subset=["Промах по школе № 1"])
+    if d.empty:
+        return "Ни одно определение индекса качества не вычисляется для школы № 1 по опубликованным данным."
+    pub = fmt_num(float(d["Школа № 1: опубликовано"].iloc[0]), 2)
+    hits = d[d["Промах по школе № 1"].abs() <= tolerance]
+    misses = "; ".join(
+        f"`{r['Определение']}` даёт {fmt_num(r['Школа № 1: расчёт'], 3)} (промах "
+        f"{'+' if r['Промах по школе № 1'] > 0 else '−'}{fmt_num(abs(r['Промах по школе № 1']), 3)}"
+        + (", другая шкала" if r["Шкала"] != "0–1" else "") + ")"
+        for _, r in d.iterrows())
+    if len(hits):
+        return (f"Опубликованный индекс школы № 1 ({pub}) воспроизводит определение "
+                f"{', '.join('`' + h + '`' for h in hits['Определение'])}: {misses}.")
+    return (f"**Ни одно определение пакета не воспроизводит опубликованный индекс школы № 1 ({pub})** — "
+            f"единственной школы с опубликованными отметками ОГЭ: {misses}. Поэтому индекс качества и группы "
+            "качества в расчёте взяты из программы (файл indices), а не пересчитаны.")
 
 
 # ---------------------------------------------------------------- ВПР fail shares
@@ -864,7 +928,8 @@ def inversions_text(inversions: pd.DataFrame, n_schools: int) -> str:
 
 def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: pd.DataFrame,
                   shares_objective: pd.DataFrame, ranking: pd.DataFrame,
-                  checks: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+                  checks: pd.DataFrame, clusters: pd.DataFrame,
+                  definitions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Section «Итог»: each published finding, whether the shipped data reproduce it, and why.
 
     Parameters
@@ -876,6 +941,7 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
     ranking : from :func:`residual_ranking`
     checks : from :func:`consistency_checks`
     clusters : from :func:`cluster_comparison`
+    definitions : from :func:`quality_index_definitions`, optional (adds the row of the quality index)
 
     Returns
     -------
@@ -951,6 +1017,17 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
             f"{_hits_words(hit, named)}; "
             + ("за 95% прогнозный интервал не выходит ни одна школа." if outside == 0
                else f"за 95% прогнозный интервал выходят школ: {outside}."))
+    if definitions is not None:
+        d = definitions.dropna(subset=["Промах по школе № 1"])
+        best = d.loc[d["Промах по школе № 1"].abs().idxmin()] if len(d) else None
+        ok = best is not None and abs(best["Промах по школе № 1"]) <= 0.005
+        add("Индекс качества ОГЭ школы № 1", cite(published["files"]["indices"]),
+            "не проверяется" if best is None else ("совпадает" if ok else "расходится"),
+            "нет данных" if best is None else
+            (f"ближе всех `{best['Определение']}`: {fmt_num(best['Школа № 1: расчёт'], 3)} против опубликованных "
+             f"{fmt_num(best['Школа № 1: опубликовано'], 2)}; ни одно из {len(d)} определений пакета не даёт "
+             "опубликованного значения, определение индекса в программе не приведено" if not ok else
+             f"`{best['Определение']}` даёт опубликованное значение"))
     add("Таблица 2 (ШНСУ)", cite(published, "shnsu_table2"), "не проверяется",
         "нет социального паспорта; опубликованные группы ИСБШ школ таблицы 2 — «средний» уровень, "
         "а критерий — «очень низкий».", NOT_CHECKED)
