@@ -51,7 +51,7 @@ _REPLACED_MAPPINGS = {"risk.groups"}
 # Mappings keyed by input columns of an index: they merge with the defaults, and a key that is
 # not one of the index's inputs is refused with the list of those that are.
 _COLUMN_MAPPINGS = {"isbsh.weights": "isbsh", "isbsh.fixed": "isbsh", "iursh.weights": "iursh",
-                    "iursh.fixed": "iursh"}
+                    "iursh.fixed": "iursh", "isbsh.presets.sverdlovsk": "isbsh", "isbsh.presets.krasnodar": "isbsh"}
 
 # The statuses of the rules (shnor_lib.analysis.rules.status_of), as the status lists name them.
 STATUSES = ("ШНОР+ШНСУ", "ШНОР", "ШНСУ", "зона риска")
@@ -60,6 +60,7 @@ _CHOICES = {
     "subject_mode": {"any", "all"},
     "subject_levels": {"pooled", "separate"},
     "isbsh.method": {"weights", "regression"},
+    "isbsh.preset": {"own", "sverdlovsk", "krasnodar"},
     "isbsh.reference": {"municipality", "all", "fixed"},
     "iursh.reference": {"municipality", "all", "fixed"},
     "quality.index": {"oge_base", "vpr_base", "quality_share", "mean_mark"},
