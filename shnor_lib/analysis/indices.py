@@ -233,8 +233,14 @@ def compute_iursh(shares: pd.DataFrame, params: dict) -> pd.DataFrame:
         out["iursh"] = (z[inputs].fillna(0) * w).sum(axis=1) / (avail * w).sum(axis=1).replace(0, np.nan)
     else:
         out["iursh"] = np.nan
-    out["iursh_group"] = _quartiles_by(out, "iursh", _reference_keys(
-        "municipality" if p["reference"] == "fixed" else p["reference"]))
+    cuts = p.get("group_cuts") or []
+    if cuts:  # a region's fixed scale: group = 1 + number of cut-points below the value
+        v = out["iursh"].to_numpy(dtype=float)
+        g = 1 + (v[:, None] > np.asarray(cuts, dtype=float)[None, :]).sum(axis=1)
+        out["iursh_group"] = np.where(np.isnan(v), np.nan, g)
+    else:
+        out["iursh_group"] = _quartiles_by(out, "iursh", _reference_keys(
+            "municipality" if p["reference"] == "fixed" else p["reference"]))
     return out
 
 
@@ -272,7 +278,12 @@ def compute_quality_index(pooled: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 def compute_quality_groups(frame: pd.DataFrame, params: dict) -> pd.Series:
     """Quality groups 1–11: half-sd bands of the quality index within the reference population."""
-    keys = _reference_keys(params["quality"]["reference"])
+    q = params["quality"]
+    if q["reference"] == "fixed":  # a region's scale: the same index gives the same group everywhere
+        mean, sd = q["fixed"]
+        z = (frame["quality_index"] - mean) / sd
+        return pd.Series(band_group(z, params["group_band_sd"]), index=frame.index)
+    keys = _reference_keys(q["reference"])
     g = frame.groupby(keys)["quality_index"]
     z = (frame["quality_index"] - g.transform("mean")) / g.transform("std", ddof=0).replace(0, np.nan)
     return pd.Series(band_group(z, params["group_band_sd"]), index=frame.index)

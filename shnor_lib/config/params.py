@@ -64,7 +64,7 @@ _CHOICES = {
     "isbsh.reference": {"municipality", "all", "fixed"},
     "iursh.reference": {"municipality", "all", "fixed"},
     "quality.index": {"oge_base", "vpr_base", "quality_share", "mean_mark"},
-    "quality.reference": {"municipality", "all"},
+    "quality.reference": {"municipality", "all", "fixed"},
     "model.weights": {"none", "participants"},
     "model.family": {"fractional_logit", "binomial_counts", "ols"},
     "model.multiple_testing": {"bh", "none"},
@@ -406,6 +406,13 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             raise ParameterError(f"{source}: параметр «{dotted}» = {value!r} должен быть долей между 0 и 1.")
+    if params["quality"]["reference"] == "fixed":
+        _check_fixed("quality.fixed", params["quality"].get("fixed"), source)
+    cuts = params["iursh"].get("group_cuts") or []
+    if cuts and not (len(cuts) == 3 and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cuts)
+                     and list(cuts) == sorted(cuts) and len(set(cuts)) == 3):
+        raise ParameterError(f"{source}: «iursh.group_cuts» — три возрастающих числа (границы групп 1|2|3|4 ИУРШ), "
+                             f"например [-0.5, 0, 0.5]; задано {cuts!r}.")
     rule = params["shnsu_rule"]
     if (rule.get("isbsh_group_max") is None) == (rule.get("isbsh_quantile") is None):
         raise ParameterError(
