@@ -47,5 +47,12 @@ def test_demo_quarantine_and_flags_2024(demo):
     issues = res.issues[res.issues["year"] == 2024]
     assert sorted(zip(issues["school_id"], issues["action"])) == [
         ("10", "исключена"), ("16", "исключена"), ("20", "исключена"), ("4", "преобразована")]
-    assert set(res.flags["school_id"]) == {"8", "12"}
-    assert set(res.flags[res.flags["school_id"] == "8"]["flag"]) == {"parallel_jump"}
+    within_year = res.flags[res.flags["flag"] != "cohort_jump"]
+    assert set(within_year["school_id"]) == {"8", "12"}
+    assert set(within_year[within_year["school_id"] == "8"]["flag"]) == {"parallel_jump"}
+    # cohort_jump (ВПР grade g in 2023 → g+1 in 2024, ≥ 25 p.p. and p < 0.05), from the demo's counts:
+    # 8: 7 кл. 22/48 vs 6 кл. 4/47; 11: 5 кл. 23/66 vs 4 кл. 4/64; 22: 6–8 кл. (29/77, 23/75, 32/85 vs
+    # 4/74, 4/73, 4/86); 23: 5 кл. 20/67 vs 4/71; 33: 5 кл. 0/14 vs 4/16 (results rose: p = 0.044).
+    cohort = res.flags[res.flags["flag"] == "cohort_jump"]
+    assert sorted(zip(cohort["school_id"], cohort["grade"])) == [
+        ("11", 5), ("22", 6), ("22", 7), ("22", 8), ("23", 5), ("33", 5), ("8", 7)]

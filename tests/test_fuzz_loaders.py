@@ -244,8 +244,9 @@ def test_overflowing_number_is_not_a_number_and_does_not_crash_a_risk_factor():
         (folder / "results.csv").write_bytes(csv_bytes(RESULTS))
         _write(folder, "risk_profiles.csv", "school_id,factor,significance\n1,1e309,высокая\n1,2.5,низкая\n")
         assert _problems(folder) == [
-            "файл data_raw/t/2024/risk_profiles.csv, строка 3, столбец «factor»: фактор «2.5» — ожидается "
-            "номер 1–13 или название фактора."]
+            "файл data_raw/t/2024/risk_profiles.csv, строка 3, столбец «factor»: фактор «2.5» — номер без варианта "
+            "профиля. Напишите название фактора или укажите в столбце «Вариант профиля», чья это нумерация "
+            "(ШНОР, ШНСУ, каталог): в таблицах ФИОКО одни и те же номера означают разные факторы."]
 
 
 def test_duplicate_or_blank_school_codes_are_reported_not_crashed_on():

@@ -6,6 +6,7 @@ checked on constructed seasons whose pooled fail shares and medians are computed
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, row
@@ -45,7 +46,7 @@ def pairs(out):
 def test_pair_cost_by_hand(params):
     c, t = pair_cost(PARTNERS.loc[0], LEADERS.loc[2], params)
     assert c == pytest.approx(0.5) and t == {"gap": 0.0, "same_territory": False, "resilient": True,
-                                             "positive_residual": False}
+                                             "positive_residual": False, "kinds_known": False, "same_kind": None}
 
 
 def test_capacity_two_gives_every_partner_its_cheapest_leader(params):
@@ -170,3 +171,24 @@ def test_demo_leaders_never_had_a_status(demo):
     rural = {str(i) for i in range(25, 41)}
     # every pair stays within its territory when a leader of that territory is free
     assert all((p in rural) == (ld in rural) for p, ld in zip(out["partner_id"], out["leader_id"], strict=True))
+
+
+def test_kind_weight_pairs_like_schools_and_the_explanation_says_so():
+    # Two partners (СОШ, ООШ) and two leaders (ООШ, СОШ), same territory, one place each.
+    # ИСБШ: partner СОШ 0.0, partner ООШ 0.2; leader ООШ 0.1, leader СОШ 0.3.
+    # Without kind: costs |Δ| — (СОШ→ООШ-leader 0.1, СОШ→СОШ-leader 0.3, ООШ→ООШ 0.1, ООШ→СОШ 0.1):
+    #   best total 0.2 = СОШ→ООШ-leader + ООШ→СОШ-leader (a СОШ mentored by an ООШ).
+    # With kind 1.0: the crossed pairs cost +1 each → like pairs (0.3 + 0.1 = 0.4 < 2.2).
+    P = pd.DataFrame({"school_id": ["1", "2"], "name": ["А", "Б"], "status": "ШНОР", "isbsh": [0.0, 0.2],
+                      "territory": "город", "kind": ["СОШ", "ООШ"]})
+    L = pd.DataFrame({"school_id": ["10", "11"], "name": ["В", "Г"], "isbsh": [0.1, 0.3], "territory": "город",
+                      "kind": ["ООШ", "СОШ"], "resilience": None, "residual": np.nan})
+    params = load_params()
+    p0 = {**params, "leaders": {**params["leaders"], "leader_capacity": 1,
+                                "weights": {**params["leaders"]["weights"], "kind": 0.0}}}
+    p1 = {**params, "leaders": {**params["leaders"], "leader_capacity": 1}}
+    assert list(assign_leaders(P, L, p0)["leader_id"]) == ["10", "11"]
+    like = assign_leaders(P, L, p1)
+    assert list(like["leader_id"]) == ["11", "10"] and list(like["same_kind"]) == [True, True]
+    assert "тот же тип школы (СОШ)" in like["explanation"].iloc[0]
+    assert "стоимость пары 0,30 = 1,00·0,30 + 1,00·0 + 1,00·0 − 0,50·0 − 0,25·0" in like["explanation"].iloc[0]

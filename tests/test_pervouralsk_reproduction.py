@@ -164,10 +164,13 @@ def test_compare_sets_of_two_empty_sets_is_empty():
 
 # ---------------------------------------------------------------- identifier table
 
-def test_computed_identifier_table_agrees_with_the_seed_in_every_cell(result, published):
+def test_identifier_table_assembled_from_transcribed_groups_matches_the_printed_one_in_every_cell(result, published):
+    # A transcription check, not a recomputation: the groups in indices.csv come from this very table.
     cmp = rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published))
     assert len(cmp) == 121 + 23 and cmp["Совпадает"].all()
-    assert "совпадает во всех 121 ячейках" in rp.identifier_verdict(cmp)
+    verdict = rp.identifier_verdict(cmp)
+    assert "совпадает во всех 121 ячейках" in verdict
+    assert "сверка переноса, а не пересчёт" in verdict and "Рассчитанная" not in verdict
 
 
 def test_identifier_verdict_does_not_claim_agreement_when_a_cell_differs(result, published):
@@ -363,13 +366,38 @@ def test_summary_table_verdicts(result, published):
         identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
         shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
         ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
-        clusters=rp.cluster_comparison(result, published, shares))
+        clusters=rp.cluster_comparison(result, published, shares),
+        definitions=rp.quality_index_definitions(result))
     v = dict(zip(summary["Что сравнивается"], summary["Итог"], strict=True))
-    assert v["Таблица-идентификатор ИСБШ × группа качества"] == "совпадает"
-    assert v["Таблица 2 (ШНСУ)"] == "не проверяется"
+    assert v["Индекс качества ОГЭ школы № 1"] == "расходится"
+    basis = dict(zip(summary["Что сравнивается"], summary["Основа"], strict=True))
+    # transcribed tables compared with the tables they were transcribed from: never called a recomputation
+    assert (v["Таблица-идентификатор ИСБШ × группа качества"], basis["Таблица-идентификатор ИСБШ × группа качества"]) == (
+        "перенесено верно", rp.TRANSCRIBED)
+    assert basis["Списки «город / село» и группы ИУРШ в тексте"] == rp.TRANSCRIBED
+    assert v["Таблица 2 (ШНСУ)"] == "не проверяется" and basis["Таблица 2 (ШНСУ)"] == rp.NOT_CHECKED
     assert v["Таблица 3 (зона риска): «менее 30%»"] == "расходится"
     assert v["Школы, выбивающиеся из тенденции ИСБШ"] == "частично"
-    assert set(summary["Итог"]) <= {"совпадает", "согласуется", "частично", "расходится", "не проверяется"}
+    assert basis["Таблица 3 (зона риска): «менее 30%»"] == basis["Школы, выбивающиеся из тенденции ИСБШ"] == rp.RECOMPUTED
+    rec = summary[summary["Основа"] == rp.RECOMPUTED]
+    assert set(rec["Итог"]) <= {"совпадает", "согласуется", "частично", "расходится", "не проверяется"}
+    assert set(summary.loc[summary["Основа"] == rp.TRANSCRIBED, "Итог"]) <= {"перенесено верно", "ошибка переноса"}
+
+
+def test_summary_text_counts_recomputed_findings_apart_from_transcription_checks(result, published):
+    shares = rp.vpr_fail_shares(result)
+    summary = rp.summary_table(
+        result, published,
+        identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
+        shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
+        ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
+        clusters=rp.cluster_comparison(result, published, shares))
+    text = rp.summary_text(summary)
+    n_rec = int(((summary["Основа"] == rp.RECOMPUTED) & (summary["Итог"] != "не проверяется")).sum())
+    assert f"**Пересчитано** библиотекой из перенесённых данных (отметки ВПР, группы) и сопоставлено с выводами программы — {n_rec}:" in text
+    recomputed_part, transcribed_part = text.split("**Сверка переноса**")[0], text.split("**Сверка переноса**")[1]
+    assert "Таблица-идентификатор" not in recomputed_part
+    assert "перенесено верно — Таблица-идентификатор ИСБШ × группа качества" in transcribed_part
 
 
 def test_consistency_checks_find_the_rural_list_of_line_558_without_36(result, published):
@@ -432,10 +460,10 @@ def _text_outputs(nb) -> str:
     return "\n".join(parts)
 
 
-def test_notebook_executes_and_states_agreement_of_the_identifier_table(executed):
+def test_notebook_executes_and_states_the_identifier_table_is_a_transcription_check(executed):
     nb, out = executed
     text = _text_outputs(nb)
-    assert "совпадает во всех 121 ячейках" in text
+    assert "совпадает во всех 121 ячейках" in text and "сверка переноса, а не пересчёт" in text
     assert "Ни одна из 15 школ не выходит за 95% прогнозный интервал" in text
     assert not any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
     assert (out / "tables" / "summary.csv").exists()
@@ -449,3 +477,28 @@ def test_exported_report_shows_every_heading_and_the_word_sovpadaet(executed):
     for h in HEADINGS:
         assert h.removeprefix("## ") in html
     assert "совпадает" in html
+
+
+# ---------------------------------------------------------------- quality index definitions (§4.3)
+
+def test_no_quality_index_definition_reproduces_the_published_0_94_of_school_1(result):
+    # School 1's ОГЭ (table 7, lines 214 and 219): Russian 120 pupils at 0,83/56,67/32,5/10,0 % → «2»–«5»
+    # = 1, 68, 39, 12; mathematics 120 at 0/81,67/13,33/5,0 % → 0, 98, 16, 6. ВПР 5–8 (lines 210–218):
+    # Russian 312 «2» of 600, mathematics 57+41+83+90 = 271 of 178+129+149+141 = 597.
+    d = rp.quality_index_definitions(result).set_index("Определение")
+    expected = {"oge_base": 1 - 1 / 240, "vpr_base": 1 - 583 / 1197, "quality_share": (51 + 22) / 240,
+                "mean_mark": (2 * 1 + 3 * 166 + 4 * 55 + 5 * 18) / 240}
+    for option, value in expected.items():
+        assert d.loc[option, "Школа № 1: расчёт"] == pytest.approx(value), option
+        assert d.loc[option, "Промах по школе № 1"] == pytest.approx(value - 0.94), option
+    assert (d["Промах по школе № 1"].abs() > 0.005).all()
+    text = rp.quality_definitions_text(d.reset_index())
+    assert "Ни одно определение пакета не воспроизводит опубликованный индекс школы № 1 (0,94)" in text
+    assert "`oge_base` даёт 0,996 (промах +0,056)" in text
+
+
+def test_quality_definitions_text_names_the_definition_that_reproduces(result):
+    d = rp.quality_index_definitions(result)
+    d.loc[d["Определение"] == "oge_base", "Школа № 1: опубликовано"] = 0.996
+    d["Промах по школе № 1"] = d["Школа № 1: расчёт"] - d["Школа № 1: опубликовано"]
+    assert "воспроизводит определение `oge_base`" in rp.quality_definitions_text(d)

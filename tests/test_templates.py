@@ -26,7 +26,7 @@ VALID = {
     "teachers": [{"school_id": "001", "teachers_total": 40, "higher_education": 35, "vacancies": 2}],
     "monitoring": [{"school_id": "001", "teachers_total": 40, "teachers_diagnosed": 12, "has_curator": "да",
                     "has_shppko": "нет"}],
-    "risk_profiles": [{"school_id": "001", "factor": 3, "significance": "высокая"},
+    "risk_profiles": [{"school_id": "001", "factor": 3, "significance": "высокая", "profile_variant": "ШНОР"},
                       {"school_id": "002", "factor": "Дефицит педагогических кадров", "significance": "низкая"}],
     "indices": [{"school_id": "002", "isbsh": -0.4, "isbsh_group": 3, "iursh_group": 2}],
 }
@@ -105,6 +105,7 @@ def test_drop_down_lists_offer_procedures_subjects_and_significance(templates):
     rp = _lists(folder / "risk_profiles.xlsx")
     assert rp["Значимость"][1] == '"высокая,средняя,низкая"'
     assert rp["Фактор риска"][1] == '"' + ",".join(str(k) for k in RISK_FACTORS) + '"'
+    assert rp["Вариант профиля"][:3] == ("list", '"ШНОР,ШНСУ,каталог"', "stop")
 
 
 def test_every_yes_no_column_has_a_yes_no_list(templates):

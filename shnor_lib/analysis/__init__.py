@@ -17,8 +17,9 @@ from typing import Any
 # cycles (each room builds on the ones below it).
 _HOME = {
     "wilson_interval": "metrics", "grade_metrics": "metrics", "pooled_metrics": "metrics", "in_scope": "metrics",
-    "rule_subjects": "metrics", "KEY": "metrics",
-    "objectivity_flags": "rules", "triggered_procedures": "rules", "triggered_by_school": "rules",
+    "rule_subjects": "metrics", "KEY": "metrics", "work_metrics": "metrics",
+    "objectivity_flags": "rules", "triggered_procedures": "rules", "triggered_by_school": "rules", "work_label": "rules",
+    "OFFICIAL_LISTS": "official", "official_comparison": "official", "official_summary": "official",
     "identify": "rules", "status_of": "rules", "FLAG_LABELS": "rules",
     "ISBSH_INPUTS": "indices", "ISBSH_LABELS": "indices", "QUALITY_GROUP_LABELS": "indices", "band_group": "indices",
     "group_label": "indices", "quartile_group": "indices", "social_shares": "indices", "compute_isbsh": "indices",

@@ -96,6 +96,45 @@ def _weighted_index(z: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
     return (num * w.abs().sum() / wsum).where(wsum > 0)
 
 
+def crossfit_folds(shares: pd.DataFrame, k: int) -> np.ndarray:
+    """Fold 0…k−1 of each school: schools in (municipality, year, school code) order, dealt in turn."""
+    order = sorted(range(len(shares)), key=lambda i: (str(shares["municipality"].iat[i]), int(shares["year"].iat[i]),
+                                                     school_id_key(shares["school_id"].iat[i])))
+    fold = np.empty(len(shares), dtype=int)
+    fold[order] = np.arange(len(shares)) % k
+    return fold
+
+
+def _crossfit_index(shares: pd.DataFrame, z: pd.DataFrame, quality: pd.Series, inputs: list[str],
+                    k: int) -> tuple[pd.Series, dict[str, float], dict]:
+    """ИСБШ weights by OLS of the quality index on the z-scores, cross-fitted: the raw index of
+    the schools of fold j uses weights estimated on the other folds only, so no school's own
+    outcome enters the weights that place it. Returns (raw index, mean weights over folds, info)."""
+    if k < 2:
+        raise ValueError("isbsh.crossfit_folds must be at least 2")
+    fold = crossfit_folds(shares, k)
+    data = pd.concat([z[inputs], quality.rename("q")], axis=1)
+    usable = data.notna().all(axis=1).to_numpy()
+    raw = pd.Series(np.nan, index=shares.index)
+    per_fold = []
+    for j in range(k):
+        train = usable & (fold != j)
+        if train.sum() < len(inputs) + 3:
+            raise ValueError("too few schools with quality index and social data for isbsh.method 'regression' "
+                             f"with {k} folds")
+        d = data[train]
+        fit = sm.OLS(d["q"], sm.add_constant(d[inputs])).fit()
+        w = {c: float(fit.params[c]) for c in inputs}
+        per_fold.append(w)
+        here = fold == j
+        raw[here] = _weighted_index(z[here], w).to_numpy()
+    full = data[usable]
+    fit = sm.OLS(full["q"], sm.add_constant(full[inputs])).fit()
+    mean_w = {c: float(np.mean([w[c] for w in per_fold])) for c in inputs}
+    return raw, mean_w, {"crossfit_folds": k, "fold_weights": per_fold, "r2": float(fit.rsquared),
+                         "n": int(fit.nobs), "pvalues": {c: float(fit.pvalues[c]) for c in inputs}}
+
+
 def _restandardise(df: pd.DataFrame, col: str, reference: str, fixed: dict) -> pd.Series:
     if reference == "fixed":
         mean, sd = fixed.get("index", [0.0, 1.0])
@@ -132,22 +171,22 @@ def compute_isbsh(shares: pd.DataFrame, params: dict, quality: pd.Series | None 
         used (and the regression fit for the regression method).
     """
     p = params["isbsh"]
-    inputs = [c for c in p["weights"] if c in shares.columns and shares[c].notna().any()]
+    preset = p.get("preset", "own")
+    source = p["weights"] if preset == "own" else p["presets"][preset]
+    inputs = [c for c in source if c in shares.columns and shares[c].notna().any()]
     z = _standardise(shares, inputs, p["reference"], p["fixed"], "ИСБШ")
-    info: dict = {"method": p["method"], "reference": p["reference"], "inputs": inputs}
-    weights = {c: p["weights"][c] for c in inputs}
+    info: dict = {"method": p["method"], "reference": p["reference"], "inputs": inputs, "preset": preset}
+    weights = {c: source[c] for c in inputs}
+    out = shares[["municipality", "year", "school_id"]].copy()
     if p["method"] == "regression":
         if quality is None:
             raise ValueError("isbsh.method 'regression' needs the quality index")
-        data = pd.concat([z, quality.rename("q")], axis=1).dropna()
-        if len(data) < len(inputs) + 3:
-            raise ValueError("too few schools with quality index and social data for isbsh.method 'regression'")
-        fit = sm.OLS(data["q"], sm.add_constant(data[inputs])).fit()
-        weights = {c: float(fit.params[c]) for c in inputs}
-        info.update(r2=float(fit.rsquared), n=int(fit.nobs), pvalues={c: float(fit.pvalues[c]) for c in inputs})
+        raw, weights, fit_info = _crossfit_index(shares, z, quality, inputs, int(p.get("crossfit_folds", 5)))
+        info.update(fit_info)
+        out["_raw"] = raw
+    else:
+        out["_raw"] = _weighted_index(z, weights) if inputs else np.nan
     info["weights"] = weights
-    out = shares[["municipality", "year", "school_id"]].copy()
-    out["_raw"] = _weighted_index(z, weights) if inputs else np.nan
     out["isbsh"] = _restandardise(out, "_raw", p["reference"], p["fixed"]) if inputs else np.nan
     out["isbsh_group"] = band_group(out["isbsh"], params["group_band_sd"])
     out["isbsh_quartile"] = _quartiles_by(out, "isbsh", _reference_keys(
@@ -194,8 +233,14 @@ def compute_iursh(shares: pd.DataFrame, params: dict) -> pd.DataFrame:
         out["iursh"] = (z[inputs].fillna(0) * w).sum(axis=1) / (avail * w).sum(axis=1).replace(0, np.nan)
     else:
         out["iursh"] = np.nan
-    out["iursh_group"] = _quartiles_by(out, "iursh", _reference_keys(
-        "municipality" if p["reference"] == "fixed" else p["reference"]))
+    cuts = p.get("group_cuts") or []
+    if cuts:  # a region's fixed scale: group = 1 + number of cut-points below the value
+        v = out["iursh"].to_numpy(dtype=float)
+        g = 1 + (v[:, None] > np.asarray(cuts, dtype=float)[None, :]).sum(axis=1)
+        out["iursh_group"] = np.where(np.isnan(v), np.nan, g)
+    else:
+        out["iursh_group"] = _quartiles_by(out, "iursh", _reference_keys(
+            "municipality" if p["reference"] == "fixed" else p["reference"]))
     return out
 
 
@@ -233,7 +278,12 @@ def compute_quality_index(pooled: pd.DataFrame, params: dict) -> pd.DataFrame:
 
 def compute_quality_groups(frame: pd.DataFrame, params: dict) -> pd.Series:
     """Quality groups 1–11: half-sd bands of the quality index within the reference population."""
-    keys = _reference_keys(params["quality"]["reference"])
+    q = params["quality"]
+    if q["reference"] == "fixed":  # a region's scale: the same index gives the same group everywhere
+        mean, sd = q["fixed"]
+        z = (frame["quality_index"] - mean) / sd
+        return pd.Series(band_group(z, params["group_band_sd"]), index=frame.index)
+    keys = _reference_keys(q["reference"])
     g = frame.groupby(keys)["quality_index"]
     z = (frame["quality_index"] - g.transform("mean")) / g.transform("std", ddof=0).replace(0, np.nan)
     return pd.Series(band_group(z, params["group_band_sd"]), index=frame.index)

@@ -18,6 +18,7 @@ leader gets more partners than its capacity and the total cost is minimal. The c
 
     cost = isbsh · |ИСБШ_l − ИСБШ_p|            (similar social context; missing_isbsh_gap if unknown)
          + territory · [territory_l ≠ territory_p or unknown]
+         + kind · [kind_l ≠ kind_p, both known]  (like schools: an ООШ does not mentor a СОШ)
          − resilient · [l is «резильентная»]    (beats its context: §5)
          − positive_residual · [residual_l > 0]
 
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ..contract.schema import school_id_order
+from ..contract.schema import normalize_label, school_id_order
 from ..report.format import fmt_num, fmt_pct
 
 __all__ = ["leader_candidates", "assign_leaders", "pair_leaders", "pair_cost", "LABELS"]
@@ -45,6 +46,7 @@ LABELS = {
     "eligible": "Может быть школой-лидером", "reason": "Основание", "partner_id": "Код ОО (ШНОР/ШНСУ)",
     "partner_name": "ОО (ШНОР/ШНСУ)", "partner_status": "Статус", "leader_id": "Код школы-лидера",
     "leader_name": "Школа-лидер", "isbsh_gap": "|ΔИСБШ|", "same_territory": "Та же территория",
+    "same_kind": "Тот же тип ОО", "kind": "Тип ОО",
     "cost": "Стоимость пары", "explanation": "Обоснование",
 }
 
@@ -123,7 +125,8 @@ def leader_candidates(results: Sequence, params: dict | None = None) -> pd.DataF
         else:
             step, reason = "", (f"без статуса во все годы {years[0]}–{years[-1]}; доля не преодолевших порог ниже "
                                 f"{q} округа каждый год: {fail_text}")
-        rows.append({"school_id": sid, "name": s.name, "territory": getattr(s, "territory", np.nan),
+        rows.append({"school_id": sid, "name": s.name, "kind": getattr(s, "kind", np.nan),
+                     "territory": getattr(s, "territory", np.nan),
                      "isbsh": s.isbsh, "resilience": getattr(s, "resilience", np.nan),
                      "residual": getattr(s, "residual", np.nan), "eligible": step == "", "reason": reason,
                      "fail_text": fail_text, "step": step})
@@ -144,10 +147,16 @@ def pair_cost(partner: pd.Series, leader: pd.Series, params: dict) -> tuple[floa
     gap = lp["missing_isbsh_gap"] if pd.isna(gap) else float(gap)
     tp, tl = partner.get("territory"), leader.get("territory")
     same = bool(pd.notna(tp) and pd.notna(tl) and str(tp) == str(tl))
+    # school kind (СОШ, ООШ, гимназия …): a penalty only when both kinds are known and differ
+    kp, kl = partner.get("kind"), leader.get("kind")
+    kinds_known = bool(pd.notna(kp) and pd.notna(kl) and str(kp).strip() and str(kl).strip())
+    other_kind = kinds_known and normalize_label(kp) != normalize_label(kl)
     resilient = leader.get("resilience") == "резильентная"
     positive = bool(pd.notna(leader.get("residual")) and leader.get("residual") > 0)
-    cost = w["isbsh"] * gap + w["territory"] * (not same) - w["resilient"] * resilient - w["positive_residual"] * positive
-    return float(cost), {"gap": gap, "same_territory": same, "resilient": bool(resilient), "positive_residual": positive}
+    cost = (w["isbsh"] * gap + w["territory"] * (not same) + w.get("kind", 0.0) * other_kind
+            - w["resilient"] * resilient - w["positive_residual"] * positive)
+    return float(cost), {"gap": gap, "same_territory": same, "resilient": bool(resilient), "positive_residual": positive,
+                         "kinds_known": kinds_known, "same_kind": None if not kinds_known else not other_kind}
 
 
 def _explain(p: pd.Series, ld: pd.Series, cost: float, t: dict, params: dict) -> str:
@@ -163,14 +172,20 @@ def _explain(p: pd.Series, ld: pd.Series, cost: float, t: dict, params: dict) ->
         tl = ld.get("territory") if pd.notna(ld.get("territory")) else "не указана"
         tp = p.get("territory") if pd.notna(p.get("territory")) else "не указана"
         words.append(f"другая территория ({tl} против {tp})")
+    if t.get("kinds_known"):
+        words.append(f"тот же тип школы ({ld['kind']})" if t["same_kind"]
+                     else f"другой тип школы ({ld['kind']} против {p['kind']})")
     if t["resilient"]:
         words.append("резильентная (результаты выше ожидаемых при её контексте)")
     if t["positive_residual"]:
         words.append(f"положительный остаток модели качества ({fmt_num(ld['residual'], 3)})")
     if isinstance(ld.get("fail_text"), str) and ld["fail_text"]:
         words.append("доля не преодолевших порог: " + ld["fail_text"])
+    kind_term = (f" + {fmt_num(w.get('kind', 0.0))}·{int(not t['same_kind'])}"
+                 if t.get("kinds_known") and w.get("kind", 0.0) else "")
     words.append(f"стоимость пары {fmt_num(cost)} = {fmt_num(w['isbsh'])}·{fmt_num(t['gap'])} + "
-                 f"{fmt_num(w['territory'])}·{int(not t['same_territory'])} − {fmt_num(w['resilient'])}·{int(t['resilient'])}"
+                 f"{fmt_num(w['territory'])}·{int(not t['same_territory'])}{kind_term} − "
+                 f"{fmt_num(w['resilient'])}·{int(t['resilient'])}"
                  f" − {fmt_num(w['positive_residual'])}·{int(t['positive_residual'])}")
     return "; ".join(words)
 
@@ -203,7 +218,7 @@ def assign_leaders(partners: pd.DataFrame, leaders: pd.DataFrame, params: dict,
     P = partners.reset_index(drop=True)
     L = leaders.reset_index(drop=True)
     cols = ["partner_id", "partner_name", "partner_status", "leader_id", "leader_name", "isbsh_partner",
-            "isbsh_leader", "isbsh_gap", "same_territory", "cost", "explanation"]
+            "isbsh_leader", "isbsh_gap", "same_territory", "same_kind", "cost", "explanation"]
     rows = []
     chosen: dict[int, tuple[int, float, dict]] = {}
     if len(P) and len(L):
@@ -223,12 +238,13 @@ def assign_leaders(partners: pd.DataFrame, leaders: pd.DataFrame, params: dict,
         p = P.loc[i]
         row = {"partner_id": str(p["school_id"]), "partner_name": p["name"], "partner_status": p.get("status"),
                "leader_id": None, "leader_name": None, "isbsh_partner": p["isbsh"], "isbsh_leader": np.nan,
-               "isbsh_gap": np.nan, "same_territory": None, "cost": np.nan}
+               "isbsh_gap": np.nan, "same_territory": None, "same_kind": None, "cost": np.nan}
         if i in chosen:
             j, c, t = chosen[i]
             lrow = L.loc[j]
             row.update({"leader_id": str(lrow["school_id"]), "leader_name": lrow["name"], "isbsh_leader": lrow["isbsh"],
-                        "isbsh_gap": t["gap"], "same_territory": t["same_territory"], "cost": c,
+                        "isbsh_gap": t["gap"], "same_territory": t["same_territory"], "same_kind": t["same_kind"],
+                        "cost": c,
                         "explanation": _explain(p, lrow, c, t, params)})
         elif not len(L):
             row["explanation"] = "школа-лидер не подобрана: " + (no_leader_reason or "нет школ-кандидатов")

@@ -13,7 +13,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..contract.vocabulary import load_vocabulary
 
-__all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "in_scope", "rule_subjects", "KEY"]
+__all__ = ["wilson_interval", "grade_metrics", "pooled_metrics", "work_metrics", "in_scope", "rule_subjects", "KEY"]
 
 KEY = ["school_id", "year", "procedure", "subject"]
 
@@ -203,6 +203,17 @@ def pooled_metrics(results: pd.DataFrame, params: dict, level: float | None = No
     agg = agg[[*keys, "participants", "failed", "quality", "high", "mark_sum", "score_sum", "in_scope", "grades"]]
     out = _shares(agg, level)
     out["enough"] = out["participants"] >= params["min_participants"]
+    return out
+
+
+def work_metrics(results: pd.DataFrame, params: dict, level: float | None = None,
+                 by: list[str] | None = None) -> pd.DataFrame:
+    """Metrics per school × year × procedure × subject × grade — one row per work — in the shape
+    of :func:`pooled_metrics` (with ``in_scope``, ``enough`` and a ``grade`` column), for
+    ``shnor_rule.procedure_unit: work`` (a «процедура» is one work, e.g. ВПР математика 6 класс).
+    """
+    out = pooled_metrics(results, params, level, by=[*(by or []), "grade"])
+    out["grade"] = out["grade"].astype(int)
     return out
 
 

@@ -13,12 +13,16 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ..report.format import fmt_pct
+from ..report.format import fmt_pct, p_text
 from .metrics import group_sum
 
 __all__ = [
     "objectivity_flags",
     "triggered_procedures",
+    "work_label",
+    "BRANCH_TWO_PROCEDURES",
+    "BRANCH_TWO_YEARS",
+    "BRANCH_BOTH",
     "triggered_by_school",
     "identify",
     "status_of",
@@ -27,6 +31,7 @@ __all__ = [
 
 FLAG_LABELS = {
     "parallel_jump": "резкое отличие параллели от других классов",
+    "cohort_jump": "резкое изменение результатов класса за год",
     "inflated": "завышенный результат при слабых других процедурах",
     "journal_mismatch": "несоответствие ВПР и школьных отметок",
 }
@@ -97,6 +102,48 @@ def _parallel_jumps(gr: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
                                    f"вне интервала {fmt_pct(lo[b], 0)}–{fmt_pct(hi[b], 0)}"})
         active[pos[best]] = False
         active &= ~done[gid]
+    return rows
+
+
+def _cohort_jumps(grades: pd.DataFrame, keys: list[str], p: dict, min_participants: int) -> list[dict]:
+    """``cohort_jump`` flags: the same cohort a year apart (ВПР grade g in year Y−1 against grade
+    g+1 in year Y, same school and subject).
+
+    A flag needs both |Δ fail share| ≥ ``cohort_jump_min_pp`` percentage points and a pooled
+    two-proportion z-test p-value below ``cohort_jump_alpha`` (two-sided), with both groups at
+    least ``min_participants``. Both directions are flagged; ``detail`` says which.
+    """
+    rows: list[dict] = []
+    vpr = grades[grades["procedure"].eq("ВПР") & (grades["participants"] >= min_participants)]
+    if vpr.empty:
+        return rows
+    cols = [*keys, "grade", "participants", "failed", "fail_share"]
+    now = vpr[cols]
+    # last year's row of the cohort, moved onto this year's grade
+    before = vpr[cols].assign(year=vpr["year"] + 1, grade=vpr["grade"] + 1)
+    pair = now.merge(before, on=[*keys, "grade"], suffixes=("", "_prev"), sort=True)
+    if pair.empty:
+        return rows
+    n1, f1 = pair["participants_prev"].to_numpy(dtype=float), pair["failed_prev"].to_numpy(dtype=float)
+    n2, f2 = pair["participants"].to_numpy(dtype=float), pair["failed"].to_numpy(dtype=float)
+    p1, p2 = f1 / n1, f2 / n2
+    pooled = (f1 + f2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, (p2 - p1) / se, 0.0)
+    pval = 2 * stats.norm.sf(np.abs(z))
+    diff = p2 - p1
+    hit = (np.abs(diff) * 100 >= p["cohort_jump_min_pp"] - 1e-9) & (pval < p["cohort_jump_alpha"])
+    for i in np.flatnonzero(hit):
+        r = pair.iloc[i]
+        g = int(r["grade"])
+        way = ("доля не преодолевших порог выросла — результаты упали" if diff[i] > 0
+               else "доля не преодолевших порог снизилась — результаты выросли")
+        rows.append({**{k: r[k] for k in keys}, "grade": g, "flag": "cohort_jump",
+                     "detail": f"{g} класс: {fmt_pct(p2[i])} не преодолели порог ({_n(f2[i])} из {_n(n2[i])}), "
+                               f"год назад в {g - 1} классе — {fmt_pct(p1[i])} ({_n(f1[i])} из {_n(n1[i])}); "
+                               f"{way} на {abs(diff[i]) * 100:.0f} п.п., "
+                               f"{p_text(pval[i])} (z-критерий для двух долей)"})
     return rows
 
 
@@ -222,6 +269,9 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     screened = gr.set_index(keys).index.isin(gr[candidate].set_index(keys).index.unique())
     rows += _parallel_jumps(gr[screened], keys, p)
 
+    # cohort_jump: the same cohort a year earlier, one grade lower (ВПР only).
+    rows += _cohort_jumps(gr, keys, p, params["min_participants"])
+
     # inflated: above the municipal upper fence while the school's other procedures are below the median.
     rows += _inflated(grades, keys, p)
 
@@ -236,7 +286,28 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
 # ---------------------------------------------------------------- ШНОР / зона риска
 
 def _describe(r) -> str:
-    return f"{r.procedure} {r.year}, {r.subject}: {fmt_pct(r.fail_share)} ({_n(r.failed)} из {_n(r.participants)})"
+    grade = getattr(r, "grade", None)
+    work = "" if grade is None or pd.isna(grade) else f", {int(grade)} класс"
+    return (f"{r.procedure} {r.year}, {r.subject}{work}: {fmt_pct(r.fail_share)} "
+            f"({_n(r.failed)} из {_n(r.participants)})")
+
+
+BRANCH_TWO_PROCEDURES = "две процедуры"
+BRANCH_TWO_YEARS = "два года подряд"
+BRANCH_BOTH = "две процедуры и два года подряд"
+
+
+def _unit(params: dict) -> str:
+    return (params.get("shnor_rule") or {}).get("procedure_unit", "kind")
+
+
+def _branches(params: dict) -> str:
+    return (params.get("shnor_rule") or {}).get("branches", "or")
+
+
+def work_label(procedure: str, subject: str, grade: int) -> str:
+    """One work (``shnor_rule.procedure_unit: work``) in words: «ВПР, математика, 6 класс»."""
+    return f"{procedure}, {subject}, {int(grade)} класс"
 
 
 def triggered_procedures(pooled: pd.DataFrame, threshold: float, params: dict) -> pd.DataFrame:
@@ -245,13 +316,26 @@ def triggered_procedures(pooled: pd.DataFrame, threshold: float, params: dict) -
     Returns one row per school × year × procedure in scope with ``triggered`` and
     ``evidence`` (the subjects that reached the threshold, in words and numbers).
     Groups below ``min_participants`` never count.
+
+    With ``shnor_rule.procedure_unit: work`` a «процедура» is one work (procedure, subject,
+    grade): ``pooled`` must then be :func:`shnor_lib.analysis.metrics.work_metrics` (metrics
+    with a ``grade`` column), ``procedure`` of the output is :func:`work_label` and
+    ``subject_mode`` has no effect (a work has one subject).
     """
     keys = ["municipality", "school_id", "year", "procedure"]
     m = pooled[pooled["in_scope"]].copy()
+    if _unit(params) == "work":
+        if "grade" not in m.columns:
+            raise ValueError("shnor_rule.procedure_unit: work needs metrics per work (work_metrics), "
+                             "not pooled over grades")
+        # the unit is the work; the rows keep their procedure and grade for the evidence
+        m["_unit"] = [work_label(p, s, g) for p, s, g in zip(m["procedure"], m["subject"], m["grade"])]
+    else:
+        m["_unit"] = m["procedure"]
     if m.empty:
         return pd.DataFrame(columns=[*keys, "triggered", "evidence"])
     m["hit"] = m["enough"] & (m["fail_share"] >= threshold - 1e-12)
-    g = m.groupby(keys, sort=True)
+    g = m.groupby([*keys[:3], "_unit"], sort=True)
     out = g["hit"].sum().rename("hits").to_frame()
     # evidence: the subjects that reached the threshold, in row order within each group
     texts: list[list[str]] = [[] for _ in range(len(out))]
@@ -259,9 +343,9 @@ def triggered_procedures(pooled: pd.DataFrame, threshold: float, params: dict) -
     for code, r in zip(g.ngroup()[m["hit"].to_numpy(dtype=bool)].tolist(), hits.itertuples()):
         texts[code].append(_describe(r))
     out["evidence"] = ["; ".join(t) for t in texts]
-    need = len(params["subjects"]) if params["subject_mode"] == "all" else 1
+    need = len(params["subjects"]) if params["subject_mode"] == "all" and _unit(params) == "kind" else 1
     out["triggered"] = out["hits"] >= need
-    return out.reset_index()[[*keys, "triggered", "evidence"]]
+    return out.reset_index().rename(columns={"_unit": "procedure"})[[*keys, "triggered", "evidence"]]
 
 
 def triggered_by_school(trig: pd.DataFrame) -> dict[str, dict[tuple, list[tuple[str, str]]]]:
@@ -283,22 +367,39 @@ def _all_municipalities(by_muni: dict[str, dict]) -> dict[tuple, list]:
     return out
 
 
-def _rule(trig: dict[tuple, list[tuple[str, str]]], school: str, year: int, has_prev: bool) -> tuple[bool, str, str]:
+def _rule(trig: dict[tuple, list[tuple[str, str]]], school: str, year: int, has_prev: bool,
+          branches: str = "or") -> tuple[bool, str, str]:
     """Apply the two branches of §3.1 for one school; returns (hit, branch, evidence).
 
-    ``trig`` is one municipality's part of :func:`triggered_by_school`.
+    ``trig`` is one municipality's part of :func:`triggered_by_school`; ``branches`` is
+    ``or`` (either branch suffices) or ``and`` (both are needed, «а также»).
     """
     now = trig.get((school, year), [])
-    if len({p for p, _ in now}) >= 2:
-        return True, "две процедуры", "; ".join(e for _, e in now)
+    two_now = len({p for p, _ in now}) >= 2
+    both: list[str] = []
+    prev: list[tuple[str, str]] = []
     if has_prev:
         prev = trig.get((school, year - 1), [])
         both = sorted({p for p, _ in now} & {p for p, _ in prev})
-        if both:
-            proc = both[0]
-            ev = "; ".join([e for p, e in prev if p == proc] + [e for p, e in now if p == proc])
-            return True, "два года подряд", ev
+    if branches == "and":
+        if two_now and both:
+            ev = "; ".join([e for p, e in prev if p == both[0]] + [e for _, e in now])
+            return True, BRANCH_BOTH, ev
+        return False, "", "; ".join(e for _, e in now)
+    if two_now:
+        return True, BRANCH_TWO_PROCEDURES, "; ".join(e for _, e in now)
+    if both:
+        proc = both[0]
+        ev = "; ".join([e for p, e in prev if p == proc] + [e for p, e in now if p == proc])
+        return True, BRANCH_TWO_YEARS, ev
     return False, "", "; ".join(e for _, e in now)
+
+
+def _branch_words(branch: str, unit: str) -> str:
+    what, whats = ("работе", "работах") if unit == "work" else ("процедуре", "процедурах")
+    return {BRANCH_TWO_PROCEDURES: f"в двух различных {whats} в один год",
+            BRANCH_TWO_YEARS: f"в одной {what} два года подряд",
+            BRANCH_BOTH: f"в двух различных {whats} в один год, а также в одной {what} два года подряд"}[branch]
 
 
 def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dict,
@@ -329,6 +430,8 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
     """
     years = set(pooled["year"])
     has_prev = (year - 1) in years
+    unit, branches = _unit(params), _branches(params)
+    need = ("двух работ" if unit == "work" else "двух процедур") + (" и двух лет" if branches == "and" else " или двух лет")
     if triggered is None:
         trig_hi, trig_lo = (_all_municipalities(triggered_by_school(triggered_procedures(pooled, params[t], params)))
                             for t in ("shnor_threshold", "risk_threshold"))
@@ -354,18 +457,15 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
     rows = []
     for sid, g, z in zip(ordered["school_id"].tolist(), groups, zs):
         reasons = []
-        shnor, branch, ev = _rule(trig_hi, sid, year, has_prev)
+        shnor, branch, ev = _rule(trig_hi, sid, year, has_prev, branches)
         if shnor:
-            what = ("в двух различных процедурах в один год" if branch == "две процедуры"
-                    else "в одной процедуре два года подряд")
-            reasons.append(f"ШНОР: не менее {th_hi} не преодолели порог {what}: {ev}")
+            reasons.append(f"ШНОР: не менее {th_hi} не преодолели порог {_branch_words(branch, unit)}: {ev}")
         risk = False
         if not shnor:
-            risk, rbranch, rev = _rule(trig_lo, sid, year, has_prev)
+            risk, rbranch, rev = _rule(trig_lo, sid, year, has_prev, branches)
             if risk:
-                what = ("в двух различных процедурах в один год" if rbranch == "две процедуры"
-                        else "в одной процедуре два года подряд")
-                reasons.append(f"зона риска: не менее {th_lo} (но условие ШНОР не выполнено) {what}: {rev}")
+                reasons.append(f"зона риска: не менее {th_lo} (но условие ШНОР не выполнено) "
+                               f"{_branch_words(rbranch, unit)}: {rev}")
             else:
                 mine = enough.get(sid, [])
                 if mine:
@@ -375,14 +475,18 @@ def identify(pooled: pd.DataFrame, indices: pd.DataFrame, year: int, params: dic
                             worst = r
                     text = f"не ШНОР и не зона риска: наибольшая доля не преодолевших порог — {_describe(worst)}"
                     if ev:
-                        text += f"; одна процедура выше {th_hi} ({ev}) — условие требует двух процедур или двух лет"
+                        one = "" if branches == "and" else ("одна работа " if unit == "work" else "одна процедура ")
+                        text += f"; {one}выше {th_hi} ({ev}) — условие требует {need}"
                     elif rev:
-                        text += f"; выше {th_lo} только: {rev} — условие требует двух процедур или двух лет"
+                        text += f"; выше {th_lo} только: {rev} — условие требует {need}"
                     reasons.append(text)
                 else:
                     reasons.append("нет результатов в объёме правила (ВПР 5–8, ОГЭ, ЕГЭ; русский язык, математика)")
         if not has_prev:
-            reasons.append(f"данных за {year - 1} г. нет — проверено только условие двух процедур в одном году")
+            reasons.append(f"данных за {year - 1} г. нет — проверено только условие двух процедур в одном году"
+                           if branches == "or" else
+                           f"данных за {year - 1} г. нет — условие «а также два года подряд» (branches: and) "
+                           "не выполнить, ШНОР и зона риска не ставятся")
         for r in small.get(sid, []):
             reasons.append(f"мало участников: {_describe(r)} — меньше {params['min_participants']}, не учитывается")
         for r in dropped.get(sid, []):

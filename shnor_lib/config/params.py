@@ -51,7 +51,7 @@ _REPLACED_MAPPINGS = {"risk.groups"}
 # Mappings keyed by input columns of an index: they merge with the defaults, and a key that is
 # not one of the index's inputs is refused with the list of those that are.
 _COLUMN_MAPPINGS = {"isbsh.weights": "isbsh", "isbsh.fixed": "isbsh", "iursh.weights": "iursh",
-                    "iursh.fixed": "iursh"}
+                    "iursh.fixed": "iursh", "isbsh.presets.sverdlovsk": "isbsh", "isbsh.presets.krasnodar": "isbsh"}
 
 # The statuses of the rules (shnor_lib.analysis.rules.status_of), as the status lists name them.
 STATUSES = ("ШНОР+ШНСУ", "ШНОР", "ШНСУ", "зона риска")
@@ -60,19 +60,23 @@ _CHOICES = {
     "subject_mode": {"any", "all"},
     "subject_levels": {"pooled", "separate"},
     "isbsh.method": {"weights", "regression"},
+    "isbsh.preset": {"own", "sverdlovsk", "krasnodar"},
     "isbsh.reference": {"municipality", "all", "fixed"},
     "iursh.reference": {"municipality", "all", "fixed"},
     "quality.index": {"oge_base", "vpr_base", "quality_share", "mean_mark"},
-    "quality.reference": {"municipality", "all"},
+    "quality.reference": {"municipality", "all", "fixed"},
     "model.weights": {"none", "participants"},
     "model.family": {"fractional_logit", "binomial_counts", "ols"},
     "model.multiple_testing": {"bh", "none"},
     "model.mixed": {"auto", "always", "never"},
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
+    "shnor_rule.procedure_unit": {"kind", "work"},
+    "shnor_rule.branches": {"or", "and"},
 }
 
 # Shares between 0 and 1: written 0.25, 0,25 or 25%.
 _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
+           "objectivity.cohort_jump_alpha",
            "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha",
            "shnsu_rule.isbsh_quantile", "leaders.fail_quantile", "dynamics.alpha", "model.fdr"]
 # Numbers in percent units (targets, «Доля ШНОР и ШНСУ», %): 10, 10,5 or 10% all mean ten per cent.
@@ -402,6 +406,13 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
             raise ParameterError(f"{source}: параметр «{dotted}» = {value!r} должен быть долей между 0 и 1.")
+    if params["quality"]["reference"] == "fixed":
+        _check_fixed("quality.fixed", params["quality"].get("fixed"), source)
+    cuts = params["iursh"].get("group_cuts") or []
+    if cuts and not (len(cuts) == 3 and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cuts)
+                     and list(cuts) == sorted(cuts) and len(set(cuts)) == 3):
+        raise ParameterError(f"{source}: «iursh.group_cuts» — три возрастающих числа (границы групп 1|2|3|4 ИУРШ), "
+                             f"например [-0.5, 0, 0.5]; задано {cuts!r}.")
     rule = params["shnsu_rule"]
     if (rule.get("isbsh_group_max") is None) == (rule.get("isbsh_quantile") is None):
         raise ParameterError(

@@ -22,7 +22,8 @@ from typing import Any
 # cycles (each room builds on the ones below it).
 _HOME = {
     "Column": "schema", "FileSpec": "schema", "CONTRACT": "schema", "SIGNIFICANCE_LEVELS": "schema",
-    "RISK_FACTORS": "schema", "RISK_FACTOR_ALIASES": "schema", "normalize_label": "schema",
+    "RISK_FACTORS": "schema", "RISK_FACTOR_ALIASES": "schema",
+    "RISK_PROFILE_VARIANTS": "schema", "RISK_PROFILE_VARIANT_NAMES": "schema", "normalize_label": "schema",
     "canonical_procedure": "schema", "canonical_subject": "schema", "contract_markdown": "schema",
     "school_id_key": "schema", "sorted_school_ids": "schema", "school_id_order": "schema",
     "Vocabulary": "vocabulary", "load_vocabulary": "vocabulary", "normalize_term": "vocabulary",

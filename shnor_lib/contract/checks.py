@@ -19,7 +19,17 @@ import numpy as np
 import pandas as pd
 
 from .cells import distinct_codes, parse_cell
-from .schema import CONTRACT, RISK_FACTOR_ALIASES, RISK_FACTORS, SIGNIFICANCE_LEVELS, Column, FileSpec, normalize_label
+from .schema import (
+    CONTRACT,
+    RISK_FACTOR_ALIASES,
+    RISK_FACTORS,
+    RISK_PROFILE_VARIANT_NAMES,
+    RISK_PROFILE_VARIANTS,
+    SIGNIFICANCE_LEVELS,
+    Column,
+    FileSpec,
+    normalize_label,
+)
 from .vocabulary import load_vocabulary, normalize_term
 
 __all__ = ["Finding", "TotalsOf", "out_of_bounds", "above_total", "bounds_findings", "limit_total", "limit_label",
@@ -210,21 +220,55 @@ def _grade_ranges(grades: tuple[int, ...]) -> str:
 
 def risk_values(rp: pd.DataFrame) -> tuple[list, list, list, list[tuple[int, str, str]]]:
     """Factor codes, factor names, significance levels of each row of ``risk_profiles``, and
-    the problems (row position, column, message) in row order."""
+    the problems (row position, column, message) in row order.
+
+    A factor is its name, or its number in the profile variant of the row's «Вариант профиля»
+    (:data:`~shnor_lib.contract.schema.RISK_PROFILE_VARIANTS`): FIOKO's tables number the same
+    factors differently, so a bare number is never mapped by guess. A number without a variant
+    is read through the row's «Наименование фактора» when that names a known factor; otherwise
+    it is an error. With both a variant and a name, they must agree.
+    """
     by_name = {normalize_label(v): k for k, v in RISK_FACTORS.items()}
     by_name.update({normalize_label(v): k for v, k in RISK_FACTOR_ALIASES.items()})
-    lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
+    variants = ", ".join(RISK_PROFILE_VARIANT_NAMES.values())
+    fix = (f"Напишите название фактора или укажите в столбце «Вариант профиля», чья это нумерация "
+           f"({variants}): в таблицах ФИОКО одни и те же номера означают разные факторы.")
 
-    def factor(f: object) -> tuple[int | None, str, str | None]:
+    def number(f: object) -> float | None:
         num = parse_cell(f)[0] if f is not None else None  # «3%» is a number outside the catalogue, as ever
-        if num is not None and not math.isnan(num) and num.is_integer() and int(num) in RISK_FACTORS:
-            return int(num), RISK_FACTORS[int(num)], None
-        if num is not None and not math.isnan(num):
-            # A bare number outside the catalogue is a typo, not a factor of a regional list.
-            return None, str(f), f"фактор «{f}» — ожидается номер {lo}–{hi} или название фактора."
-        text = re.sub(r"^\s*\d+[.)]\s*", "", str(f))
-        code = by_name.get(normalize_label(text))
-        return code, (RISK_FACTORS[code] if code else text), None
+        return None if num is None or math.isnan(num) else num
+
+    def by_label(text: object) -> int | None:
+        if text is None:
+            return None
+        return by_name.get(normalize_label(re.sub(r"^\s*\d+[.)]\s*", "", str(text))))
+
+    def factor(f: object, variant: object, label: object) -> tuple[int | None, str, str | None, str]:
+        """(code, name, error, column of the error)."""
+        variant = None if variant is None or (isinstance(variant, float) and math.isnan(variant)) else variant
+        label = None if label is None or (isinstance(label, float) and math.isnan(label)) else label
+        num = number(f)
+        if num is None:
+            code = by_label(f)
+            return code, (RISK_FACTORS[code] if code else str(f)), None, "factor"
+        named = by_label(label)
+        if variant is None:
+            if named is not None:
+                return named, RISK_FACTORS[named], None, "factor"
+            return None, str(f), f"фактор «{f}» — номер без варианта профиля. {fix}", "factor"
+        key = normalize_label(variant)
+        table = RISK_PROFILE_VARIANTS.get(key)
+        if table is None:
+            return None, str(f), (f"вариант профиля «{variant}» — ожидается {variants}."), "profile_variant"
+        name = RISK_PROFILE_VARIANT_NAMES[key]
+        if not num.is_integer() or int(num) not in table:
+            return None, str(f), (f"фактор «{f}» — в варианте профиля «{name}» номера "
+                                  f"{min(table)}–{max(table)}; или напишите название фактора."), "factor"
+        code = table[int(num)]
+        if named is not None and named != code:
+            return None, str(f), (f"фактор № {int(num)} варианта «{name}» — «{RISK_FACTORS[code]}», а в столбце "
+                                  f"«Наименование фактора» — «{label}». Проверьте вариант профиля или номер."), "factor"
+        return code, RISK_FACTORS[code], None, "factor"
 
     def significance(v: object) -> tuple[str, str | None]:
         s = normalize_label(v) if v is not None else ""
@@ -233,15 +277,18 @@ def risk_values(rp: pd.DataFrame) -> tuple[list, list, list, list[tuple[int, str
         return s, None
 
     # The same few factors and levels repeat on every school: judge each spelling once.
-    fcodes, funiq = distinct_codes(rp["factor"])
+    none = pd.Series([None] * len(rp), index=rp.index, dtype=object)
+    triples = pd.Series(list(zip(rp["factor"], rp.get("profile_variant", none), rp.get("factor_label", none))),
+                        index=rp.index, dtype=object)
+    fcodes, funiq = distinct_codes(triples)
     scodes, suniq = distinct_codes(rp["significance"])
-    fv, sv = [factor(f) for f in funiq], [significance(v) for v in suniq]
+    fv, sv = [factor(*t) for t in funiq], [significance(v) for v in suniq]
     codes, names, levels, errors = [], [], [], []
     for pos, (fi, si) in enumerate(zip(fcodes.tolist(), scodes.tolist())):
-        code, name, ferr = fv[fi]
+        code, name, ferr, fcol = fv[fi]
         level, serr = sv[si]
         if ferr:
-            errors.append((pos, "factor", ferr))
+            errors.append((pos, fcol, ferr))
         if serr:
             errors.append((pos, "significance", serr))
         codes.append(code)

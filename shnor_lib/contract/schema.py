@@ -31,6 +31,8 @@ __all__ = [
     "SIGNIFICANCE_LEVELS",
     "RISK_FACTORS",
     "RISK_FACTOR_ALIASES",
+    "RISK_PROFILE_VARIANTS",
+    "RISK_PROFILE_VARIANT_NAMES",
     "normalize_label",
     "canonical_procedure",
     "canonical_subject",
@@ -225,9 +227,30 @@ CONTRACT: dict[str, FileSpec] = {
             ("school_id", "factor"),
             (
                 _ID,
-                Column("factor", "Фактор риска", "str", True, "1–10 или название"),
+                Column("factor", "Фактор риска", "str", True,
+                       "название фактора или его номер в варианте профиля (столбец «Вариант профиля»)"),
                 Column("significance", "Значимость", "str", True, "высокая/средняя/низкая"),
+                Column("factor_label", "Наименование фактора", "str", False,
+                       "название фактора, когда в «Фактор риска» номер"),
+                Column("profile_variant", "Вариант профиля", "str", False,
+                       "ШНОР, ШНСУ или каталог — чья нумерация факторов"),
             ),
+            notes=("Фактор называется по названию или по номеру вместе с вариантом профиля: в таблицах ФИОКО "
+                   "нумерация факторов разная (в профиле ШНСУ № 4 — «Высокая доля обучающихся с ОВЗ», в профиле "
+                   "ШНОР — «Риски низкой адаптивности учебного процесса»). Номер без варианта и без названия — ошибка."),
+        ),
+        FileSpec(
+            "official_lists",
+            "Официальные списки школ (ФИОКО, «500+», Рособрнадзор)",
+            ("school_id", "list_name"),
+            (
+                _ID,
+                Column("list_name", "Список", "str", True,
+                       "ФИОКО ШНОР, ФИОКО ШНСУ, 500+, Рособрнадзор: признаки необъективности"),
+                Column("source", "Источник", "str", False, "документ, дата, страница"),
+            ),
+            notes=("По строке на школу и список, в который её включил официальный источник; отчёт ставит эти "
+                   "списки рядом со статусами по правилу программы и объясняет каждое расхождение."),
         ),
         FileSpec(
             "indices",
@@ -265,6 +288,18 @@ RISK_FACTORS = {
     12: "Пониженный уровень школьного благополучия",
     13: "Низкий уровень дисциплины в классе",
 }
+
+# How each published profile numbers the factors (seed 004): «ШНОР» — FIOKO's profile of schools
+# with low results and of the зона риска (tables 4 and 6, numbers 1–10 as RISK_FACTORS); «ШНСУ» —
+# FIOKO's profile of schools in unfavourable social conditions (table 5: № 4 is ОВЗ, № 6–8 are
+# motivation, well-being and discipline, № 9 the share at risk of failure); «каталог» — the
+# package's own numbers 1–13 (the template's list). Keys are normalised (normalize_label).
+RISK_PROFILE_VARIANTS: dict[str, dict[int, int]] = {
+    "шнор": {n: n for n in range(1, 11)},
+    "шнсу": {1: 1, 2: 2, 3: 3, 4: 7, 5: 8, 6: 11, 7: 12, 8: 13, 9: 6, 10: 10},
+    "каталог": {n: n for n in RISK_FACTORS},
+}
+RISK_PROFILE_VARIANT_NAMES = {"шнор": "ШНОР", "шнсу": "ШНСУ", "каталог": "каталог"}
 
 # Other wordings of the same factors met in published profiles (seed 004, tables 4–6).
 RISK_FACTOR_ALIASES = {

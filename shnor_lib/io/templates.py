@@ -28,7 +28,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..contract.schema import CONTRACT, RISK_FACTORS, SIGNIFICANCE_LEVELS, Column, FileSpec
+from ..contract.schema import (
+    CONTRACT,
+    RISK_FACTORS,
+    RISK_PROFILE_VARIANT_NAMES,
+    RISK_PROFILE_VARIANTS,
+    SIGNIFICANCE_LEVELS,
+    Column,
+    FileSpec,
+)
 from ..contract.vocabulary import load_vocabulary
 from ..errors import PathError
 from .fisoko import LAYOUTS
@@ -70,7 +78,11 @@ def _choices(col: Column) -> tuple[tuple[str, ...], str, str] | None:
     if col.name == "factor":
         lo, hi = min(RISK_FACTORS), max(RISK_FACTORS)
         return (tuple(str(k) for k in RISK_FACTORS), "warning",
-                f"Укажите номер фактора {lo}–{hi} (перечень — на листе «Инструкция») или его точное название.")
+                "Укажите название фактора (перечень — на листе «Инструкция») или его номер вместе со столбцом "
+                f"«Вариант профиля»: номера {lo}–{hi} — «каталог», в профилях ФИОКО ШНОР и ШНСУ нумерация своя.")
+    if col.name == "profile_variant":
+        values = tuple(RISK_PROFILE_VARIANT_NAMES.values())
+        return values, "stop", "Вариант профиля (чья нумерация факторов): " + ", ".join(values) + "."
     if col.kind == "yesno":
         return _YES_NO, "stop", "Ответ: «да» или «нет»."
     return None
@@ -217,8 +229,12 @@ def _instruction(ws: Worksheet, spec: FileSpec, municipality: str, year: int | s
             lines.append((c.label, c.name, _KIND_RU.get(c.kind, c.kind), "да" if c.required else "", _values(c)))
         lines.append("")
     lines.append(("# Факторы риска (файл risk_profiles, столбец «Фактор риска»)",))
+    lines.append("Пишите название фактора или номер вместе со столбцом «Вариант профиля»: в таблицах ФИОКО для "
+                 "ШНОР и для ШНСУ одни и те же номера означают разные факторы. Номер без варианта — ошибка.")
+    number_in = {key: {code: n for n, code in table.items()} for key, table in RISK_PROFILE_VARIANTS.items()}
+    lines.append(("Название", *(f"№ «{RISK_PROFILE_VARIANT_NAMES[k]}»" for k in number_in)))
     for code, name in RISK_FACTORS.items():
-        lines.append((str(code), name))
+        lines.append((name, *(str(number_in[k].get(code, "—")) for k in number_in)))
     lines.append("")
     lines.append(f"Значимость: {', '.join(SIGNIFICANCE_LEVELS)}. Ответы «да/нет»: «да» или «нет».")
 

@@ -35,7 +35,7 @@ from ..analysis.indices import (
     social_shares,
     teacher_shares,
 )
-from ..analysis.metrics import KEY, grade_metrics, pooled_metrics
+from ..analysis.metrics import KEY, grade_metrics, pooled_metrics, work_metrics
 from ..analysis.model_frame import build_model_frame, formula_info, quality_outcomes
 from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from ..analysis.robustness import SpecificationComparison, compare_specifications
@@ -107,7 +107,7 @@ class SeasonResult:
         ``enough``), ``metrics_by_grade.csv``.
     flags : DataFrame
         Objectivity flags of the year (``objectivity.csv``): ``school_id``, ``year``,
-        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, inflated,
+        ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, cohort_jump, inflated,
         journal_mismatch), ``detail`` (the numbers, in Russian), ``flag_label`` (the flag in
         Russian).
     excluded : DataFrame
@@ -145,6 +145,9 @@ class SeasonResult:
         indicators, risk profiles and recommendations, dynamics, leader pairs (their own
         tables, see :class:`~shnor_lib.pipeline.support.SupportResult`); None when computed
         with ``support=False``.
+    official_lists : DataFrame or None
+        The season's optional ``official_lists`` file as read (``school_id``, ``list_name``,
+        ``source``); compared with the rule by :func:`shnor_lib.analysis.official.official_comparison`.
     """
 
     municipality: str
@@ -171,6 +174,8 @@ class SeasonResult:
     model_frame: pd.DataFrame | None = None
     robustness: SpecificationComparison | None = None
     support: SupportResult | None = None
+    # The season's official_lists file as read (school_id, list_name, source), or None.
+    official_lists: pd.DataFrame | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -242,6 +247,7 @@ class _Shared:
     pooled: pd.DataFrame
     frame: pd.DataFrame
     isbsh_info: dict
+    works: pd.DataFrame | None = None  # metrics per work, for shnor_rule.procedure_unit: work
     _parts: dict = field(default_factory=dict)
     _triggered: tuple | None = None
     _csv: dict = field(default_factory=dict)
@@ -291,7 +297,8 @@ class _Shared:
         """The municipality's triggered procedures at the ШНОР and зона риска thresholds
         (what :func:`shnor_lib.analysis.rules.identify` needs), computed once for every season."""
         if self._triggered is None:
-            self._triggered = tuple(triggered_by_school(triggered_procedures(self.pooled, params[t], params))
+            units = self.pooled if self.works is None else self.works
+            self._triggered = tuple(triggered_by_school(triggered_procedures(units, params[t], params))
                                     for t in ("shnor_threshold", "risk_threshold"))
         return tuple(t.get(municipality, {}) for t in self._triggered)
 
@@ -325,7 +332,9 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
         used = used[~mark.values.astype(bool)]
     pooled_all = pooled_metrics(used, params, by=["municipality"])
     frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
-    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info)
+    works = (work_metrics(used, params, by=["municipality"])
+             if (params.get("shnor_rule") or {}).get("procedure_unit", "kind") == "work" else None)
+    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info, works)
 
 
 def compute_season(data: Dataset, municipality: str, year: int, params: dict, *, support: bool = True
@@ -471,7 +480,8 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         excluded.reset_index(drop=True),
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
-        time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness)
+        time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness,
+        official_lists=season.tables.get("official_lists"))
 
 
 def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params: dict) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from ..analysis.indices import group_label
+from ..analysis.indices import compute_quality_index, group_label
 from ..analysis.metrics import wilson_interval
 from ..io.atomic import atomic_write_text
 from ..io.writers import csv_text
@@ -38,7 +38,7 @@ from .common import id_key, sorted_ids
 from .format import fmt_num, fmt_p, fmt_pct, plural
 
 __all__ = [
-    "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED",
+    "BOTH", "ONLY_COMPUTED", "ONLY_PUBLISHED", "RECOMPUTED", "TRANSCRIBED", "NOT_CHECKED",
     "published_path", "load_published", "published_schools", "cite",
     "compare_sets", "comparison_text",
     "published_identifier_table", "compare_identifier_tables", "identifier_verdict", "quality_group_inversions",
@@ -47,12 +47,20 @@ __all__ = [
     "data_quality_summary", "row_fate", "objectivity_case_text",
     "cluster_comparison", "single_season_text", "social_passport_text", "input_files_table",
     "consistency_checks", "inversions_text", "vpr_lists_text", "data_quality_text", "summary_table",
-    "summary_text", "save_tables",
+    "summary_text", "save_tables", "QUALITY_DEFINITIONS", "quality_index_definitions", "quality_definitions_text",
 ]
 
 BOTH = "в обоих"
 ONLY_COMPUTED = "только в расчёте"
 ONLY_PUBLISHED = "только в публикации"
+
+# What a verdict of :func:`summary_table` rests on («Основа»): a finding the library derives from
+# the transcribed raw data (mark counts, groups) by its own rule, a comparison of a transcribed
+# table with the printed table it was transcribed from (it can only fail through a transcription
+# slip), or nothing to compare.
+RECOMPUTED = "пересчёт"
+TRANSCRIBED = "сверка переноса"
+NOT_CHECKED = "—"
 
 
 def _ids(ids: Iterable) -> list[str]:
@@ -208,7 +216,11 @@ def compare_identifier_tables(computed: pd.DataFrame, published: pd.DataFrame) -
     -------
     DataFrame
         «Вид» (ячейка / итог строки / итог столбца / общий итог), «Группа ИСБШ»,
-        «Группа качества», «В программе», «Рассчитано», «Совпадает» (bool).
+        «Группа качества», «В программе», «Собрано из indices», «Совпадает» (bool).
+
+    The computed side is assembled from the ИСБШ and quality groups of the ``indices`` file,
+    which were transcribed from the printed table itself: agreement proves the transcription
+    and the assembly, not a recomputation of the groups.
     """
     def norm(v) -> frozenset:
         return frozenset(x.strip() for x in str(v).split(",") if x.strip())
@@ -222,22 +234,30 @@ def compare_identifier_tables(computed: pd.DataFrame, published: pd.DataFrame) -
     for kind, r, c in cells:
         pub, comp = published.loc[r, c], computed.loc[r, c]
         rows.append({"Вид": kind, "Группа ИСБШ": str(r), "Группа качества": str(c), "В программе": pub,
-                     "Рассчитано": comp, "Совпадает": norm(pub) == norm(comp)})
+                     "Собрано из indices": comp, "Совпадает": norm(pub) == norm(comp)})
     return pd.DataFrame(rows)
 
 
 def identifier_verdict(comparison: pd.DataFrame) -> str:
-    """«Таблица совпадает во всех 121 ячейках …» — said only when every cell and total agrees."""
+    """Verdict of :func:`compare_identifier_tables`, worded as a check of the transcription.
+
+    «совпадает во всех 121 ячейках» is said only when every cell and total agrees, and always
+    together with what it rests on: groups transcribed from the same table, not recomputed.
+    """
     cells = comparison[comparison["Вид"] == "ячейка"]
     totals = comparison[comparison["Вид"] != "ячейка"]
     bad_c, bad_t = cells[~cells["Совпадает"]], totals[~totals["Совпадает"]]
     filled = int((cells["В программе"] != "").sum())
     if bad_c.empty and bad_t.empty:
-        return (f"Рассчитанная таблица **совпадает во всех {len(cells)} ячейках** с напечатанной "
-                f"(из них непустых — {filled}) и во всех {len(totals)} итогах (строк, столбцов и общем).")
+        return (f"Таблица, собранная из перенесённых групп, **совпадает во всех {len(cells)} ячейках** с "
+                f"напечатанной (из них непустых — {filled}) и во всех {len(totals)} итогах (строк, столбцов и "
+                "общем). Это сверка переноса, а не пересчёт: группы ИСБШ и качества взяты из файла indices, "
+                "перенесённого из этой же таблицы программы, и расхождение здесь возможно только от ошибки "
+                "переноса или сборки таблицы.")
     diffs = "; ".join(f"ИСБШ {r['Группа ИСБШ']} × качество {r['Группа качества']}: в программе «{r['В программе']}», "
-                      f"рассчитано «{r['Рассчитано']}»" for _, r in pd.concat([bad_c, bad_t]).iterrows())
-    return (f"Рассчитанная таблица **не совпадает** с напечатанной: расхождений в ячейках — {len(bad_c)} из "
+                      f"собрано «{r['Собрано из indices']}»" for _, r in pd.concat([bad_c, bad_t]).iterrows())
+    return (f"Таблица, собранная из перенесённых групп, **не совпадает** с напечатанной (ошибка переноса или "
+            f"сборки, не расчёта): расхождений в ячейках — {len(bad_c)} из "
             f"{len(cells)}, в итогах — {len(bad_t)} из {len(totals)}. {diffs}.")
 
 
@@ -261,6 +281,70 @@ def quality_group_inversions(schools: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"Школа A": a.school_id, "Индекс A": a.quality_index, "Группа A": int(a.quality_group),
                              "Школа B": b.school_id, "Индекс B": b.quality_index, "Группа B": int(b.quality_group)})
     return pd.DataFrame(rows, columns=["Школа A", "Индекс A", "Группа A", "Школа B", "Индекс B", "Группа B"])
+
+
+# ---------------------------------------------------------------- quality index definitions
+
+#: The package's quality-index options (``quality.index``, Методика §4.3): formula and scale.
+QUALITY_DEFINITIONS = {
+    "oge_base": ("успеваемость ОГЭ: 1 − Σ «2» / Σ участников (русский язык и математика)", "0–1"),
+    "vpr_base": ("успеваемость ВПР 5–8 классов: 1 − Σ «2» / Σ участников", "0–1"),
+    "quality_share": ("качество знаний ОГЭ: Σ («4» + «5») / Σ участников", "0–1"),
+    "mean_mark": ("средняя отметка ОГЭ, взвешенная по участникам", "2–5"),
+}
+
+
+def quality_index_definitions(result) -> pd.DataFrame:
+    """Each ``quality.index`` option computed from the transcribed marks against the published index.
+
+    The published «Индекс качества ОГЭ» is transcribed into ``indices`` (and is what the season
+    uses); each option is recomputed here from the mark distributions of ``results`` with the
+    season's other parameters, school by school where the option has data.
+
+    Returns
+    -------
+    DataFrame
+        «Определение» (the option), «Формула», «Шкала», «Школ с расчётом и публикацией»,
+        «Школа № 1: расчёт», «Школа № 1: опубликовано», «Промах по школе № 1» (computed −
+        published), «Наибольший |промах|» over the schools with both.
+    """
+    published = result.schools[["school_id", "quality_index"]].dropna()
+    published = published.assign(school_id=published["school_id"].astype(str)).set_index("school_id")["quality_index"]
+    pooled = result.metrics if "year" in result.metrics.columns else result.metrics.assign(year=result.year)
+    rows = []
+    for option, (formula, scale) in QUALITY_DEFINITIONS.items():
+        params = {**result.params, "quality": {**result.params["quality"], "index": option}}
+        q = compute_quality_index(pooled[pooled["year"] == result.year], params)
+        q = q.assign(school_id=q["school_id"].astype(str)).set_index("school_id")["quality_index"].dropna()
+        both = q.index.intersection(published.index)
+        miss = (q[both] - published[both]).abs()
+        one, pub_one = q.get("1", np.nan), published.get("1", np.nan)
+        rows.append({"Определение": option, "Формула": formula, "Шкала": scale,
+                     "Школ с расчётом и публикацией": len(both), "Школа № 1: расчёт": one,
+                     "Школа № 1: опубликовано": pub_one, "Промах по школе № 1": one - pub_one,
+                     "Наибольший |промах|": miss.max() if len(miss) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def quality_definitions_text(definitions: pd.DataFrame, tolerance: float = 0.005) -> str:
+    """Which option reproduces the published index of school 1 (within ``tolerance``, the
+    printed rounding), or that none does and by how much each misses."""
+    d = definitions.dropna(subset=["Промах по школе № 1"])
+    if d.empty:
+        return "Ни одно определение индекса качества не вычисляется для школы № 1 по опубликованным данным."
+    pub = fmt_num(float(d["Школа № 1: опубликовано"].iloc[0]), 2)
+    hits = d[d["Промах по школе № 1"].abs() <= tolerance]
+    misses = "; ".join(
+        f"`{r['Определение']}` даёт {fmt_num(r['Школа № 1: расчёт'], 3)} (промах "
+        f"{'+' if r['Промах по школе № 1'] > 0 else '−'}{fmt_num(abs(r['Промах по школе № 1']), 3)}"
+        + (", другая шкала" if r["Шкала"] != "0–1" else "") + ")"
+        for _, r in d.iterrows())
+    if len(hits):
+        return (f"Опубликованный индекс школы № 1 ({pub}) воспроизводит определение "
+                f"{', '.join('`' + h + '`' for h in hits['Определение'])}: {misses}.")
+    return (f"**Ни одно определение пакета не воспроизводит опубликованный индекс школы № 1 ({pub})** — "
+            f"единственной школы с опубликованными отметками ОГЭ: {misses}. Поэтому индекс качества и группы "
+            "качества в расчёте взяты из программы (файл indices), а не пересчитаны.")
 
 
 # ---------------------------------------------------------------- ВПР fail shares
@@ -844,7 +928,8 @@ def inversions_text(inversions: pd.DataFrame, n_schools: int) -> str:
 
 def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: pd.DataFrame,
                   shares_objective: pd.DataFrame, ranking: pd.DataFrame,
-                  checks: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+                  checks: pd.DataFrame, clusters: pd.DataFrame,
+                  definitions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Section «Итог»: each published finding, whether the shipped data reproduce it, and why.
 
     Parameters
@@ -856,28 +941,36 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
     ranking : from :func:`residual_ranking`
     checks : from :func:`consistency_checks`
     clusters : from :func:`cluster_comparison`
+    definitions : from :func:`quality_index_definitions`, optional (adds the row of the quality index)
 
     Returns
     -------
     DataFrame
-        «Что сравнивается», «Где в программе», «Итог», «Почему» — «Итог» is one of
-        «совпадает», «согласуется» (a necessary condition holds), «частично», «расходится»,
-        «не проверяется».
+        «Что сравнивается», «Где в программе», «Основа», «Итог», «Почему». «Основа» says what
+        the verdict rests on: :data:`RECOMPUTED` (the library derives the finding from the
+        transcribed mark counts and groups by its own rule), :data:`TRANSCRIBED` (a transcribed
+        table against the printed table or list it comes from; only a transcription slip can
+        make it fail) or :data:`NOT_CHECKED`. «Итог» is one of «совпадает», «согласуется»
+        (a necessary condition holds), «частично», «расходится», «не проверяется» for
+        recomputed rows and «перенесено верно» or «ошибка переноса» for transcription checks.
     """
     th = fmt_pct(result.params["shnor_threshold"], 0)
     reach, reach_obj = schools_reaching(shares), schools_reaching(shares_objective)
     rows = []
 
-    def add(what, where, verdict, why):
-        rows.append({"Что сравнивается": what, "Где в программе": where, "Итог": verdict, "Почему": why})
+    def add(what, where, verdict, why, basis=RECOMPUTED):
+        rows.append({"Что сравнивается": what, "Где в программе": where, "Основа": basis, "Итог": verdict,
+                     "Почему": why})
 
     ok = bool(identifier["Совпадает"].all())
     n_cells = int((identifier["Вид"] == "ячейка").sum())
     add("Таблица-идентификатор ИСБШ × группа качества", cite(published["identifier_table"]),
-        "совпадает" if ok else "расходится",
-        (f"совпадает во всех {n_cells} ячейках и итогах" if ok
+        "перенесено верно" if ok else "ошибка переноса",
+        (f"таблица, собранная из файла indices, совпадает с напечатанной во всех {n_cells} ячейках и итогах" if ok
          else f"расхождений: {int((~identifier['Совпадает']).sum())}")
-        + "; группы взяты из файла indices, так что проверены перенос данных и сборка таблицы, а не расчёт групп.")
+        + "; группы ИСБШ и качества перенесены из этой же таблицы, поэтому проверены перенос и сборка таблицы, "
+          "а не расчёт групп: ИСБШ без социального паспорта не вычисляется, группа качества не выводится "
+          "из опубликованного индекса.", TRANSCRIBED)
     variant = pd.Series(checks.attrs.get("variant_of") or [None] * len(checks), index=checks.index)
     main_bad = checks[~checks["Совпадает"] & variant.isna()]
     var_bad = checks[~checks["Совпадает"] & variant.notna()]
@@ -890,7 +983,7 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
                 f"«{published['lists'][variant[i]]['title']}» ({cite(published, variant[i])}) — это расхождение "
                 f"внутри самой программы: {r['Расхождения']}")
     add("Списки «город / село» и группы ИУРШ в тексте", "строки " + ", ".join(map(str, where_lines)),
-        "совпадает" if main_bad.empty else "расходится", why)
+        "перенесено верно" if main_bad.empty else "ошибка переноса", why, TRANSCRIBED)
     t1 = published_schools(published, "shnor_table1")
     miss = [s for s in t1 if s not in reach]
     add(f"Таблица 1 (ШНОР): доля «2» на ВПР ≥ {th}", cite(published, "shnor_table1"),
@@ -924,9 +1017,20 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
             f"{_hits_words(hit, named)}; "
             + ("за 95% прогнозный интервал не выходит ни одна школа." if outside == 0
                else f"за 95% прогнозный интервал выходят школ: {outside}."))
+    if definitions is not None:
+        d = definitions.dropna(subset=["Промах по школе № 1"])
+        best = d.loc[d["Промах по школе № 1"].abs().idxmin()] if len(d) else None
+        ok = best is not None and abs(best["Промах по школе № 1"]) <= 0.005
+        add("Индекс качества ОГЭ школы № 1", cite(published["files"]["indices"]),
+            "не проверяется" if best is None else ("совпадает" if ok else "расходится"),
+            "нет данных" if best is None else
+            (f"ближе всех `{best['Определение']}`: {fmt_num(best['Школа № 1: расчёт'], 3)} против опубликованных "
+             f"{fmt_num(best['Школа № 1: опубликовано'], 2)}; ни одно из {len(d)} определений пакета не даёт "
+             "опубликованного значения, определение индекса в программе не приведено" if not ok else
+             f"`{best['Определение']}` даёт опубликованное значение"))
     add("Таблица 2 (ШНСУ)", cite(published, "shnsu_table2"), "не проверяется",
         "нет социального паспорта; опубликованные группы ИСБШ школ таблицы 2 — «средний» уровень, "
-        "а критерий — «очень низкий».")
+        "а критерий — «очень низкий».", NOT_CHECKED)
     split = clusters[clusters["Кластеры расчёта"].str.count("→") > 1]
     mixed = [r["Кластер в программе"] for _, r in split.iterrows()
              if len({c.split("→")[1] for c in r["Кластеры расчёта"].split(", ")}) > 1]
@@ -941,23 +1045,38 @@ def summary_table(result, published: dict, *, identifier: pd.DataFrame, shares: 
         why = {"отмечена": "отмечена как резкое отличие параллели",
                "исключена": "строка исключена (сумма отметок ≠ участникам) — отметить нельзя"}.get(
             fate["state"], "проверка объективности не отметила")
-        add(f"Объективность: № {case['school_id']}, {case['subject']}, {case['grade']} класс", cite(case), verdict, why)
+        add(f"Объективность: № {case['school_id']}, {case['subject']}, {case['grade']} класс", cite(case), verdict, why,
+            NOT_CHECKED if fate["state"] == "исключена" else RECOMPUTED)
     return pd.DataFrame(rows)
 
 
 def summary_text(summary: pd.DataFrame) -> str:
-    """Counts of the verdicts of :func:`summary_table` and what they rest on."""
-    counts = summary["Итог"].value_counts()
-    order = ["совпадает", "согласуется", "частично", "расходится", "не проверяется"]
-    what = ", ".join(f"{v} — {int(counts[v])}" for v in order if v in counts)
-    agree = summary.loc[summary["Итог"].isin(["совпадает", "согласуется"]), "Что сравнивается"]
-    differ = summary.loc[summary["Итог"].isin(["частично", "расходится"]), "Что сравнивается"]
-    unk = summary.loc[summary["Итог"].eq("не проверяется"), "Что сравнивается"]
-    parts = [f"Сравнений — {len(summary)}: {what}."]
+    """Counts of the verdicts of :func:`summary_table`, recomputed findings apart from transcription checks."""
+    basis = summary["Основа"]
+    rec, tra = summary[basis.eq(RECOMPUTED)], summary[basis.eq(TRANSCRIBED)]
+    unk = summary.loc[basis.eq(NOT_CHECKED) | summary["Итог"].eq("не проверяется"), "Что сравнивается"]
+    rec = rec[rec["Итог"].ne("не проверяется")]
+    counts = rec["Итог"].value_counts()
+    order = ["совпадает", "согласуется", "частично", "расходится"]
+    what = ", ".join(f"{v} — {int(counts[v])}" for v in order if v in counts) or "нет"
+    parts = [f"Сравнений — {len(summary)}. **Пересчитано** библиотекой из перенесённых данных (отметки ВПР, "
+             f"группы) и сопоставлено с выводами программы — {len(rec)}: {what}."]
+    agree = rec.loc[rec["Итог"].isin(["совпадает", "согласуется"]), "Что сравнивается"]
+    differ = rec.loc[rec["Итог"].isin(["частично", "расходится"]), "Что сравнивается"]
     if len(agree):
-        parts.append("**Совпадает или согласуется:** " + "; ".join(agree) + ".")
+        parts.append("Пересчёт совпадает или согласуется: " + "; ".join(agree) + ".")
     if len(differ):
-        parts.append("**Расходится (полностью или частично):** " + "; ".join(differ) + ".")
+        parts.append("Пересчёт расходится (полностью или частично): " + "; ".join(differ) + ".")
+    if len(tra):
+        ok = tra.loc[tra["Итог"].eq("перенесено верно"), "Что сравнивается"]
+        bad = tra.loc[~tra["Итог"].eq("перенесено верно"), "Что сравнивается"]
+        text = (f"**Сверка переноса** (не пересчёт: перенесённая таблица сравнивается с той, из которой она "
+                f"перенесена, и расходиться может только от ошибки переноса) — {len(tra)}")
+        if len(ok):
+            text += ": перенесено верно — " + "; ".join(ok)
+        if len(bad):
+            text += ("; " if len(ok) else ": ") + "ошибка переноса — " + "; ".join(bad)
+        parts.append(text + ".")
     if len(unk):
         parts.append("**Не проверяется по опубликованным данным:** " + "; ".join(unk) + ".")
     return "\n\n".join(parts)

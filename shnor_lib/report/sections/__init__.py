@@ -13,6 +13,7 @@ module                 section
 =====================  ==================================================================
 :mod:`.summary`        1. Итоги (and the report's title)
 :mod:`.identified`     2. Выявленные школы; что изменилось по сравнению с прошлым годом
+:mod:`.official_lists` 2. (end) Официальные списки рядом с правилом
 :mod:`.assessment`     3. Результаты оценочных процедур
 :mod:`.objectivity`    4. Объективность результатов
 :mod:`.context`        5. Социальный контекст и учительский ресурс
@@ -64,6 +65,7 @@ from .methodology import (
 from .model import coefficient_table, funnel_text, model_text, resilience_table, resilience_text
 from .monitoring import diagnostics_table, diagnostics_text, indicator_value, monitoring_table, monitoring_text
 from .objectivity import objectivity_table, objectivity_text
+from .official_lists import official_lists_summary, official_lists_table, official_lists_text
 from .risk import measures_table, recommendations_by_school, risk_groups_table, risk_text, short_trigger
 from .summary import report_title, summary_text
 
@@ -71,6 +73,7 @@ __all__ = [
     # 1–13, in report order
     "report_title", "summary_text",
     "identified_text", "identified_table", "status_changes", "changes_text", "changes_table",
+    "official_lists_text", "official_lists_summary", "official_lists_table",
     "assessment_text", "assessment_table",
     "objectivity_text", "objectivity_table",
     "context_text", "identifier_table_view",
