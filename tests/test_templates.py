@@ -29,6 +29,7 @@ VALID = {
     "risk_profiles": [{"school_id": "001", "factor": 3, "significance": "высокая", "profile_variant": "ШНОР"},
                       {"school_id": "002", "factor": "Дефицит педагогических кадров", "significance": "низкая"}],
     "indices": [{"school_id": "002", "isbsh": -0.4, "isbsh_group": 3, "iursh_group": 2}],
+    "official_lists": [{"school_id": "001", "list_name": "ФИОКО ШНОР", "source": "письмо ФИОКО"}],
 }
 
 
