@@ -32,7 +32,7 @@ from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from ..pipeline.executor import Executor, call_with_env, cluster_executor, run_tasks
 from .context import CACHE_ENV, build_context, store_context
-from .runner import ReportJob, ReportOutcome, _crashed, run_report, run_reports, write_index
+from .runner import ReportJob, ReportOutcome, run_report, run_reports, write_index
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -294,8 +294,11 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         done = run_reports([p.job for p in to_run], n_jobs=n_jobs, formats=formats, progress=progress)
     else:  # a cluster's workers do not inherit this process's environment (the cache folder)
         tasks = [({CACHE_ENV: str(cache_dir)}, functools.partial(run_report, formats=formats), p.job) for p in to_run]
-        done = [o.value if o.error is None else _crashed(p.job, o.error)
-                for p, o in zip(to_run, run_tasks(executor, call_with_env, tasks))]
+        outcomes = run_tasks(executor, call_with_env, tasks)
+        failure = next((o.error for o in outcomes if o.error is not None), None)
+        if failure is not None:  # a worker died (a notebook's own failure is an outcome, not an error)
+            raise failure
+        done = [o.value for o in outcomes]
     results = dict(zip((id(p) for p in to_run), done))
     ordered: list[ReportOutcome] = []
     by_key: dict[tuple, list[_Planned]] = {}
