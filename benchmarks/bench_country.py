@@ -21,6 +21,7 @@ Goals (issue 7): compute ≤ 4× the floor, peak memory ≤ 4 GB.
 
     .venv/bin/python benchmarks/bench_country.py                # the country
     .venv/bin/python benchmarks/bench_country.py --scale 0.1    # a tenth of it, to try things out
+    .venv/bin/python benchmarks/bench_country.py --scheduler tcp://host:8786   # compute on a Dask cluster
 
 Data goes to ``$SHNOR_BENCH_DATA`` (default ``/tmp/shnor-bench``), outputs to a temporary
 folder that is removed afterwards.
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
     ap.add_argument("--default-only", action="store_true",
                     help="skip the second run without the random-intercept model (model.mixed: never)")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run shnor compute on this Dask cluster (its workers must see /tmp); the floor stays local")
     args = ap.parse_args(argv)
 
     folder = dataset("country", args.scale, root=args.data)
@@ -86,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = run("floor: read every input file with pandas", [str(BIN / "python"), "-c", FLOOR, str(folder)])
         command = [str(BIN / "shnor"), "compute", "--data-root", str(folder), "--municipality", "all",
                    "--year", "all", "--out", str(out / "outputs")]
+        if args.scheduler:
+            command += ["--scheduler", args.scheduler]
         compute = run("shnor compute --municipality all --year all", command)
         written = sum(1 for p in (out / "outputs").rglob("*") if p.is_file())
         shutil.rmtree(out / "outputs")
@@ -107,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append([lean.label, fmt_s(lean.wall), fmt_s(lean.cpu), f"{lean.peak_mb:,.0f} MB".replace(",", " ")])
         rows.append(["ratio without the model / floor", f"{lean.wall / floor.wall:.2f}×", f"{lean.cpu / floor.cpu:.2f}×",
                      ""])
-    text = (f"{machine()}\n\nData: `make_region.py --preset country"
+    where = f" on the Dask cluster `{args.scheduler}` (CPU: this machine's processes only)" if args.scheduler else ""
+    text = (f"{machine()}{where}\n\nData: `make_region.py --preset country"
             f"{'' if args.scale == 1 else f' --scale {args.scale:g}'}` — {info['municipalities']} municipalities, "
             f"{info['schools']} schools, {info['seasons']} seasons, {_n(int(info['results_rows']))} results rows "
             f"({_n(info['files'])} files); {_n(written)} output files written.\n\n"

@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(v, "куда записать полный список ошибок, если он не помещается на экране (по умолчанию outputs)")
     c = sub.add_parser("compute", help="рассчитать статусы, индексы и модель; записать таблицы")
     _common(c, "папка результатов (по умолчанию outputs)")
+    _scheduler(c)
     r = sub.add_parser("report", help="рассчитать и сформировать отчёты HTML/PDF")
     _common(r, "папка результатов (по умолчанию outputs)")
     r.add_argument("--format", default="html,pdf", help="форматы отчёта: html,pdf")
@@ -89,7 +90,25 @@ def _parser() -> argparse.ArgumentParser:
                    help="не пересчитывать отчёты, у которых не изменились данные, параметры и блокнот")
     r.add_argument("--no-cards", action="store_true",
                    help="не формировать карточки школ (только аналитические справки; быстрее)")
+    _scheduler(r)
     return ap
+
+
+def _scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="адрес планировщика кластера Dask (например tcp://10.0.0.5:8786): сезоны считаются на его "
+                        "рабочих процессах, которым видны те же папки данных и результатов; нужен пакет "
+                        "dask[distributed] (pip install 'shnor[cluster]')")
+
+
+def cluster_or_local(address: str | None):
+    """``(executor, workers)`` of the cluster at ``address`` (a context manager), or ``(None, None)``:
+    the run's own processes on this machine."""
+    if not address:
+        return contextlib.nullcontext((None, None))
+    from .pipeline.executor import cluster_executor
+
+    return cluster_executor(address)
 
 
 def _check_jobs_env() -> None:
@@ -231,9 +250,10 @@ def _cmd_compute(args) -> int:
 
     total = len(list_seasons(root, args.municipality, args.year))
     # Compute everything first, publish afterwards: a failure leaves no partial set.
-    with tqdm(total=total, desc="Расчёт", unit="сезон", disable=total < 2, file=sys.stderr) as bar:
+    with cluster_or_local(args.scheduler) as (executor, workers), \
+            tqdm(total=total, desc="Расчёт", unit="сезон", disable=total < 2, file=sys.stderr) as bar:
         written = compute_outputs(root, Path(args.out), args.municipality, args.year, params_for,
-                                  strict=args.strict, progress=bar.update)
+                                  strict=args.strict, progress=bar.update, jobs=workers, executor=executor)
     for _, target, line, notes in written:
         print(f"{line} → {target}")
         for note in notes:

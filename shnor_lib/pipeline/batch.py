@@ -228,12 +228,14 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
     strict : bool
         As in :func:`load_dataset`.
     jobs : int, optional
-        Worker processes on this machine.
+        Worker processes on this machine (with ``executor``: its workers, to split the work
+        into enough tasks).
     progress : callable, optional
         Called with the number of seasons just finished.
     executor : concurrent.futures.Executor, optional
         Run the tasks there instead of on local processes (e.g. a Dask client's
-        ``get_executor()``; its workers must see ``data_root`` and ``out_root``).
+        ``get_executor()``, see :func:`~shnor_lib.pipeline.executor.cluster_executor`; its workers
+        must see ``data_root`` and ``out_root``). The outputs are the same bytes.
 
     Returns
     -------
@@ -250,7 +252,7 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
     munis = sorted({m for m, _ in selected})
     jobs = jobs or int(os.environ.get("SHNOR_JOBS", "0") or 0) or os.cpu_count() or 1
     params = None
-    if len(munis) > 1 and (executor is not None or (jobs > 1 and len(selected) >= 50)):
+    if (executor is not None and munis) or (len(munis) > 1 and jobs > 1 and len(selected) >= 50):
         try:
             params = {m: params_for(m) for m in munis}
         except ShnorError:

@@ -14,6 +14,8 @@ successful run is not run again.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -29,8 +31,9 @@ from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
 from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
+from ..pipeline.executor import Executor, call_with_env, cluster_executor, run_tasks
 from .context import CACHE_ENV, build_context, store_context
-from .runner import ReportJob, ReportOutcome, run_reports, write_index
+from .runner import ReportJob, ReportOutcome, run_report, run_reports, write_index
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -214,12 +217,14 @@ def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
 
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
                   params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
-                  strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True
-                  ) -> tuple[list[ReportOutcome], bool]:
+                  strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True,
+                  executor: Executor | None = None) -> tuple[list[ReportOutcome], bool]:
     """Compute, write tables and reports for every selected season.
 
     ``cards=False`` makes the season reports only (no card per school of interest, and the
-    reports then link no school code to a card).
+    reports then link no school code to a card). ``executor`` (e.g. a Dask cluster's, from
+    :func:`~shnor_lib.pipeline.executor.cluster_executor`) runs the notebooks there instead of on
+    ``n_jobs`` local processes; its workers must see ``data_root`` and ``out_root``.
 
     Returns
     -------
@@ -286,8 +291,16 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             write_outputs(result, out_root)
     skipped = {id(p): _unchanged(p, formats) for p in planned} if resume else {}
     to_run = [p for p in planned if not skipped.get(id(p))]
-    results = dict(zip((id(p) for p in to_run), run_reports([p.job for p in to_run], n_jobs=n_jobs,
-                                                            formats=formats, progress=progress)))
+    if executor is None:
+        done = run_reports([p.job for p in to_run], n_jobs=n_jobs, formats=formats, progress=progress)
+    else:  # a cluster's workers do not inherit this process's environment (the cache folder)
+        tasks = [({CACHE_ENV: str(cache_dir)}, functools.partial(run_report, formats=formats), p.job) for p in to_run]
+        outcomes = run_tasks(executor, call_with_env, tasks)
+        failure = next((o.error for o in outcomes if o.error is not None), None)
+        if failure is not None:  # a worker died (a notebook's own failure is an outcome, not an error)
+            raise failure
+        done = [o.value for o in outcomes]
+    results = dict(zip((id(p) for p in to_run), done))
     ordered: list[ReportOutcome] = []
     by_key: dict[tuple, list[_Planned]] = {}
     for p in planned:
@@ -319,9 +332,11 @@ def run_season_reports(args) -> int:
     """CLI entry of ``shnor report``."""
     check_selection(args.municipality, args.year)
     formats, _ = check_report_arguments(args.format, args.jobs)
-    outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out or "outputs"), args.municipality, args.year,
-                                          args.params, formats, args.jobs, args.strict, resume=args.resume,
-                                          cards=not args.no_cards)
+    scheduler = getattr(args, "scheduler", None)
+    with cluster_executor(scheduler) if scheduler else contextlib.nullcontext((None, None)) as (executor, _):
+        outcomes, data_errors = build_reports(Path(args.data_root), Path(args.out or "outputs"), args.municipality,
+                                              args.year, args.params, formats, args.jobs, args.strict,
+                                              resume=args.resume, cards=not args.no_cards, executor=executor)
     for o in outcomes:
         m, y = o.job.key
         print(f"{m} {y} — {o.job.title}: {o.status}" + (f" → {o.html}" if o.html else ""))
