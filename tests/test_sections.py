@@ -168,15 +168,18 @@ def test_methodology_states_the_parameter_values_used(res, report_params):
     assert "ВПР (5, 6, 7, 8 кл.)" in text
 
 
-def test_parameters_table_flattens_every_parameter(report_params):
-    t = sections.parameters_table(report_params)
-    flat = sections.flatten_params(report_params)
-    assert list(t["Параметр"]) == list(flat)
-    assert "_sources" not in flat
+def test_parameters_table_is_grouped_by_rule_in_russian_and_marks_changes(report_params):
+    # report_params: the package defaults with plan 10% and no random-intercept model (report_season.py)
+    t = sections.parameters_table(report_params, defaults=sections.package_defaults())
+    assert "_sources" not in sections.flatten_params(report_params)
     v = t.set_index("Параметр")["Значение"]
-    assert v["shnor_threshold"] == "0,3"
-    assert v["shnsu_rule.isbsh_quantile"] == "не задано"
-    assert v["model.formula"] == "quality_index ~ isbsh + iursh"
+    assert v["порог доли «2» для ШНОР"] == "30%"                       # a share as percent, not 0,3
+    assert v["формула модели качества"] == "индекс качества зависит от: ИСБШ, ИУРШ"
+    assert "ШНОР: нижняя доля ИСБШ" not in v.index and "ШНСУ: нижняя доля ИСБШ" not in v.index  # unset: left out
+    assert v["модель со случайным эффектом школы"] == "никогда (изменено; по умолчанию — автоматически)"
+    assert not t["Параметр"].str.contains(r"[a-z][._][a-z]").any()  # no raw keys
+    groups = [g for g in t["Правило"] if g]
+    assert groups[:2] == ["Правило ШНОР и зоны риска", "Правило ШНСУ"] and len(groups) == len(set(groups))
 
 
 def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
@@ -189,7 +192,7 @@ def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
 
 def test_package_versions_name_every_package():
     t = sections.package_versions()
-    assert list(t["Пакет"]) == ["python", "shnor_lib", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
+    assert list(t["Пакет"]) == ["python", "shnor", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
                                 "seaborn", "papermill", "nbconvert", "openpyxl", "pyyaml"]
     assert (t["Версия"] != "").all()
 
@@ -267,9 +270,14 @@ def test_recommendations_are_grouped_by_school_with_their_triggers():
                                    "высокая значимость") == "фактор 1; фактор 7"
     assert sections.short_trigger("статус: ШНОР") == "статус ШНОР"
     t = sections.recommendations_by_school(recommendations_frame()).set_index("ОО")
-    assert t.loc["1 (Школа 1)", "Меры (основание)"] == "S01 — статус ШНОР\nO01 — фактор 1; фактор 7\nO02 — фактор 1"
+    # each measure in words (its number points to the list of measures), the reason in words
+    assert t.loc["1 (Школа 1)", "Меры и основания"] == (
+        "Мера S01 (мера S01) — статус ШНОР\n"
+        "Мера O01 (мера O01) — фактор риска 1 — низкий уровень оснащения школы (высокая значимость); "
+        "фактор риска 7 — высокая доля обучающихся с ОВЗ (высокая значимость)\n"
+        "Мера O02 (мера O02) — фактор риска 1 — низкий уровень оснащения школы (высокая значимость)")
     m = sections.measures_table(recommendations_frame()).set_index("Код")
-    assert m.loc["S01", "Школы"] == "1, 2" and m.loc["O02", "Школы"] == "1"
+    assert m.loc["S01", "Школы"] == "1; 2" and m.loc["O02", "Школы"] == "1"  # «1; 2», never «1, 2» (a decimal)
 
 
 def test_transitions_table_lists_statuses_by_year_and_the_moves():
