@@ -28,7 +28,7 @@ from report_season import (
 from shnor_lib import compute_season, load_dataset, load_params
 from shnor_lib.analysis.models import BELOW, RESILIENT
 from shnor_lib.report import sections
-from shnor_lib.report.format import fmt_num
+from shnor_lib.report.format import fmt_num, fmt_pct
 
 
 def test_the_hand_made_season_has_the_intended_statuses(res):
@@ -111,6 +111,18 @@ def test_model_text_quotes_r2_and_states_the_small_sample_warning(res):
     text = sections.model_text(res)
     assert f"R² = {fmt_num(res.model.r2)}" in text
     assert "малая выборка: 10 школ" in text
+
+
+def test_model_text_says_in_plain_russian_what_was_tested_and_which_schools_stand_out(res):
+    text = sections.model_text(res)
+    assert "**Что проверялось.**" in text and "построенная по 10 школам муниципалитета" in text
+    assert f"Контекст объясняет {fmt_pct(res.model.r2)} различий" in text
+    # every school the model labels is named in the main text
+    for kind in (RESILIENT, BELOW):
+        for sid in sections.resilience_table(res, kind)["Код ОО"]:
+            assert f"{sid} (" in text.split("**Какие школы выделяются:**")[1]
+    main = text.split("Технические подробности")[0]
+    assert "~" not in main and "HC3" not in main and "p =" not in main  # no formulas in the main text
 
 
 def test_coefficient_table_has_interval_and_p_value(res):
