@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis.funnel import funnel
-from ...analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
+from ...analysis.models import BELOW, RESILIENT, formula_variables, min_effect_for
 from ..common import (
     NO_DATA,
     as_text,
@@ -21,7 +21,6 @@ from ..common import (
     n_schools_gen,
     published_indices,
     pure_path,
-    sorted_ids,
 )
 from ..format import count, fmt_g, fmt_num, fmt_p, fmt_pct, plural
 
