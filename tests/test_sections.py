@@ -393,3 +393,15 @@ def test_not_computed_table_names_the_new_sections_when_their_data_are_missing(r
     named = set(t["Раздел"])
     assert {"8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика"} <= named
     assert "нет файла monitoring за 2024 год" in set(t["Причина"])
+
+
+def test_legal_basis_comes_from_the_municipality_parameters_never_from_another_region(res):
+    # demo: no act in its parameters, so none is cited — neither Pervouralsk's nor Krasnodar's
+    demo = sections.methodology_text(copy.copy(res))
+    assert "Нормативный акт муниципалитета в параметрах не указан" in demo
+    assert "Первоуральск" not in demo and "Краснодар" not in demo
+    perv = copy.copy(res)
+    perv.params = load_params("pervouralsk")
+    text = sections.methodology_text(perv)
+    assert text.startswith("Нормативная основа: «Муниципальная программа сопровождения и адресной поддержки")
+    assert "Краснодар" not in text

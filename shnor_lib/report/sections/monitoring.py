@@ -147,7 +147,7 @@ def monitoring_text(result: SeasonResult, indicators: pd.DataFrame) -> str:
     if len(years) > 1:
         lv = d["dynamics_level"]
         counts = {k: d[lv == k] for k in (3, 2, 1)}
-        lines.append(f"Динамика за {years[0]}–{years[-1]} годы (критерии оценки Первоуральска): уровень 3 "
+        lines.append(f"Динамика за {years[0]}–{years[-1]} годы: уровень 3 "
                      f"(ярко выраженная положительная) — {len(counts[3])}, уровень 2 (положительная стабильная) — "
                      f"{len(counts[2])}, уровень 1 (отрицательная или отсутствует) — {len(counts[1])}"
                      + (f" ({_numbers(counts[1])})" if len(counts[1]) else "") + ".")

@@ -71,7 +71,7 @@ def risk_text(result: SeasonResult, significance: pd.DataFrame, groups: pd.DataF
     if absent:
         lines.append(f"Нет рискового профиля у школ со статусом: {school_list(absent, names)}.")
     if groups is not None and len(groups):
-        lines.append("Факторы высокой значимости по группам управленческих решений (как в программе Первоуральска): "
+        lines.append("Факторы высокой значимости по группам управленческих решений: "
                      + "; ".join(f"{lower_first(r.group)} — {r.n_schools} ОО" for r in groups.itertuples()) + ".")
     if recommendations is not None:
         if len(recommendations):
