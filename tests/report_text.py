@@ -28,7 +28,9 @@ _NUMBER_NOUN = re.compile(r"(?<![\d,.\-−–/№])\b(\d{1,6})\s+(" + "|".join(s
 #: input files a methodologist prepares; their names may appear in the справка («нет файла social»)
 INPUT_FILES = {"schools", "results", "social", "teachers", "indices", "monitoring", "risk_profiles",
                "diagnostics", "teacher_diagnostics", "official_lists"}
-_SNAKE = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(])")
+#: files beside the справка or given to the program, named by the report («сохранены в data_issues.csv»)
+_FILE_TYPES = {"csv", "xlsx", "pdf", "html"}
+_SNAKE = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(]|\.(?:csv|xlsx|pdf|html)\b)")
 _DOTTED_KEY = re.compile(r"\b[a-z][a-z_]+\.[a-z_]+(?:\.[a-z_0-9]+)*\b")
 _CODE = re.compile(r"shnor_lib|SeasonResult|DataFrame|\.py\b|\.ipynb\b|Traceback|\bNone\b|\bnan\b|\bNaN\b|"
                    r"\bTrue\b|\bFalse\b|\w+\(\)")
@@ -97,7 +99,8 @@ def problems(page: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"согласование": agreement_errors(text), "ключи параметров": [],
                                  "идентификаторы": [], "внутреннее": []}
     for m in _DOTTED_KEY.finditer(text):
-        out["ключи параметров"].append(m.group(0))
+        if m.group(0).rsplit(".", 1)[1] not in _FILE_TYPES:  # a file the reader gets or gives: «data_issues.csv»
+            out["ключи параметров"].append(m.group(0))
     for m in _SNAKE.finditer(text):
         if m.group(1) not in INPUT_FILES:
             out["идентификаторы"].append(text[max(0, m.start() - 30):m.end() + 10].replace("\n", " "))
