@@ -75,7 +75,7 @@ def transitions_text(transitions: pd.DataFrame, year: int) -> str:
             words = []
             for change, word in (("вошла", "вошли"), ("вышла", "вышли"), ("осталась", "остались")):
                 ids = sorted_ids(g.loc[g[col] == change, "school_id"])
-                words.append(f"{word} {', '.join(ids)}" if ids else f"{word} — нет")
+                words.append(f"{word} {'; '.join(ids)}" if ids else f"{word} — нет")
             parts.append(f"{lab}: " + "; ".join(words))
         lines.append(f"- **{y0} → {y1}** — " + ". ".join(p[0].upper() + p[1:] for p in parts) + ".")
     years = sorted(set(transitions["year_from"]) | set(transitions["year_to"]))
@@ -195,7 +195,7 @@ def support_text(view: pd.DataFrame, year: int, n_years: int = 2) -> str:
                  + "; выросла у: " + (", ".join(item(r) for r in up.itertuples()) or "нет") + ".")
     if len(new):
         text += (f" Включены в {year} году (динамика появится в следующем году): "
-                 + ", ".join(sorted_ids(new["school_id"])) + ".")
+                 + "; ".join(sorted_ids(new["school_id"])) + ".")
     left = last[(last["year"] == year) & ~last["status"].isin(["ШНОР", "ШНСУ", "ШНОР+ШНСУ"])]
     if len(left):
         text += " Вышли из списков ШНОР и ШНСУ: " + ", ".join(

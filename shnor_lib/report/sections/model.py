@@ -148,7 +148,7 @@ def funnel_text(result: SeasonResult) -> str:
                 f"известно только для {n_schools_gen(len(f.points))}{why}.")
     (l95, z95), (l998, z998) = sorted(f.guides.items())
     labelled = by_id(f.labelled)
-    named = [f"{word} — {', '.join(labelled.loc[labelled['label'] == kind, 'school_id'])}"
+    named = [f"{word} — {'; '.join(labelled.loc[labelled['label'] == kind, 'school_id'])}"
              for kind, word in ((RESILIENT, "резильентные"), (BELOW, "ниже ожидаемого"))
              if (labelled["label"] == kind).any()]
     rule = ("значимо с поправкой на число проверенных школ" if model.multiple_testing == "bh"

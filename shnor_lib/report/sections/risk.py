@@ -96,6 +96,7 @@ def risk_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     detail = [f"все: {s}\n" + d.replace("; ", "\n") if n else d
               for s, d, n in zip(groups["schools"], groups["detail"], groups["n_schools"], strict=True)]
+    detail = [re.sub(r"(\d), (?=\d)", r"\1; ", d) for d in detail]  # «№ 1; 2», never «1, 2» (a decimal)
     return pd.DataFrame({"Группа факторов": groups["group"].values, "Число ОО": groups["n_schools"].astype(int).values,
                          "ОО и факторы": detail})
 
