@@ -373,7 +373,7 @@ def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str)
     explained = mine(ctx.explained)
     if not moves:
         lines.append(f"Статус в {first}–{res.year} годы не менялся"
-                     + (" (менялась ветвь правила ШНОР — ниже)." if len(explained) else "."))
+                     + (" (менялось условие, по которому школа отнесена к ШНОР, — ниже)." if len(explained) else "."))
     elif explained.empty:  # otherwise each line below names the move
         lines.append("Изменения статуса: " + "; ".join(moves) + ".")
     whys = []
@@ -381,7 +381,7 @@ def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str)
     if len(branch):  # one line for all the years the ШНОР branch changed
         seq = {int(r.year_from): r.branch_from for r in branch.itertuples()}
         seq.update({int(r.year_to): r.branch_to for r in branch.itertuples()})
-        whys.append("- ветвь правила ШНОР: " + ", ".join(f"{y} — «{b}»" for y, b in sorted(seq.items())) + ".")
+        whys.append("- условие ШНОР по годам: " + ", ".join(f"{y} — «{b}»" for y, b in sorted(seq.items())) + ".")
         explained = explained[explained["cause"] != "ветвь правила"]
     for r in explained.itertuples():
         why = re.sub(r"(?<![\w.])-(?=\d)", "−", str(r.explanation))
