@@ -60,6 +60,7 @@ def test_pervouralsk_headline_says_why_there_is_no_shnor(pages):
 
 def test_the_checker_catches_each_kind_of_fault():
     assert len(agreement_errors("выявлено 5 школы и 1 школ; 2 школа; 21 школ")) == 4
+    assert len(agreement_errors("пересчитаны в количество от 131 участников; = 31 участников")) == 2
     assert agreement_errors("1 школа, из 2 школ, 5 школ, 22 школы, 11 школ, в 2024 год, от 131 участника") == []
     found = problems('<p>ключ monitoring.indicator_targets и school_id, <a href="file:///tmp/x.html">x</a></p>'
                      "<p>см. METHODOLOGY.md и seed 004</p>")

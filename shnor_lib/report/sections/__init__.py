@@ -78,12 +78,12 @@ from .risk import (
     short_trigger,
     trigger_words,
 )
-from .summary import report_title, summary_caveats, summary_text
+from .summary import GLOSSARY, glossary_text, report_title, summary_caveats, summary_text
 
 __all__ = [
     # 1–13, in report order
     "report_title", "headline_text", "key_measures", "rule_gaps", "school_reason_line", "summary_text",
-    "summary_caveats",
+    "summary_caveats", "GLOSSARY", "glossary_text",
     "identified_text", "identified_table", "status_changes", "changes_text", "changes_table",
     "assessment_text", "assessment_table",
     "objectivity_text", "objectivity_table",

@@ -258,7 +258,8 @@ _VALUE_WORDS = {"any": "достаточно одного предмета", "al
                 "vpr_base": "доля достигших базового уровня на ВПР", "quality_share": "качество знаний (доля «4» и «5»)",
                 "mean_mark": "средняя отметка"}
 
-_TERMS = {"quality_index": "индекс качества", "isbsh": "ИСБШ", "iursh": "ИУРШ", "students_total": "число обучающихся",
+_TERMS = {"quality_index": "индекс качества", "isbsh": "ИСБШ", "iursh": "ИУРШ", "isbsh_group": "группа ИСБШ",
+          "iursh_group": "группа ИУРШ", "students_total": "число обучающихся",
           "territory": "территория", "kind": "вид школы"}
 
 

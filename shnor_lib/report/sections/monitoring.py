@@ -138,7 +138,7 @@ def monitoring_text(result: SeasonResult, indicators: pd.DataFrame) -> str:
                 f"- № {int(r.no)}. {r.name}: факт {indicator_value(r.fact, r.unit)} при плане "
                 f"{indicator_value(r.plan, r.unit)} ({_DIRECTION_WORDS[r.direction]})." for r in missed.itertuples()))
     elif len(known):
-        lines.append("Плановые значения показателей в параметрах не заданы (monitoring.indicator_targets) — "
+        lines.append("Плановые значения показателей в параметрах муниципалитета не заданы — "
                      "выполнение плана не оценивается.")
     no_plan = known[known["plan"].isna()]
     if len(plan) and len(no_plan):

@@ -84,7 +84,7 @@ def risk_text(result: SeasonResult, significance: pd.DataFrame, groups: pd.DataF
                          + ("в перечне мер и в карточках школ." if cards else "в перечне мер."))
         else:
             lines.append("Адресных рекомендаций нет: нет школ со статусом, для которого они формируются "
-                         "(risk.recommend_for).")
+                         "(перечень таких статусов задаётся в параметрах).")
     return "\n\n".join(lines)
 
 
