@@ -405,3 +405,11 @@ def test_legal_basis_comes_from_the_municipality_parameters_never_from_another_r
     text = sections.methodology_text(perv)
     assert text.startswith("Нормативная основа: «Муниципальная программа сопровождения и адресной поддержки")
     assert "Краснодар" not in text
+
+
+def test_cluster_names_are_distinct_and_ordered_from_lowest_to_highest():
+    for k in range(2, 8):
+        names = [sections.cluster_level(c, k) for c in range(1, k + 1)]
+        assert len(set(names)) == k, names
+        assert names[0] == "самые низкие результаты" and names[-1] == "самые высокие результаты"
+    assert [sections.cluster_level(c, 4) for c in (2, 3)] == ["результаты ниже среднего", "результаты выше среднего"]

@@ -39,7 +39,7 @@ the display helpers of :mod:`shnor_lib.report.html` (``md``, ``table``, ``style_
 from ..common import relative_path
 from ..html import CARD_LINK, card_links, md, style_table, table
 from .assessment import assessment_table, assessment_text
-from .clusters import clusters_table, clusters_text
+from .clusters import cluster_level, clusters_table, clusters_text
 from .context import context_text, identifier_table_view
 from .data_quality import data_issues_table, data_quality_text, not_computed_table
 from .dynamics import (
@@ -89,7 +89,7 @@ __all__ = [
     "objectivity_text", "objectivity_table",
     "context_text", "identifier_table_view",
     "model_text", "coefficient_table", "resilience_text", "resilience_table", "funnel_text",
-    "clusters_text", "clusters_table",
+    "clusters_text", "clusters_table", "cluster_level",
     "monitoring_text", "monitoring_table", "indicator_value", "diagnostics_text", "diagnostics_table",
     "risk_text", "risk_groups_table", "recommendations_by_school", "measures_table", "short_trigger",
     "trigger_words", "measure_headline",
