@@ -216,3 +216,10 @@ def test_iursh_chart_shows_the_values_not_the_always_equal_quartile_bars(res):
     assert "значения по школам" in _title(ax)
     heights = sum(p.get_height() for p in ax.patches if isinstance(p, Rectangle))
     assert heights == res.schools["iursh"].notna().sum()
+
+
+def test_indicator_chart_names_the_indicators_it_leaves_out():
+    # indicators_frame: № 3 «Наличие В» is a yes/no item (балл), not drawn among the % bars
+    ax = plots.plot_indicator_plan(indicators_frame(), year=2024)
+    assert ax.get_xlabel().endswith("показатели № 3")
+    assert len([t for t in ax.get_yticklabels() if t.get_text()]) == 3
