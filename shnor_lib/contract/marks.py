@@ -31,7 +31,7 @@ JOURNAL = ["journal_lowered", "journal_confirmed", "journal_raised"]
 
 def _of_pupils(n: float) -> str:
     """«от 131 участника», «от 25 участников» (genitive after «от»)."""
-    return plural(n, "участника", "участников", "участников")
+    return plural(int(n), "участника", "участников", "участников")
 
 
 def _fmt(v: float) -> str:
@@ -141,7 +141,7 @@ def reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municip
                 marks_now[pos, [MARKS.index(b) for b in blanks]] = 0.0
                 changed = True
                 issue("преобразована", f"пустые ячейки отметок ({', '.join('«' + b[1] + '»' for b in blanks)}) приняты за 0: "
-                                       f"{shown} = {_fmt(n)} {plural(n, 'участник', 'участника', 'участников')}.",
+                                       f"{shown} = {_fmt(n)} {plural(int(n), 'участник', 'участника', 'участников')}.",
                       "пустые отметки приняты за 0")
         elif abs(total - 100.0) <= 0.5 and n != 100:
             counts = largest_remainder(values, int(n))
