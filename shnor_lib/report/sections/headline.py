@@ -261,7 +261,8 @@ def headline_text(result: SeasonResult, previous: SeasonResult | None = None,
 
     measures = key_measures(recommendations)
     if measures:
-        lines.append("**Главные меры** (рекомендованы наибольшему числу школ; все меры — в разделе 9 и в карточках школ):")
+        lines.append("**Главные меры** (рекомендованы наибольшему числу школ; все меры — в разделе 9"
+                     + (" и в карточках школ):" if cards else "):"))
         lines.append("")
         for i, mz in enumerate(measures, 1):
             k = len(mz["schools"])
