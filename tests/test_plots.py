@@ -207,3 +207,19 @@ def test_quality_scatter_can_ring_one_school_and_label_only_it(res):
     assert [t.get_text() for t in ax.texts] == ["№ 4"]
     fig = plots.school_card_figure(res, "4")
     assert len(fig.axes) == 2 and CYRILLIC.search(plots.figure_title(fig))
+
+
+def test_iursh_chart_shows_the_values_not_the_always_equal_quartile_bars(res):
+    # ИУРШ groups are the municipality's quartiles: 10 schools give bars 3/2/2/3 or so whatever the data,
+    # so the chart draws the values (a histogram stacked by group) and every school once
+    ax = plots.plot_index_distribution(res.schools, index="iursh")
+    assert "значения по школам" in _title(ax)
+    heights = sum(p.get_height() for p in ax.patches if isinstance(p, Rectangle))
+    assert heights == res.schools["iursh"].notna().sum()
+
+
+def test_indicator_chart_names_the_indicators_it_leaves_out():
+    # indicators_frame: № 3 «Наличие В» is a yes/no item (балл), not drawn among the % bars
+    ax = plots.plot_indicator_plan(indicators_frame(), year=2024)
+    assert ax.get_xlabel().endswith("показатели № 3")
+    assert len([t for t in ax.get_yticklabels() if t.get_text()]) == 3

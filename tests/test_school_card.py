@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
+from types import SimpleNamespace
 
 import nbformat
 import papermill
 import pytest
 from conftest import REPO
 
-from shnor_lib.report import cards
+from shnor_lib.report import cards, sections
 
 NOTEBOOK = REPO / "notebooks" / "school_card.ipynb"
 DEFAULTS = {"municipality": '"demo"', "year": "2024", "school_id": '"7"', "data_root": '"../data_raw"',
@@ -136,7 +137,18 @@ def test_consecutive_years_end_with_the_report_year():
 
 
 def test_measure_headline_keeps_the_first_clause_within_the_limit():
-    assert cards._headline("Провести аудит базы: интернет, техника.") == "Провести аудит базы\u00a0…"
-    assert cards._headline("Коротко и ясно.") == "Коротко и ясно"
+    # the report's table by school shows first clauses; the full text is in its list of measures
+    assert sections.measure_headline("Провести аудит базы: интернет, техника.") == "Провести аудит базы\u00a0…"
+    assert sections.measure_headline("Коротко и ясно.") == "Коротко и ясно"
     long = "Слово " * 30
-    assert len(cards._headline(long)) <= 68 and cards._headline(long).endswith("…")
+    assert len(sections.measure_headline(long)) <= 92 and sections.measure_headline(long).endswith("…")
+
+
+def test_card_recommendations_give_the_full_measure_its_addressee_and_reason_in_words():
+    from report_season import recommendations_frame
+    ctx = SimpleNamespace(recommendations=recommendations_frame())
+    t = cards.recommendations_table(ctx, "1")
+    assert list(t.columns) == ["Мера", "Кто выполняет", "Основание"]
+    assert list(t["Мера"]) == ["Мера S01.", "Мера O01.", "Мера O02."]  # the full text, no code, no «…»
+    assert t["Кто выполняет"].iat[0] == "руководитель ОО"
+    assert t["Основание"].iat[2] == "фактор риска 1 — низкий уровень оснащения школы (высокая значимость)"

@@ -28,7 +28,7 @@ from report_season import (
 from shnor_lib import compute_season, load_dataset, load_params
 from shnor_lib.analysis.models import BELOW, RESILIENT
 from shnor_lib.report import sections
-from shnor_lib.report.format import fmt_num
+from shnor_lib.report.format import fmt_num, fmt_pct
 
 
 def test_the_hand_made_season_has_the_intended_statuses(res):
@@ -113,6 +113,18 @@ def test_model_text_quotes_r2_and_states_the_small_sample_warning(res):
     assert "малая выборка: 10 школ" in text
 
 
+def test_model_text_says_in_plain_russian_what_was_tested_and_which_schools_stand_out(res):
+    text = sections.model_text(res)
+    assert "**Что проверялось.**" in text and "построенная по 10 школам муниципалитета" in text
+    assert f"Контекст объясняет {fmt_pct(res.model.r2)} различий" in text
+    # every school the model labels is named in the main text
+    for kind in (RESILIENT, BELOW):
+        for sid in sections.resilience_table(res, kind)["Код ОО"]:
+            assert f"{sid} (" in text.split("**Какие школы выделяются:**")[1]
+    main = text.split("Технические подробности")[0]
+    assert "~" not in main and "HC3" not in main and "p =" not in main  # no formulas in the main text
+
+
 def test_coefficient_table_has_interval_and_p_value(res):
     t = sections.coefficient_table(res)
     assert list(t["Показатель"]) == ["Свободный член", "ИСБШ", "ИУРШ"]
@@ -168,15 +180,18 @@ def test_methodology_states_the_parameter_values_used(res, report_params):
     assert "ВПР (5, 6, 7, 8 кл.)" in text
 
 
-def test_parameters_table_flattens_every_parameter(report_params):
-    t = sections.parameters_table(report_params)
-    flat = sections.flatten_params(report_params)
-    assert list(t["Параметр"]) == list(flat)
-    assert "_sources" not in flat
+def test_parameters_table_is_grouped_by_rule_in_russian_and_marks_changes(report_params):
+    # report_params: the package defaults with plan 10% and no random-intercept model (report_season.py)
+    t = sections.parameters_table(report_params, defaults=sections.package_defaults())
+    assert "_sources" not in sections.flatten_params(report_params)
     v = t.set_index("Параметр")["Значение"]
-    assert v["shnor_threshold"] == "0,3"
-    assert v["shnsu_rule.isbsh_quantile"] == "не задано"
-    assert v["model.formula"] == "quality_index ~ isbsh + iursh"
+    assert v["порог доли «2» для ШНОР"] == "30%"                       # a share as percent, not 0,3
+    assert v["формула модели качества"] == "индекс качества зависит от: ИСБШ, ИУРШ"
+    assert "ШНОР: нижняя доля ИСБШ" not in v.index and "ШНСУ: нижняя доля ИСБШ" not in v.index  # unset: left out
+    assert v["модель со случайным эффектом школы"] == "никогда (изменено; по умолчанию — автоматически)"
+    assert not t["Параметр"].str.contains(r"[a-z][._][a-z]").any()  # no raw keys
+    groups = [g for g in t["Правило"] if g]
+    assert groups[:2] == ["Правило ШНОР и зоны риска", "Правило ШНСУ"] and len(groups) == len(set(groups))
 
 
 def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
@@ -189,7 +204,7 @@ def test_input_files_table_shows_paths_relative_to_the_data_root(res, root):
 
 def test_package_versions_name_every_package():
     t = sections.package_versions()
-    assert list(t["Пакет"]) == ["python", "shnor_lib", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
+    assert list(t["Пакет"]) == ["python", "shnor", "pandas", "numpy", "scipy", "statsmodels", "matplotlib",
                                 "seaborn", "papermill", "nbconvert", "openpyxl", "pyyaml"]
     assert (t["Версия"] != "").all()
 
@@ -267,9 +282,14 @@ def test_recommendations_are_grouped_by_school_with_their_triggers():
                                    "высокая значимость") == "фактор 1; фактор 7"
     assert sections.short_trigger("статус: ШНОР") == "статус ШНОР"
     t = sections.recommendations_by_school(recommendations_frame()).set_index("ОО")
-    assert t.loc["1 (Школа 1)", "Меры (основание)"] == "S01 — статус ШНОР\nO01 — фактор 1; фактор 7\nO02 — фактор 1"
+    # each measure in words (its number points to the list of measures), the reason in words
+    assert t.loc["1 (Школа 1)", "Меры и основания"] == (
+        "Мера S01 (мера S01) — статус ШНОР\n"
+        "Мера O01 (мера O01) — фактор риска 1 — низкий уровень оснащения школы (высокая значимость); "
+        "фактор риска 7 — высокая доля обучающихся с ОВЗ (высокая значимость)\n"
+        "Мера O02 (мера O02) — фактор риска 1 — низкий уровень оснащения школы (высокая значимость)")
     m = sections.measures_table(recommendations_frame()).set_index("Код")
-    assert m.loc["S01", "Школы"] == "1, 2" and m.loc["O02", "Школы"] == "1"
+    assert m.loc["S01", "Школы"] == "1; 2" and m.loc["O02", "Школы"] == "1"  # «1; 2», never «1, 2» (a decimal)
 
 
 def test_transitions_table_lists_statuses_by_year_and_the_moves():
@@ -337,7 +357,7 @@ def test_explain_table_and_text_give_the_cause_of_each_change():
                                           "опустилась ниже порога 30%\nОГЭ, математика: 2023 — 32,7% (18 из 55), "
                                           "2024 — 6,2% (3 из 48)")
     text = sections.explain_text(e, 2024, 2)
-    assert "сменился в 1 случае: из-за данных — 1, из-за параметров — 0, из-за ветви правила — 0" in text
+    assert "сменился в 1 случае: из-за данных — 1, из-за параметров — 0, из-за смены условия ШНОР — 0" in text
     assert "Параметры расчёта во все годы одинаковы" in text
 
 
@@ -373,3 +393,23 @@ def test_not_computed_table_names_the_new_sections_when_their_data_are_missing(r
     named = set(t["Раздел"])
     assert {"8. Показатели мониторинга", "9. Рисковые профили", "10. Динамика"} <= named
     assert "нет файла monitoring за 2024 год" in set(t["Причина"])
+
+
+def test_legal_basis_comes_from_the_municipality_parameters_never_from_another_region(res):
+    # demo: no act in its parameters, so none is cited — neither Pervouralsk's nor Krasnodar's
+    demo = sections.methodology_text(copy.copy(res))
+    assert "Нормативный акт муниципалитета в параметрах не указан" in demo
+    assert "Первоуральск" not in demo and "Краснодар" not in demo
+    perv = copy.copy(res)
+    perv.params = load_params("pervouralsk")
+    text = sections.methodology_text(perv)
+    assert text.startswith("Нормативная основа: «Муниципальная программа сопровождения и адресной поддержки")
+    assert "Краснодар" not in text
+
+
+def test_cluster_names_are_distinct_and_ordered_from_lowest_to_highest():
+    for k in range(2, 8):
+        names = [sections.cluster_level(c, k) for c in range(1, k + 1)]
+        assert len(set(names)) == k, names
+        assert names[0] == "самые низкие результаты" and names[-1] == "самые высокие результаты"
+    assert [sections.cluster_level(c, 4) for c in (2, 3)] == ["результаты ниже среднего", "результаты выше среднего"]

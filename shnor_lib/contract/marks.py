@@ -29,6 +29,11 @@ MARKS = ["n2", "n3", "n4", "n5"]
 JOURNAL = ["journal_lowered", "journal_confirmed", "journal_raised"]
 
 
+def _of_pupils(n: float) -> str:
+    """«от 131 участника», «от 25 участников» (genitive after «от»)."""
+    return plural(int(n), "участника", "участников", "участников")
+
+
 def _fmt(v: float) -> str:
     """A number as a message shows it: «12,5»; blank for a missing value."""
     return "" if pd.isna(v) else f"{v:g}".replace(".", ",")
@@ -124,7 +129,7 @@ def reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municip
                 marks_now[pos] = [float(c) for c in counts]
                 changed = True
                 issue("преобразована", f"отметки указаны в процентах (со знаком «%»: {shown} = {_fmt(total)}%), "
-                                       f"пересчитаны в количество от {_fmt(n)} участников: "
+                                       f"пересчитаны в количество от {_fmt(n)} {_of_pupils(n)}: "
                                        f"{'+'.join(map(str, counts))}.", "отметки в процентах")
             else:
                 issue("исключена", f"отметки указаны в процентах (со знаком «%»), но их сумма {shown} = "
@@ -136,13 +141,14 @@ def reconcile_marks(res: pd.DataFrame, raw: RawFile, issues: list[dict], municip
                 marks_now[pos, [MARKS.index(b) for b in blanks]] = 0.0
                 changed = True
                 issue("преобразована", f"пустые ячейки отметок ({', '.join('«' + b[1] + '»' for b in blanks)}) приняты за 0: "
-                                       f"{shown} = {_fmt(n)} участников.", "пустые отметки приняты за 0")
+                                       f"{shown} = {_fmt(n)} {plural(int(n), 'участник', 'участника', 'участников')}.",
+                      "пустые отметки приняты за 0")
         elif abs(total - 100.0) <= 0.5 and n != 100:
             counts = largest_remainder(values, int(n))
             marks_now[pos] = [float(c) for c in counts]
             changed = True
             issue("преобразована", f"отметки указаны в процентах ({shown} = {_fmt(total)}%), пересчитаны в количество "
-                                   f"от {_fmt(n)} участников: {'+'.join(map(str, counts))}.", "отметки в процентах")
+                                   f"от {_fmt(n)} {_of_pupils(n)}: {'+'.join(map(str, counts))}.", "отметки в процентах")
         else:
             issue("исключена", f"сумма отметок {shown} = {_fmt(total)} не равна числу участников {_fmt(n)}.",
                   "сумма отметок не равна числу участников")

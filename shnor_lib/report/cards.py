@@ -26,7 +26,7 @@ from ..pipeline.season import SeasonResult, season_history
 from ..pipeline.support import SupportResult, compute_support, consecutive_years
 from .common import NO_DATA, has_input, status_word
 from .format import fmt_num, fmt_pct, p_text, plural
-from .sections.risk import short_trigger
+from .sections.risk import trigger_words
 
 __all__ = [
     "SupportContext",
@@ -242,28 +242,17 @@ def risk_profile_text(result: SeasonResult, ctx: SupportContext, school_id: str)
                      + "; ".join(f"{c}. {FACTOR_SHORT.get(c) or RISK_FACTORS.get(c, c)}" for c in high))
     else:
         lines.append("- факторов высокой значимости нет")
-    rest = []
-    for score, word in ((2, "средняя"), (1, "низкая")):
-        codes = [str(int(c)) for c, v in row.items() if v == score]
+    def named(codes: list[int]) -> str:
+        return "; ".join(f"{c}. {FACTOR_SHORT.get(c) or RISK_FACTORS.get(c, c)}" for c in codes)
+
+    for score, word in ((2, "средняя значимость"), (1, "низкая значимость")):
+        codes = [int(c) for c, v in row.items() if v == score]
         if codes:
-            rest.append(f"{word} — {', '.join(codes)}")
-    missing = [str(int(c)) for c, v in row.items() if pd.isna(v)]
+            lines.append(f"- {word} ({len(codes)}): {named(codes)}")
+    missing = [int(c) for c, v in row.items() if pd.isna(v)]
     if missing:
-        rest.append(f"не оценивались — {', '.join(missing)}")
-    if rest:
-        lines.append("- значимость остальных факторов: " + "; ".join(rest))
+        lines.append(f"- не оценивались ({len(missing)}): {named(missing)}")
     return "\n".join(lines)
-
-
-def _headline(text: str, limit: int = 66) -> str:
-    """The first clause of a measure (up to its first «:» or «;», at most ``limit`` characters cut at a
-    word), for the one-page card; «…» marks a cut."""
-    text = " ".join(str(text).split()).rstrip(".")
-    cut = min([i for i in (text.find(":"), text.find(";")) if i > 0] or [len(text)])
-    head = text[:cut].rstrip(" ,")
-    if len(head) > limit:
-        head = head[:limit].rsplit(" ", 1)[0].rstrip(" ,(")
-    return head if head == text else head + "\u00a0…"
 
 
 def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
@@ -283,23 +272,20 @@ def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: s
     n = len(recommendations_table(ctx, school_id))
     if not n:
         return "Адресных рекомендаций нет: ни одно основание таблицы рекомендаций не сработало." + tail
-    return (f"{n} {plural(n, 'мера', 'меры', 'мер')} (полный текст и адресаты — в перечне мер аналитической справки)."
-            + tail)
+    return f"{n} {plural(n, 'мера', 'меры', 'мер')}: что сделать, кто выполняет и почему." + tail
 
 
 def recommendations_table(ctx: SupportContext, school_id: str) -> pd.DataFrame:
-    """The school's recommendations: «Мера» (code and first clause), «Основание».
-
-    The addressee and the full text of each measure are in the season report's list of
-    measures; the card keeps one line or two per measure so that it fits on A4.
-    """
-    cols = ["Мера", "Основание"]
+    """The school's recommendations in words: «Мера» (the full text), «Кто выполняет», «Основание»
+    (the status, risk factor or monitoring indicator that triggered it, in words)."""
+    cols = ["Мера", "Кто выполняет", "Основание"]
     recs = ctx.recommendations
     if recs is None or recs.empty:
         return pd.DataFrame(columns=cols)
     d = recs[recs["school_id"].astype(str) == str(school_id)]
-    return pd.DataFrame({"Мера": [f"{m}. {_headline(t)}" for m, t in zip(d["measure_id"], d["recommendation"], strict=True)],
-                         "Основание": [short_trigger(t) for t in d["trigger"]]}, columns=cols)
+    return pd.DataFrame({"Мера": [" ".join(str(t).split()) for t in d["recommendation"]],
+                         "Кто выполняет": [str(a) for a in d["addressee"]],
+                         "Основание": [trigger_words(t) for t in d["trigger"]]}, columns=cols)
 
 
 def leader_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
@@ -387,7 +373,7 @@ def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str)
     explained = mine(ctx.explained)
     if not moves:
         lines.append(f"Статус в {first}–{res.year} годы не менялся"
-                     + (" (менялась ветвь правила ШНОР — ниже)." if len(explained) else "."))
+                     + (" (менялось условие, по которому школа отнесена к ШНОР, — ниже)." if len(explained) else "."))
     elif explained.empty:  # otherwise each line below names the move
         lines.append("Изменения статуса: " + "; ".join(moves) + ".")
     whys = []
@@ -395,7 +381,7 @@ def trend_text(history: list[SeasonResult], ctx: SupportContext, school_id: str)
     if len(branch):  # one line for all the years the ШНОР branch changed
         seq = {int(r.year_from): r.branch_from for r in branch.itertuples()}
         seq.update({int(r.year_to): r.branch_to for r in branch.itertuples()})
-        whys.append("- ветвь правила ШНОР: " + ", ".join(f"{y} — «{b}»" for y, b in sorted(seq.items())) + ".")
+        whys.append("- условие ШНОР по годам: " + ", ".join(f"{y} — «{b}»" for y, b in sorted(seq.items())) + ".")
         explained = explained[explained["cause"] != "ветвь правила"]
     for r in explained.itertuples():
         why = re.sub(r"(?<![\w.])-(?=\d)", "−", str(r.explanation))

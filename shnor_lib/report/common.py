@@ -115,10 +115,10 @@ def name_of(schools: pd.DataFrame) -> dict[str, str]:
 
 
 def school_list(ids: Iterable, names: dict[str, str], with_names: bool = True) -> str:
-    """«7 (МБОУ СОШ № 7), 14 (…)» (or just «7, 14») in code order."""
+    """«7 (МБОУ СОШ № 7), 14 (…)» (or just «7; 14») in code order."""
     ids = sorted_ids(ids)
     if not with_names:
-        return ", ".join(ids)
+        return "; ".join(ids)  # «3; 7», never «3, 7» (read as a decimal)
     return ", ".join(f"{i} ({names[i]})" if names.get(i) else str(i) for i in ids)
 
 

@@ -99,7 +99,8 @@ def plot_school_results(data: pd.DataFrame, *, school_id: str, year: int | None 
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("Доля «2» с 95% интервалом Вильсона", fontsize=8)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="best", fontsize=7, frameon=True, framealpha=0.9, handlelength=1.0)
+    # under the axes: inside, «best» still lands on an interval of some grade
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, fontsize=7, frameon=False, handlelength=1.0)
     ax.set_title(title, fontsize=9.5)
     return ax
 

@@ -25,6 +25,27 @@ _LEVEL_COLORS = {"очень низкий": "#CA0020", "низкий": "#F4A582"
 _IURSH_COLORS = {1: "#CA0020", 2: "#F4A582", 3: "#92C5DE", 4: "#0571B0"}
 
 
+def _iursh_values(data: pd.DataFrame, ax: Axes, title: str) -> Axes:
+    """ИУРШ of each school as a histogram, coloured by its quartile group."""
+    d = data[["iursh", "iursh_group"]].dropna()
+    bins = np.linspace(d["iursh"].min(), d["iursh"].max(), 13)
+    bottom = np.zeros(len(bins) - 1)
+    for k in range(1, 5):
+        vals = d.loc[d["iursh_group"].astype(int) == k, "iursh"]
+        h, _ = np.histogram(vals, bins=bins)
+        ax.bar(bins[:-1], h, width=np.diff(bins), align="edge", bottom=bottom, color=_IURSH_COLORS[k],
+               edgecolor="#555555", linewidth=0.5, label=IURSH_LABELS[k] + f" (группа {k})")
+        bottom += h
+    ax.set_xlabel("ИУРШ (0 — средний уровень; больше — сильнее кадровый ресурс)")
+    ax.set_ylabel("Число школ")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, bottom.max() * 1.2 + 0.5)
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, title="Группа ИУРШ", title_fontsize=8)
+    ax.set_title(title)
+    return ax
+
+
 def plot_index_distribution(data: pd.DataFrame, *, index: str = "isbsh", highlight_max: int | None = None,
                             ax: Axes | None = None, title: str | None = None, **kws) -> Axes:
     """Schools by group of ИСБШ (1–11) or ИУРШ (1–4), bars coloured by level.
@@ -61,6 +82,10 @@ def plot_index_distribution(data: pd.DataFrame, *, index: str = "isbsh", highlig
         return no_data(ax, title, why)
     if index in data and data[index].isna().all():
         title += " (опубликованные группы)"
+    elif index == "iursh" and data[index].notna().sum() >= 4:
+        # quartile groups of the municipality's own schools hold a quarter each by construction:
+        # the bars would always be equal, so show the values themselves
+        return _iursh_values(data, ax, f"{name} — {full}: значения по школам")
     counts = g.value_counts().reindex(list(groups), fill_value=0)
     colors = [_LEVEL_COLORS[labels[k]] if index == "isbsh" else _IURSH_COLORS[k] for k in groups]
     x = np.arange(len(counts))

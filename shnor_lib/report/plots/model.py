@@ -290,7 +290,8 @@ def plot_school_effects(data: pd.DataFrame, *, min_effect: float | None = None, 
                Line2D([], [], color="#777777", marker="o", label="в пределах ожидаемого")]
     if min_effect:
         handles.append(Patch(color="#DDDDDD", label=f"малые отклонения (< {fmt_g(min_effect)})"))
-    ax.legend(handles=handles, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9)
+    # under the axes: inside, the legend would hide the schools at the bottom right
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(handles), fontsize=7.5)
     ax.set_title(title)
     return ax
 

@@ -54,7 +54,9 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
         return no_data(new_ax(ax, WIDTH, 2.0), title, "показатели мониторинга не рассчитаны")
     d = data[data["year"] == year].reset_index(drop=True)
     d = d.assign(no=np.arange(1, len(d) + 1))
-    d = d[(d["unit"] == "%") & d["fact"].notna()]
+    shown = (d["unit"] == "%") & d["fact"].notna()
+    left_out = [int(n) for n in d.loc[~shown, "no"]]
+    d = d[shown]
     ax = new_ax(ax, WIDTH, 0.28 * max(len(d), 3) + 1.3)
     if d.empty:
         return no_data(ax, title, "нет рассчитанных показателей в %")
@@ -81,4 +83,7 @@ def plot_indicator_plan(data: pd.DataFrame, *, year: int | None = None, ax: Axes
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.9 / (0.28 * max(len(d), 3) + 1.3)),
               ncol=4, fontsize=7.5, handlelength=1.2)
     ax.set_title(title + "\n(↓ — чем меньше, тем лучше; номера — как в таблице)", fontsize=10)
+    if left_out:  # name what the chart does not show
+        ax.set_xlabel("Фактическое значение, %. Не показаны (ответы «да/нет» или нет факта): показатели № "
+                      + "; ".join(str(n) for n in left_out))
     return ax

@@ -60,7 +60,7 @@ def assessment_text(result: SeasonResult) -> str:
         sub = d[(d["procedure"] == proc.split(" ")[0]) & (d["subject"] == subj)]
         over = sub[(sub["fail_share"] >= th - 1e-12) & sub["enough"]]
         who = f"; школ с долей не ниже {fmt_pct(th, 0)} — {len(over)}" + (
-            f" ({', '.join(sorted_ids(over['school_id']))})" if len(over) else "")
+            f" ({'; '.join(sorted_ids(over['school_id']))})" if len(over) else "")
         lines.append(f"- {proc}, {subj}: {fmt_num(fail, 1)}% из {fmt_int(n)} участников{who}.")
     small = d[~d["enough"]]
     if len(small):

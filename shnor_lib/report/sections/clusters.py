@@ -16,7 +16,24 @@ from ..format import plural
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
 
-__all__ = ["clusters_text", "clusters_table"]
+__all__ = ["clusters_text", "clusters_table", "cluster_level"]
+
+
+def cluster_level(cluster: int, k: int) -> str:
+    """A distinct name for cluster ``cluster`` of ``k`` ordered from the lowest results (1) to the highest (k)."""
+    if cluster == 1:
+        return "самые низкие результаты"
+    if cluster == k:
+        return "самые высокие результаты"
+    middle = list(range(2, k))
+    if len(middle) == 1:
+        return "средние результаты"
+    i = middle.index(cluster)
+    if len(middle) == 2:
+        return ("результаты ниже среднего", "результаты выше среднего")[i]
+    if len(middle) == 3:
+        return ("результаты ниже среднего", "средние результаты", "результаты выше среднего")[i]
+    return f"средние результаты (ступень {i + 1} из {len(middle)} снизу)"
 
 
 def clusters_table(result: SeasonResult) -> pd.DataFrame:
@@ -27,7 +44,7 @@ def clusters_table(result: SeasonResult) -> pd.DataFrame:
     return pd.DataFrame({
         "Кластер": c["cluster"].astype(int).values,
         "Число ОО": c["n"].astype(int).values,
-        "Школы": c["schools"].values,
+        "Школы": [str(v).replace(", ", "; ") for v in c["schools"]],  # «3; 7», never «3, 7»
         "Не преодолели порог, %": 100 * c["fail_share"].values,
         "Качество знаний, %": 100 * c["quality_share"].values,
     })
@@ -44,8 +61,9 @@ def clusters_text(result: SeasonResult) -> str:
     lines = [f"Школы разделены на {len(c)} {plural(len(c), 'кластер', 'кластера', 'кластеров')} по долям «2» и "
              f"качеству знаний ({', '.join(p['procedures'])}, русский язык и математика; метод Уорда); "
              "кластер 1 — самые низкие результаты."]
-    for d in c["description"]:
-        lines.append(f"- {d}")
+    k = len(c)
+    for cl, d in zip(c["cluster"].astype(int), c["description"], strict=True):
+        lines.append(f"- {str(d).replace('средние результаты', cluster_level(cl, k))}")
     s = result.schools
     low = s[(s["cluster"] == 1)]
     flagged = low[as_text(low["status"]).ne("")]

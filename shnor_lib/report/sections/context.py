@@ -75,9 +75,9 @@ def context_text(result: SeasonResult) -> str:
         lines.append(f"Таблица-идентификатор (ниже) распределяет {n_schools(len(both))} по группам ИСБШ (строки) и "
                      "группам качества (столбцы). Низкое качество (группы 1–4) при среднем или высоком ИСБШ "
                      "(группы 5–11) — результаты не объясняются социальным контекстом: "
-                     + (", ".join(sorted_ids(ctx)) if len(ctx) else "таких школ нет") + "; "
+                     + ("; ".join(sorted_ids(ctx)) if len(ctx) else "таких школ нет") + "; "
                      "низкое качество при низком ИСБШ (группы 1–4): "
-                     + (", ".join(sorted_ids(poor)) if len(poor) else "таких школ нет") + ".")
+                     + ("; ".join(sorted_ids(poor)) if len(poor) else "таких школ нет") + ".")
     else:
         lines.append(f"Таблица-идентификатор (ИСБШ × качество) — {NO_DATA}: нет групп ИСБШ или качества.")
     return "\n\n".join(lines)

@@ -75,7 +75,7 @@ def transitions_text(transitions: pd.DataFrame, year: int) -> str:
             words = []
             for change, word in (("вошла", "вошли"), ("вышла", "вышли"), ("осталась", "остались")):
                 ids = sorted_ids(g.loc[g[col] == change, "school_id"])
-                words.append(f"{word} {', '.join(ids)}" if ids else f"{word} — нет")
+                words.append(f"{word} {'; '.join(ids)}" if ids else f"{word} — нет")
             parts.append(f"{lab}: " + "; ".join(words))
         lines.append(f"- **{y0} → {y1}** — " + ". ".join(p[0].upper() + p[1:] for p in parts) + ".")
     years = sorted(set(transitions["year_from"]) | set(transitions["year_to"]))
@@ -195,7 +195,7 @@ def support_text(view: pd.DataFrame, year: int, n_years: int = 2) -> str:
                  + "; выросла у: " + (", ".join(item(r) for r in up.itertuples()) or "нет") + ".")
     if len(new):
         text += (f" Включены в {year} году (динамика появится в следующем году): "
-                 + ", ".join(sorted_ids(new["school_id"])) + ".")
+                 + "; ".join(sorted_ids(new["school_id"])) + ".")
     left = last[(last["year"] == year) & ~last["status"].isin(["ШНОР", "ШНСУ", "ШНОР+ШНСУ"])]
     if len(left):
         text += " Вышли из списков ШНОР и ШНСУ: " + ", ".join(
@@ -232,7 +232,7 @@ def explain_table(explained: pd.DataFrame) -> pd.DataFrame:
         "Годы": [f"{a}→{b}" for a, b in zip(e["year_from"], e["year_to"], strict=True)],
         "Статус": [f"{st(s0, b0)} →\n{st(s1, b1)}" for s0, b0, s1, b1 in
                    zip(e["status_from"], e["branch_from"], e["status_to"], e["branch_to"], strict=True)],
-        "Причина": e["cause"].values,
+        "Причина": [{"ветвь правила": "условие ШНОР"}.get(c, c) for c in e["cause"]],
         "Что изменилось": [words(x, c) for x, c in zip(e["explanation"], e["cause"], strict=True)],
     }, columns=cols)
 
@@ -245,13 +245,13 @@ def explain_text(explained: pd.DataFrame, year: int, n_years: int) -> str:
         return "Статусы школ между соседними годами не менялись."
     e = explained
     n = len(e)
-    text = (f"Статус (или ветвь правила ШНОР) сменился в {n} "
+    text = (f"Статус (или условие, по которому школа отнесена к ШНОР) сменился в {n} "
             f"{plural(n, 'случае', 'случаях', 'случаях')}: из-за данных — {int(e['by_data'].sum())}, "
-            f"из-за параметров — {int(e['by_params'].sum())}, из-за ветви правила — {int(e['by_branch'].sum())} "
+            f"из-за параметров — {int(e['by_params'].sum())}, из-за смены условия ШНОР — {int(e['by_branch'].sum())} "
             "(несколько причин могут действовать вместе). ")
     if not e["parameter_changes"].astype(bool).any():
         text += ("Параметры расчёта во все годы одинаковы, поэтому смена статуса вызвана данными (доли перешли порог, "
-                 "условие выполнено второй год подряд, изменилась группа ИСБШ) или сменой ветви правила ШНОР.")
+                 "условие выполнено второй год подряд, изменилась группа ИСБШ) или сменой условия, по которому школа отнесена к ШНОР.")
     else:
         diffs = "; ".join(dict.fromkeys(x for x in e["parameter_changes"] if x))
         text += (f"Параметры расчёта между годами менялись ({diffs}): вклад параметров проверен пересчётом соседнего "

@@ -39,7 +39,7 @@ def leaders_text(pairs: pd.DataFrame, candidates: pd.DataFrame | None, params: d
     partners = ", ".join(lp["partner_statuses"])
     if pairs is None or pairs.empty:
         return (f"Школы-лидеры не подбираются: в этом году нет школ со статусами {partners}. "
-                "Школа-лидер закрепляется за каждой ШНОР и ШНСУ (приказ Краснодара, раздел 16, показатель 3).")
+                "Школа-лидер закрепляется за каждой ШНОР и ШНСУ.")
     paired = pairs[pairs["leader_id"].notna()]
     alone = pairs[pairs["leader_id"].isna()]
     q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {fmt_num(lp['fail_quantile'])}"

@@ -4,11 +4,13 @@ parameter with its meaning, the input files with their SHA-256, and the package 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ...analysis.models import FAMILY_LABELS, min_effect_for
+from ...config.params import load_params
 from ...pipeline import provenance
 from ..common import (
     relative_path,
@@ -19,7 +21,7 @@ if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeli
     from ...pipeline.season import SeasonResult
 
 __all__ = [
-    "methodology_text", "parameters_table", "flatten_params", "PARAM_LABELS", "input_files_table",
+    "methodology_text", "parameters_table", "flatten_params", "formula_words", "package_defaults", "indicator_names", "PARAM_LABELS", "input_files_table",
     "package_versions",
 ]
 
@@ -58,7 +60,7 @@ def methodology_text(result: SeasonResult) -> str:
         f"{p['iursh']['experience_years']} лет; группы 1–4 — квартили.",
         f"- **Индекс качества**: {q[p['quality']['index']]} по предметам {subj}; группы качества 1–11 — те же "
         "полосы, что у ИСБШ.",
-        f"- **Модель качества**: `{m['formula']}`, {FAMILY_LABELS[m['family']]}; "
+        f"- **Модель качества**: {formula_words(m['formula'])}; {FAMILY_LABELS[m['family']]}; "
         f"школа «резильентная» (или «ниже ожидаемого»), если её индекс значимо выше (ниже) ожидаемого "
         + (f"(поправка Бенджамини — Хохберга, доля ложных открытий {fmt_pct(m['fdr'], 0)}) " if m["multiple_testing"] == "bh"
            else f"(p < {fmt_num(m['alpha'])}) ")
@@ -76,6 +78,10 @@ def methodology_text(result: SeasonResult) -> str:
         f"- Доли сопровождаются {fmt_pct(p['confidence_level'], 0)} доверительными интервалами Вильсона.",
     ]
     lines += _support_methodology(p)
+    basis = (p.get("report") or {}).get("legal_basis")
+    lines.insert(0, (f"Нормативная основа: {basis}." if basis else
+                     "Нормативный акт муниципалитета в параметрах не указан; правила и пороги — по параметрам ниже.")
+                 + "\n")
     return "\n".join(lines)
 
 
@@ -84,17 +90,17 @@ def _support_methodology(p: dict) -> list[str]:
     out = []
     mon = p.get("monitoring") or {}
     if mon:
-        out.append(f"- **Показатели мониторинга**: каталог `{mon.get('catalogue', 'indicators.yml')}`; доля — "
+        out.append("- **Показатели мониторинга**: перечень показателей задаётся в параметрах; доля — "
                    "Σ числителей / Σ знаменателей по школам совокупности × 100; ответы «да/нет» — 1/0 балл; план "
-                   "выполнен, если факт не хуже планового значения с учётом направления. Динамика (критерии "
-                   "Первоуральска): 3 — улучшение не менее чем на "
+                   "выполнен, если факт не хуже планового значения с учётом направления. Уровни динамики: "
+                   "3 — улучшение не менее чем на "
                    f"{fmt_num(mon.get('strong_change_pp', 10), 0)} п.п. без лет ухудшения; 2 — улучшение без лет "
                    "ухудшения (или лучшее возможное значение все годы); 1 — иначе.")
     risk = p.get("risk") or {}
     if risk:
         out.append(f"- **Рисковые профили**: меры требуются при значимости фактора «{risk.get('act_on')}»; группы "
-                   "факторов — параметр risk.groups; адресные рекомендации — таблица "
-                   f"`{risk.get('recommendations_file')}`, для статусов: {', '.join(risk.get('recommend_for', []))}.")
+                   "факторов и таблица адресных рекомендаций задаются в параметрах; рекомендации формируются для статусов: "
+                   f"{', '.join(risk.get('recommend_for', []))}.")
     dyn = p.get("dynamics") or {}
     if dyn:
         test = {"exact": "точный критерий Фишера", "z": "z-критерий с поправкой на непрерывность"}.get(
@@ -122,7 +128,7 @@ _INPUT_LABELS = {"both_parents_higher_ed": "оба родителя с высш�
 
 PARAM_LABELS = {
     "procedures": "процедуры, учитываемые в правилах", "vpr_grades": "классы ВПР в правилах",
-    "subjects": "предметы в правилах", "subject_mode": "any — достаточно одного предмета; all — все предметы",
+    "subjects": "предметы в правилах", "subject_mode": "сколько предметов должно достигнуть порога",
     "min_participants": "минимальное число участников результата", "shnor_threshold": "порог доли «2» для ШНОР",
     "risk_threshold": "порог доли «2» для зоны риска", "ege_high_score": "высокий балл ЕГЭ",
     "confidence_level": "уровень доверия интервалов Вильсона",
@@ -138,6 +144,7 @@ PARAM_LABELS = {
     "quality.index": "индекс качества", "quality.reference": "группы качества: эталонная совокупность",
     "group_band_sd": "ширина групп, стандартных отклонений", "model.formula": "формула модели качества",
     "municipality_name": "название муниципалитета в отчётах",
+    "report.legal_basis": "нормативная основа, на которую ссылается справка",
     "model.weights": "веса модели", "model.alpha": "1 − уровень доверия модели",
     "model.min_effect": "минимальное отклонение для отметки школы", "model.small_sample": "малая выборка: меньше школ",
     "model.mixed": "модель со случайным эффектом школы", "clustering.n_clusters": "число кластеров",
@@ -210,11 +217,160 @@ def _value_text(v) -> str:
     return str(v)
 
 
-def parameters_table(params: dict) -> pd.DataFrame:
-    """Every parameter used: «Параметр» (dotted key), «Значение», «Смысл»."""
-    flat = flatten_params(params)
-    return pd.DataFrame({"Параметр": list(flat), "Значение": [_value_text(v) for v in flat.values()],
-                         "Смысл": [_param_label(k) for k in flat]})
+_GROUPS = [  # (top-level keys, group title), in the order of the справка
+    (("procedures", "vpr_grades", "subjects", "subject_mode", "subject_levels", "min_participants", "shnor_threshold",
+      "risk_threshold", "exclude_nonobjective", "ege_high_score", "confidence_level"), "Правило ШНОР и зоны риска"),
+    (("shnsu_rule",), "Правило ШНСУ"),
+    (("isbsh", "iursh", "quality", "group_band_sd"), "Индексы ИСБШ, ИУРШ и индекс качества"),
+    (("objectivity",), "Объективность результатов"),
+    (("model",), "Качество с учётом контекста (модель)"),
+    (("clustering",), "Кластеры школ"),
+    (("targets", "monitoring"), "Плановые значения и показатели мониторинга"),
+    (("risk",), "Рисковые профили и рекомендации"),
+    (("dynamics",), "Динамика"),
+    (("leaders",), "Школы-лидеры"),
+    (("validation",), "Проверка входных данных"),
+    (("municipality_name", "report"), "Оформление справки"),
+]
+_GROUP_OF = {k: title for keys, title in _GROUPS for k in keys}
+
+#: keys shown as percentages (their values are shares 0–1)
+_SHARE_KEYS = {"shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
+               "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha", "model.fdr",
+               "model.dispersion_winsor", "dynamics.alpha", "validation.max_quarantined_share", "shnsu_rule.isbsh_quantile"}
+
+_MORE_LABELS = {
+    "subject_levels": "уровни предметов (pooled — базовый и профильный уровень вместе)",
+    "model.family": "вид модели", "model.multiple_testing": "поправка на множественные сравнения",
+    "model.fdr": "доля ложных открытий", "model.dispersion_winsor": "усечение крайних школ при оценке разброса",
+    "validation.max_quarantined_share": "остановить расчёт, если исключено больше этой доли строк файла результатов",
+    "validation.min_quarantined_rows": "… и не меньше стольких строк",
+    "leaders.weights.isbsh": "подбор пары: вес различия ИСБШ", "leaders.weights.territory": "подбор пары: вес другой территории",
+    "leaders.weights.resilient": "подбор пары: бонус резильентной школе-лидеру",
+    "leaders.weights.positive_residual": "подбор пары: бонус школе-лидеру выше прогноза",
+}
+
+_VALUE_WORDS = {"any": "достаточно одного предмета", "all": "каждый предмет", "pooled": "вместе",
+                "municipality": "школы муниципалитета", "fixed": "заданные значения", "weights": "веса",
+                "regression": "регрессия", "bh": "Бенджамини — Хохберга", "none": "нет", "exact": "точный критерий Фишера",
+                "z": "z-критерий", "auto": "автоматически", "always": "всегда", "never": "никогда",
+                "participants": "по числу участников", "oge_base": "доля достигших базового уровня на ОГЭ",
+                "vpr_base": "доля достигших базового уровня на ВПР", "quality_share": "качество знаний (доля «4» и «5»)",
+                "mean_mark": "средняя отметка"}
+
+_TERMS = {"quality_index": "индекс качества", "isbsh": "ИСБШ", "iursh": "ИУРШ", "isbsh_group": "группа ИСБШ",
+          "iursh_group": "группа ИУРШ", "students_total": "число обучающихся",
+          "territory": "территория", "kind": "вид школы"}
+
+
+def formula_words(formula: str) -> str:
+    """A model formula in words: «quality_index ~ isbsh + iursh» → «индекс качества зависит от: ИСБШ, ИУРШ»."""
+    left, _, right = str(formula).partition("~")
+
+    def term(x: str) -> str:
+        x = x.strip()
+        m = re.fullmatch(r"(?:np\.)?log\((\w+)\)", x)
+        if m:
+            return f"логарифм ({_TERMS.get(m.group(1), m.group(1))})"
+        m = re.fullmatch(r"C\((\w+)\)", x)
+        if m:
+            return _TERMS.get(m.group(1), m.group(1))
+        return _TERMS.get(x, x)
+    return f"{term(left)} зависит от: " + ", ".join(term(x) for x in right.split("+") if x.strip())
+
+
+def _label(key: str, indicator_names: dict[str, str]) -> str | None:
+    if key in PARAM_LABELS or key in _MORE_LABELS or key.startswith(("isbsh.weights.", "iursh.weights.")):
+        return PARAM_LABELS.get(key) or _MORE_LABELS.get(key) or _param_label(key)
+    parts = key.split(".")
+    if key.startswith("monitoring.indicator_targets.") and len(parts) == 4:
+        name = indicator_names.get(parts[2], "показатель")
+        return f"«{name}»: {'базовое' if parts[3] == 'baseline' else 'плановое'} значение"
+    if key.startswith("monitoring.municipal_answers.") and len(parts) >= 3:
+        name = indicator_names.get(parts[2], "ответ муниципалитета")
+        return f"«{name}»: ответ муниципалитета по годам"
+    if key.startswith("model.min_effect.") and len(parts) == 3:
+        return f"минимальное отклонение для отметки школы ({_VALUE_WORDS.get(parts[2], parts[2])})"
+    if key.startswith("risk.groups.") and len(parts) == 4:
+        return "группа факторов риска: " + ("название" if parts[3] == "name" else "номера факторов")
+    return None
+
+
+def _param_value(key: str, v) -> str:
+    if key in _SHARE_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return fmt_g(round(v * 100, 6)) + "%"
+    if key.endswith("formula"):
+        return formula_words(v)
+    if key == "model.family" and v in FAMILY_LABELS:
+        return str(FAMILY_LABELS[v])
+    if isinstance(v, str) and v in _VALUE_WORDS and not key.endswith("name"):
+        return _VALUE_WORDS[v]
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_param_value("", x) for x in v)
+    return _value_text(v)
+
+
+def _collapse_answers(flat: dict[str, object]) -> dict[str, object]:
+    """The municipality's yes/no answers by year as one entry per answer («2022: нет; 2023: да»)."""
+    out: dict[str, object] = {}
+    for k, v in flat.items():
+        parts = k.split(".")
+        if k.startswith("monitoring.municipal_answers.") and len(parts) == 4:
+            key = ".".join(parts[:3])
+            prev = out.get(key)
+            out[key] = (f"{prev}; " if prev else "") + f"{parts[3]}: {_value_text(v)}"
+        else:
+            out[k] = v
+    return out
+
+
+def package_defaults() -> dict:
+    """The package's default parameters (``parameters/default.yml``), to mark what a season changed."""
+    return load_params()
+
+
+def indicator_names(indicators: pd.DataFrame | None) -> dict[str, str]:
+    """Indicator code → its name, from the season's indicators table (empty when there is none)."""
+    if indicators is None or indicators.empty or "name" not in indicators:
+        return {}
+    return dict(zip(indicators["code"].astype(str), indicators["name"].astype(str), strict=True))
+
+
+def parameters_table(params: dict, defaults: dict | None = None,
+                     indicator_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The parameters the season used, for the reader: «Правило», «Параметр», «Значение».
+
+    Grouped by rule in the order of the справка, described in Russian, values in Russian number
+    format (shares as percent); a value that differs from ``defaults`` (the package's) says so
+    with the default value. Parameters without a meaning for this справка (unused alternatives,
+    empty settings) are left out; every key with its raw name is in ``parameters_used.yml``.
+    """
+    flat = _collapse_answers(flatten_params(params))
+    base = _collapse_answers(flatten_params(defaults)) if defaults else {}
+    names = indicator_names or {}
+    rows = []
+    for key, v in flat.items():
+        if key.startswith(("model.specifications", "isbsh.fixed", "iursh.fixed")) or key.endswith("catalogue") \
+                or key.endswith("recommendations_file"):
+            continue
+        if v is None or (isinstance(v, dict) and not v):
+            continue
+        label = _label(key, names)
+        if label is None:
+            continue
+        value = _param_value(key, v)
+        if defaults is not None and (key not in base or base[key] != v):
+            value += (f" (изменено; по умолчанию — {_param_value(key, base[key])})" if key in base
+                      and base[key] is not None else " (задано для муниципалитета)")
+        group = _GROUP_OF.get(key.split(".", 1)[0], "Прочее")
+        rows.append((group, label, value))
+    order = {title: i for i, (_, title) in enumerate(_GROUPS)}
+    rows.sort(key=lambda r: order.get(r[0], len(order)))  # stable: keeps the file's order inside a group
+    out, last = [], None
+    for group, label, value in rows:
+        out.append({"Правило": group if group != last else "", "Параметр": label, "Значение": value})
+        last = group
+    return pd.DataFrame(out, columns=["Правило", "Параметр", "Значение"])
 
 
 def input_files_table(result: SeasonResult, data_root: str | None = None) -> pd.DataFrame:
@@ -226,5 +382,5 @@ def input_files_table(result: SeasonResult, data_root: str | None = None) -> pd.
 def package_versions() -> pd.DataFrame:
     """Versions of Python and the packages the report rests on: «Пакет», «Версия» — the same
     list as the run manifest's (:func:`shnor_lib.pipeline.provenance.package_versions`)."""
-    rows = [("shnor_lib" if name == "shnor" else name, v) for name, v in provenance.package_versions().items()]
+    rows = [(name, v) for name, v in provenance.package_versions().items()]
     return pd.DataFrame(rows, columns=["Пакет", "Версия"])

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis.funnel import funnel
-from ...analysis.models import BELOW, FAMILY_LABELS, RESILIENT, formula_variables, min_effect_for
+from ...analysis.models import BELOW, RESILIENT, formula_variables, min_effect_for
 from ..common import (
     NO_DATA,
     as_text,
@@ -22,7 +22,7 @@ from ..common import (
     published_indices,
     pure_path,
 )
-from ..format import count, fmt_g, fmt_num, fmt_p, fmt_pct
+from ..format import count, fmt_g, fmt_num, fmt_p, fmt_pct, plural
 
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
@@ -75,31 +75,59 @@ def model_text(result: SeasonResult) -> str:
                 f"контекста хотя бы для нескольких школ (известно: {what}). "
                 "Резильентные школы и школы ниже ожидаемого не определяются.")
     level = fmt_num(100 * (1 - model.alpha), 0)
-    formula = model.formula
-    parts = [f"Модель: `{formula}` ({FAMILY_LABELS[model.family]}"
-             + (", веса — число участников" if result.params["model"]["weights"] == "participants" else "")
-             + f"), {n_schools(model.n)}; R² = {fmt_num(model.r2)} — модель объясняет "
-             f"{fmt_pct(model.r2)} различий индекса качества между школами."]
+    q = _QUALITY_WORDS.get(result.params["quality"]["index"], "индекс качества")
+    ctx_terms = [_TERM_WORDS.get(v, _term_label(v)) for v in formula_variables(model.formula.split("~", 1)[-1],
+                                                                               s.columns)]
+    parts = [f"**Что проверялось.** Индекс качества школы ({q}) сравнивается с тем, чего можно ожидать от школы "
+             f"с таким же контекстом: {', '.join(ctx_terms) if ctx_terms else 'контекст школы'}. Ожидаемое значение "
+             f"даёт статистическая модель, построенная по {count(model.n, 'школе', 'школам', 'школам')} муниципалитета"
+             + (" (каждый ученик учитывается один раз)" if result.params["model"]["weights"] == "participants" else "")
+             + f". Контекст объясняет {fmt_pct(model.r2)} различий индекса качества между школами; остальное — "
+             "работа самих школ, особенности года и случайность."]
     if published_indices(result):
-        parts.append("Индекс качества и группы взяты из опубликованной таблицы (файл indices).")
+        parts.append("Индекс качества и группы взяты из опубликованной таблицы индексов.")
+    found = []
     for r in model.coefficients.itertuples():
         if r.term == "Intercept":
             continue
         sig = r.p_value < model.alpha
-        parts.append(f"{_term_label(r.term)}: коэффициент {fmt_num(r.coef, 3)} ({level}% ДИ от {fmt_num(r.ci_low, 3)} "
-                     f"до {fmt_num(r.ci_high, 3)}; p = {fmt_p(r.p_value)}) — связь статистически "
-                     + ("значима." if sig else "не значима."))
-    warn = list(model.warnings)
+        word = _term_label(r.term)
+        if sig:
+            found.append(f"чем выше {word}, тем {'выше' if r.coef > 0 else 'ниже'} ожидаемый индекс качества — "
+                         f"связь подтверждается данными (с надёжностью {level}%)")
+        else:
+            found.append(f"связь индекса качества с показателем «{word}» данными не подтверждается")
+    if found:
+        parts.append("**Что получилось:** " + "; ".join(found) + ".")
+    named = []
+    for kind, word in ((RESILIENT, "выше ожидаемого (резильентные)"), (BELOW, "ниже ожидаемого")):
+        t = resilience_table(result, kind)
+        ids = [f"{i} ({n})" if n else i for i, n in zip(t["Код ОО"], t["Наименование"], strict=True)]
+        named.append(f"{word} — " + ("; ".join(ids) if ids else "нет"))
+    parts.append("**Какие школы выделяются:** " + ", ".join(named) + ". Школа отмечается, только если её отличие "
+                 "от ожидаемого устойчиво (маловероятно как случайность, даже с учётом того, что проверялась каждая "
+                 f"школа) и не меньше {fmt_num(min_effect_for(result.params))} по шкале индекса; остальные отличия "
+                 "могут быть случайными. Ожидаемое значение и его интервал у каждой отмеченной школы — ниже.")
     if result.effects is not None:
         e = result.effects
-        parts.append(f"Дополнительно построена модель со случайным эффектом школы по {e.n_obs} наблюдениям "
-                     f"({n_schools(e.n_groups)}, все загруженные годы): она отделяет устойчивое отличие школы "
-                     "от колебаний отдельного года.")
-        warn += list(e.warnings)
-    text = " ".join(parts)
+        parts.append(f"Дополнительно проверено, устойчиво ли отличие школы за все загруженные годы ({e.n_obs} "
+                     f"{plural(e.n_obs, 'наблюдение', 'наблюдения', 'наблюдений')}, {n_schools(e.n_groups)}): так "
+                     "отделяется постоянное отличие школы от колебаний отдельного года.")
+    warn = list(model.warnings) + (list(result.effects.warnings) if result.effects is not None else [])
+    text = "\n\n".join(parts)
+    text += ("\n\nТехнические подробности (вид модели, коэффициенты с интервалами, доля объяснённых различий "
+             f"R² = {fmt_num(model.r2)}) — в таблице ниже и в разделе «Методика».")
     if warn:
         text += "\n\n**Ограничения:** " + "; ".join(warn) + "."
     return text
+
+
+_TERM_WORDS = {"isbsh": "социальное благополучие учеников (индекс социального благополучия школы, ИСБШ)",
+               "iursh": "кадровый ресурс (индекс учительских ресурсов школы, ИУРШ)"}
+
+_QUALITY_WORDS = {"oge_base": "доля учеников, достигших базового уровня на ОГЭ",
+                  "vpr_base": "доля учеников, достигших базового уровня на ВПР",
+                  "quality_share": "доля отметок «4» и «5» на ОГЭ", "mean_mark": "средняя отметка на ОГЭ"}
 
 
 def funnel_text(result: SeasonResult) -> str:
@@ -120,7 +148,7 @@ def funnel_text(result: SeasonResult) -> str:
                 f"известно только для {n_schools_gen(len(f.points))}{why}.")
     (l95, z95), (l998, z998) = sorted(f.guides.items())
     labelled = by_id(f.labelled)
-    named = [f"{word} — {', '.join(labelled.loc[labelled['label'] == kind, 'school_id'])}"
+    named = [f"{word} — {'; '.join(labelled.loc[labelled['label'] == kind, 'school_id'])}"
              for kind, word in ((RESILIENT, "резильентные"), (BELOW, "ниже ожидаемого"))
              if (labelled["label"] == kind).any()]
     rule = ("значимо с поправкой на число проверенных школ" if model.multiple_testing == "bh"

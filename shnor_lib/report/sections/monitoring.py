@@ -138,7 +138,7 @@ def monitoring_text(result: SeasonResult, indicators: pd.DataFrame) -> str:
                 f"- № {int(r.no)}. {r.name}: факт {indicator_value(r.fact, r.unit)} при плане "
                 f"{indicator_value(r.plan, r.unit)} ({_DIRECTION_WORDS[r.direction]})." for r in missed.itertuples()))
     elif len(known):
-        lines.append("Плановые значения показателей в параметрах не заданы (monitoring.indicator_targets) — "
+        lines.append("Плановые значения показателей в параметрах муниципалитета не заданы — "
                      "выполнение плана не оценивается.")
     no_plan = known[known["plan"].isna()]
     if len(plan) and len(no_plan):
@@ -147,7 +147,7 @@ def monitoring_text(result: SeasonResult, indicators: pd.DataFrame) -> str:
     if len(years) > 1:
         lv = d["dynamics_level"]
         counts = {k: d[lv == k] for k in (3, 2, 1)}
-        lines.append(f"Динамика за {years[0]}–{years[-1]} годы (критерии оценки Первоуральска): уровень 3 "
+        lines.append(f"Динамика за {years[0]}–{years[-1]} годы: уровень 3 "
                      f"(ярко выраженная положительная) — {len(counts[3])}, уровень 2 (положительная стабильная) — "
                      f"{len(counts[2])}, уровень 1 (отрицательная или отсутствует) — {len(counts[1])}"
                      + (f" ({_numbers(counts[1])})" if len(counts[1]) else "") + ".")

@@ -62,7 +62,7 @@ def objectivity_text(result: SeasonResult) -> str:
     text = (f"Признаки возможной необъективности: {len(f)} (у {n_res} "
             f"{plural(n_res, 'результата', 'результатов', 'результатов')} в {n_sch} "
             f"{plural(n_sch, 'школе', 'школах', 'школах')}: {what}); "
-            f"школы: {', '.join(sorted_ids(f['school_id'].unique()))}. ")
+            f"школы: {'; '.join(sorted_ids(f['school_id'].unique()))}. ")
     if p["exclude_nonobjective"]:
         ex = result.excluded
         text += (f"По параметрам расчёта такие результаты исключены из определения статусов "

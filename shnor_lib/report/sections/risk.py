@@ -25,7 +25,8 @@ from ..format import plural
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
 
-__all__ = ["risk_text", "risk_groups_table", "recommendations_by_school", "measures_table", "short_trigger"]
+__all__ = ["risk_text", "risk_groups_table", "recommendations_by_school", "measures_table", "short_trigger",
+           "trigger_words", "measure_headline"]
 
 
 def _factor_name(code: int) -> str:
@@ -70,7 +71,7 @@ def risk_text(result: SeasonResult, significance: pd.DataFrame, groups: pd.DataF
     if absent:
         lines.append(f"Нет рискового профиля у школ со статусом: {school_list(absent, names)}.")
     if groups is not None and len(groups):
-        lines.append("Факторы высокой значимости по группам управленческих решений (как в программе Первоуральска): "
+        lines.append("Факторы высокой значимости по группам управленческих решений: "
                      + "; ".join(f"{lower_first(r.group)} — {r.n_schools} ОО" for r in groups.itertuples()) + ".")
     if recommendations is not None:
         if len(recommendations):
@@ -83,7 +84,7 @@ def risk_text(result: SeasonResult, significance: pd.DataFrame, groups: pd.DataF
                          + ("в перечне мер и в карточках школ." if cards else "в перечне мер."))
         else:
             lines.append("Адресных рекомендаций нет: нет школ со статусом, для которого они формируются "
-                         "(risk.recommend_for).")
+                         "(перечень таких статусов задаётся в параметрах).")
     return "\n\n".join(lines)
 
 
@@ -95,6 +96,7 @@ def risk_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     detail = [f"все: {s}\n" + d.replace("; ", "\n") if n else d
               for s, d, n in zip(groups["schools"], groups["detail"], groups["n_schools"], strict=True)]
+    detail = [re.sub(r"(\d), (?=\d)", r"\1; ", d) for d in detail]  # «№ 1; 2», never «1, 2» (a decimal)
     return pd.DataFrame({"Группа факторов": groups["group"].values, "Число ОО": groups["n_schools"].astype(int).values,
                          "ОО и факторы": detail})
 
@@ -106,21 +108,53 @@ def short_trigger(trigger: str) -> str:
     return "; ".join(dict.fromkeys(p.replace("статус: ", "статус ") for p in parts))
 
 
-def recommendations_by_school(recommendations: pd.DataFrame) -> pd.DataFrame:
-    """One row per school: «ОО», «Статус», «Меры (основание)» — measure codes grouped by their trigger.
+def trigger_words(trigger: str) -> str:
+    """A recommendation's trigger in words, without each school's numbers.
 
-    A line reads «K01, K03 — фактор 3»: measures K01 and K03 were triggered by risk factor 3;
-    the measures' text is in :func:`measures_table`.
+    «фактор 3 «Недостаточная … педагогов»: высокая значимость» → «фактор риска 3 — недостаточная …
+    педагогов (высокая значимость)»; «статус: ШНОР» → «статус ШНОР»; a monitoring indicator below
+    its bar keeps its wording.
     """
-    cols = ["ОО", "Статус", "Меры (основание)"]
+    out = []
+    for part in str(trigger).split("; "):
+        part = part.strip()
+        m = re.match(r"фактор (\d+) «([^»]*)»(?::\s*(\w+) значимость)?", part)
+        if m:
+            out.append(f"фактор риска {m.group(1)} — {lower_first(m.group(2))}"
+                       + (f" ({m.group(3)} значимость)" if m.group(3) else ""))
+        elif part.startswith("статус:"):
+            out.append("статус " + part[len("статус:"):].strip())
+        elif part:
+            out.append(part)
+    return "; ".join(dict.fromkeys(out))
+
+
+def measure_headline(text: str, limit: int = 90) -> str:
+    """The first clause of a measure (up to its first «;» or «:», at most ``limit`` characters cut at
+    a word) with «…» when cut — only where the full text is in the same document."""
+    text = " ".join(str(text).split()).rstrip(".")
+    cut = min([i for i in (text.find(":"), text.find(";")) if i > 0] or [len(text)])
+    head = text[:cut].rstrip(" ,")
+    if len(head) > limit:
+        head = head[:limit].rsplit(" ", 1)[0].rstrip(" ,(")
+    return head if head == text else head + "\u00a0…"
+
+
+def recommendations_by_school(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """One row per school: «ОО», «Статус», «Меры и основания» — each measure's first clause in words
+    with its number in the list of measures below (:func:`measures_table`, where the full text and
+    the addressee are), and what triggered it, in words.
+    """
+    cols = ["ОО", "Статус", "Меры и основания"]
     if recommendations is None or recommendations.empty:
         return pd.DataFrame(columns=cols)
     rows = []
-    r = recommendations.assign(short=recommendations["trigger"].map(short_trigger))
-    for sid in sorted_ids(r["school_id"].unique()):
-        g = r[r["school_id"] == sid]
-        lines = [f"{', '.join(h['measure_id'])} — {t}" for t, h in g.groupby("short", sort=False)]
-        rows.append({"ОО": f"{sid} ({g['name'].iat[0]})", "Статус": g["status"].iat[0], "Меры (основание)": "\n".join(lines)})
+    for sid in sorted_ids(recommendations["school_id"].unique()):
+        g = recommendations[recommendations["school_id"] == sid]
+        lines = [f"{measure_headline(r.recommendation)} (мера {r.measure_id}) — {trigger_words(r.trigger)}"
+                 for r in g.itertuples()]
+        rows.append({"ОО": f"{sid} ({g['name'].iat[0]})", "Статус": g["status"].iat[0],
+                     "Меры и основания": "\n".join(lines)})
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -132,5 +166,5 @@ def measures_table(recommendations: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for mid, g in recommendations.groupby("measure_id", sort=True):
         rows.append({"Код": mid, "Мера": g["recommendation"].iat[0], "Адресат": g["addressee"].iat[0],
-                     "Школы": ", ".join(sorted_ids(g["school_id"].unique()))})
+                     "Школы": "; ".join(sorted_ids(g["school_id"].unique()))})
     return pd.DataFrame(rows, columns=cols)

@@ -23,7 +23,7 @@ from ..format import fmt_g, fmt_num, fmt_pct
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
 
-__all__ = ["summary_text", "report_title"]
+__all__ = ["summary_text", "summary_caveats", "report_title", "GLOSSARY", "glossary_text"]
 
 
 def report_title(result: SeasonResult, name: str | None = None) -> str:
@@ -88,7 +88,6 @@ def summary_text(result: SeasonResult, previous: SeasonResult | None = None) -> 
     parts = [first + "."]
     parts.append(f"В зоне риска — {n_schools(sh['risk_zone'])}; без статуса — "
                  f"{n_schools(int(as_text(s['status']).eq('').sum()))}.")
-    caveats = []
     if previous is not None:
         ps = previous.shares
         diff = (share - ps["share_shnor_shnsu"]) * 100
@@ -96,7 +95,24 @@ def summary_text(result: SeasonResult, previous: SeasonResult | None = None) -> 
         parts.append(f"В {previous.year} году доля ШНОР и ШНСУ составляла {fmt_pct(ps['share_shnor_shnsu'])} "
                      f"({ps['shnor_or_shnsu']} из {ps['schools']}) — за год она {trend}"
                      + ("." if trend == "не изменилась" else f" на {fmt_num(abs(diff), 1)} п.п."))
-    else:
+    caveats = summary_caveats(result, previous)
+    text = " ".join(parts)
+    if caveats:
+        text += "\n\n**Ограничения данных:**\n\n" + "\n".join(f"- {c}" for c in caveats)
+    return text
+
+
+def summary_caveats(result: SeasonResult, previous: SeasonResult | None = None,
+                    previous_year_note: bool = True) -> list[str]:
+    """The season's main data caveats in sentences (no previous year, no ИСБШ, incomplete coverage).
+
+    ``previous_year_note=False`` leaves out the note on the missing previous year (said elsewhere).
+    """
+    y = result.year
+    s = result.schools
+    shnsu_known = s["isbsh_group"].notna().any() or s["isbsh"].notna().any()
+    caveats = []
+    if previous is None and previous_year_note:
         caveats.append(f"Данных за {y - 1} год нет: условие «одна процедура два года подряд» не проверялось, "
                        "статусы определены только по условию двух процедур в одном году; "
                        f"сравнение с прошлым годом — {NO_DATA}.")
@@ -107,10 +123,7 @@ def summary_text(result: SeasonResult, previous: SeasonResult | None = None) -> 
                         if not has_input(result, "social") else "ИСБШ по социальному паспорту не рассчитан; ")
                        + "ШНСУ определены по опубликованным группам ИСБШ (файл indices).")
     caveats.extend(_coverage_notes(result))
-    text = " ".join(parts)
-    if caveats:
-        text += "\n\n**Ограничения данных:**\n\n" + "\n".join(f"- {c}" for c in caveats)
-    return text
+    return caveats
 
 
 def _coverage_notes(result: SeasonResult) -> list[str]:
@@ -120,7 +133,7 @@ def _coverage_notes(result: SeasonResult) -> list[str]:
     no_res = as_text(s["reasons"]).str.contains("нет результатов в объёме правила")
     if no_res.any():
         ids = sorted_ids(s.loc[no_res, "school_id"])
-        notes.append(f"Для {n_schools_gen(len(ids))} ({', '.join(ids)}) нет результатов в объёме правила — "
+        notes.append(f"Для {n_schools_gen(len(ids))} ({'; '.join(ids)}) нет результатов в объёме правила — "
                      f"их статус не определяется ({NO_DATA}).")
     d = scope_rows(result)
     d = d[d["enough"]]
@@ -132,3 +145,28 @@ def _coverage_notes(result: SeasonResult) -> list[str]:
                      "одна процедура, условие «две процедуры в одном году» выполниться не может, поэтому "
                      "отсутствие статуса ШНОР у таких школ — следствие неполных данных, а не вывод о результатах.")
     return notes
+
+
+#: The abbreviations and terms of the справка, spelled out (the «Сокращения» subsection of section 1).
+GLOSSARY = {
+    "ШНОР": "школы с низкими образовательными результатами",
+    "ШНСУ": "школы, функционирующие в неблагоприятных социальных условиях",
+    "Зона риска": "школы, у которых доля не преодолевших порог выше порога зоны риска, но условие ШНОР не выполнено",
+    "ОО": "общеобразовательная организация (школа)",
+    "ВПР": "всероссийские проверочные работы",
+    "ОГЭ": "основной государственный экзамен (9 класс)",
+    "ЕГЭ": "единый государственный экзамен (11 класс)",
+    "ГИА": "государственная итоговая аттестация (ОГЭ и ЕГЭ)",
+    "ИСБШ": "индекс социального благополучия школы: чем ниже, тем сложнее социальный состав учеников",
+    "ИУРШ": "индекс учительских ресурсов школы: образование, категория и стаж педагогов",
+    "Индекс качества": "доля учеников, достигших базового уровня (или иной показатель результатов, заданный в параметрах)",
+    "Резильентная школа": "школа, результаты которой устойчиво выше ожидаемых для её социального контекста",
+    "ИОМ": "индивидуальный образовательный маршрут педагога",
+    "ШППКО": "школьная программа повышения качества образования",
+    "п.п.": "процентные пункты: разность двух долей в процентах",
+}
+
+
+def glossary_text() -> str:
+    """The «Сокращения» list of the справка (Markdown)."""
+    return "\n".join(f"- **{k}** — {v}." for k, v in GLOSSARY.items())
