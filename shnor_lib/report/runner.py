@@ -80,12 +80,15 @@ class ReportJob:
     title: str = "Отчёт"
     key: tuple = ()
     name: str = "report"  # base name of the files: <name>.ipynb, <name>.html, <name>.pdf
+    footer: str | None = None  # the PDF's running footer before «стр. N из M», e.g. «Демо, 2024»
+    nav: tuple = ()  # (relative href, label) links back, shown above the report («Все отчёты»)
 
     def __post_init__(self) -> None:
         self.notebook = Path(self.notebook)
         self.output_dir = Path(self.output_dir)
         self.parameters = dict(self.parameters)
         self.key = tuple(self.key)
+        self.nav = tuple(tuple(x) for x in self.nav)
 
 
 @dataclass
@@ -336,14 +339,14 @@ def run_report(
         return outcome(ok=True)
 
     try:
-        atomic_write_text(html_path, notebook_to_html(nb, title=job.title))
+        atomic_write_text(html_path, notebook_to_html(nb, title=job.title, nav=job.nav))
     except Exception as exc:
         return failure(f"не удалось сформировать HTML: {type(exc).__name__}: {_one_line(exc)}")
 
     pdf, pdf_note = None, None
     if "pdf" in formats:
         try:
-            pdf = html_to_pdf(html_path, pdf_path)
+            pdf = html_to_pdf(html_path, pdf_path, footer=job.footer)
         except PdfEngineMissing as exc:
             pdf_note = str(exc)
         except PdfExportError as exc:
