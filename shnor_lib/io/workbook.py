@@ -16,11 +16,15 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 
 from .writers import _cell, safe_cells
+
+if TYPE_CHECKING:  # annotations only: io does not import the pipeline
+    from ..pipeline.season import SeasonResult
 
 __all__ = ["WORKBOOK_NAME", "SHEETS", "HEADERS", "workbook_bytes", "write_workbook"]
 
@@ -63,8 +67,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "students_total": ("Обучающихся", INT),
     # metrics.csv
     "year": ("Год", INT), "procedure": ("Процедура", TEXT), "subject": ("Предмет", TEXT),
-    "participants": ("Участников", INT), "failed": ("Получили «2»", INT), "quality": ("«4» и «5»", INT),
-    "high": ("«5»", INT), "in_scope": ("Учитывается правилом", BOOL), "grades": ("Классы", TEXT),
+    "participants": ("Участников", INT), "failed": ("Получили «2»", INT), "quality": ("Получили «4» и «5»", INT),
+    "high": ("Получили «5»", INT), "in_scope": ("Учитывается правилом", BOOL), "grades": ("Классы", TEXT),
     "fail_share": ("Доля «2»", PCT), "fail_low": ("Доля «2»: от", PCT), "fail_high": ("Доля «2»: до", PCT),
     "base_share": ("Успеваемость", PCT), "quality_share": ("Качество знаний", PCT),
     "quality_low": ("Качество знаний: от", PCT), "quality_high": ("Качество знаний: до", PCT),
@@ -88,7 +92,8 @@ HEADERS: dict[str, tuple[str, str]] = {
     "recommendation": ("Мера", TEXT), "addressee": ("Адресат", TEXT),
 }
 # the identifier table's own headers are Russian already; its cells are school codes
-_IDENTIFIER = {"Группа ИСБШ": ("Группа ИСБШ", TEXT), "Итого ОО": ("Итого ОО", INT)}
+_IDENTIFIER = {"Группа ИСБШ": ("Группа ИСБШ", TEXT), "Итого ОО": ("Итого ОО", INT),
+               **{str(g): (f"Группа качества {g}", TEXT) for g in range(1, 12)}}
 
 _MAX_WIDTH, _MIN_WIDTH = 60, 6
 _PROPERTIES = {"author": "shnor", "created": pd.Timestamp(2000, 1, 1).to_pydatetime()}
@@ -169,7 +174,7 @@ def workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def season_tables(result) -> dict[str, pd.DataFrame]:
+def season_tables(result: SeasonResult) -> dict[str, pd.DataFrame]:
     """The workbook's tables of a computed season (:class:`~shnor_lib.pipeline.season.SeasonResult`)."""
     support = result.support
     empty = pd.DataFrame()
@@ -186,7 +191,7 @@ def season_tables(result) -> dict[str, pd.DataFrame]:
     return {k: v for k, v in tables.items() if v is not None and len(v.columns)}
 
 
-def write_workbook(result, path: str | Path) -> Path:
+def write_workbook(result: SeasonResult, path: str | Path) -> Path:
     """Write the season's workbook (:data:`WORKBOOK_NAME`) to ``path``, replacing it whole."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -31,6 +31,7 @@ from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
+from .export import close_browser
 from .runner import ReportJob, ReportOutcome, run_reports, write_index
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
@@ -214,6 +215,17 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         Outcomes in season order (main report first, then extra notebooks), and
         whether any municipality was skipped for structural input errors.
     """
+    try:
+        return _build_reports(data_root, out_root, municipality, year, params_file, formats, n_jobs, strict,
+                              progress, resume, cards)
+    finally:
+        close_browser()  # the browser this process printed the cards with
+
+
+def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
+                  params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
+                  strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True
+                  ) -> tuple[list[ReportOutcome], bool]:
     formats, n_jobs = check_report_arguments(formats, n_jobs)
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
     seasons = list_seasons(data_root, municipality, year)
