@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config.params import PROJECT_DIR, load_project_params, params_digest
-from ..errors import DataValidationError
+from ..errors import DataValidationError, ShnorError
 from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
 from ..io.readers import list_seasons
@@ -32,7 +32,7 @@ from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
 from .export import close_browser
-from .runner import ReportJob, ReportOutcome, run_reports, write_index
+from .runner import ReportJob, ReportOutcome, run_reports, write_index, write_overview
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -314,7 +314,16 @@ def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", y
         elif (folder / "index.html").exists():  # resumed: the cards of the earlier run stand
             ordered.append(_cards_row(*key, None, out_root))
         _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
-    write_index(ordered, out_root)
+    if len(munis) > 1:  # a regional run: the overview of municipalities, by their names
+        names = {}
+        for m in munis:
+            try:
+                names[m] = load_project_params(data_root, m, params_file).get("municipality_name") or m
+            except ShnorError:  # its parameters are broken: the row shows the folder name and the error
+                names[m] = m
+        write_overview(ordered, out_root, names)
+    else:
+        write_index(ordered, out_root)
     if cut:  # the screen showed the first problems of each municipality: the file holds them all
         saved = DataValidationError(problems).save(out_root)
         print(f"Все ошибки во входных данных (всего: {len(problems)}) записаны в файл: {saved}", file=sys.stderr)

@@ -154,8 +154,11 @@ def _attr(text: str) -> str:
 
 
 def _reason(row: pd.Series) -> str:
+    """The reasons of the school's status (ШНОР+ШНСУ: both), else its first reason."""
     reasons = [p.strip() for p in str(row.get("reasons") or "").split(" | ") if p.strip()]
-    return reasons[0] if reasons else ("признаки зоны риска" if not row.get("status") else "")
+    status = row.get("status") if isinstance(row.get("status"), str) else ""
+    mine = [p for p in reasons for part in (status or "зона риска").split("+") if p.startswith(f"{part}:")]
+    return "; ".join(mine) if mine else (reasons[0] if reasons else "")
 
 
 def write_cards(history: list[SeasonResult], ctx: SupportResult, folder: str | Path, *,

@@ -381,7 +381,7 @@ class _Printer:
                 scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
             left = f"{html.escape(footer)} · " if footer else ""
             made = f"сформировано {datetime.date.today():%d.%m.%Y}"
-            page.pdf(path=str(target), format="A4", print_background=True, outline=True,
+            page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
                      display_header_footer=True, header_template="<span></span>",
                      footer_template=_FOOTER.format(left=left, right=made), margin=PDF_MARGIN, scale=scale)
         finally:
