@@ -31,7 +31,7 @@ from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
-from .export import close_browser
+from .export import persistent_browser
 from .runner import ReportJob, ReportOutcome, run_reports, write_index, write_overview
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
@@ -215,11 +215,9 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         Outcomes in season order (main report first, then extra notebooks), and
         whether any municipality was skipped for structural input errors.
     """
-    try:
+    with persistent_browser():  # one browser prints every card of the run
         return _build_reports(data_root, out_root, municipality, year, params_file, formats, n_jobs, strict,
                               progress, resume, cards)
-    finally:
-        close_browser()  # the browser this process printed the cards with
 
 
 def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",

@@ -33,7 +33,7 @@ from ..io.atomic import atomic_write_text
 from . import cards
 from . import html as nv
 from .common import has_card
-from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf
+from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
 from .plots import school_card_figure, set_style
 from .plots.style import figure_title
 
@@ -186,16 +186,25 @@ def write_cards(history: list[SeasonResult], ctx: SupportResult, folder: str | P
     list of CardOutcome
         One per school, in the order of the schools table.
     """
-    from ..errors import PathError
-    from ..io.paths import safe_component
-
     res = history[-1]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     set_style()
     schools = res.schools.assign(_id=res.schools["school_id"].astype(str)).set_index("_id")
+    with persistent_browser():  # one browser prints all the cards
+        outcomes = _write_each(history, ctx, folder, schools, card_ids(res) if ids is None else [str(i) for i in ids],
+                               formats, footer)
+    write_cards_index(outcomes, folder, title=f"Карточки школ: {footer or res.municipality}")
+    return outcomes
+
+
+def _write_each(history: list[SeasonResult], ctx: SupportResult, folder: Path, schools: pd.DataFrame,
+                ids: list[str], formats: tuple[str, ...], footer: str | None) -> list[CardOutcome]:
+    from ..errors import PathError
+    from ..io.paths import safe_component
+
     outcomes = []
-    for sid in (card_ids(res) if ids is None else [str(i) for i in ids]):
+    for sid in ids:
         start = time.perf_counter()
         row = schools.loc[sid]
         status = row["status"] if isinstance(row["status"], str) and row["status"] else "зона риска (признаки)"
@@ -218,7 +227,6 @@ def write_cards(history: list[SeasonResult], ctx: SupportResult, folder: str | P
             (folder / f"{sid}.pdf").unlink(missing_ok=True)
         outcomes.append(CardOutcome(**base, html=html_path, pdf=pdf, seconds=time.perf_counter() - start,
                                     pdf_note=note))
-    write_cards_index(outcomes, folder, title=f"Карточки школ: {footer or res.municipality}")
     return outcomes
 
 

@@ -19,6 +19,7 @@ printed relative to the PDF (``schools/7.pdf``, ``../report.pdf``), never as
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import datetime
 import functools
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -46,6 +48,8 @@ __all__ = [
     "html_to_pdf",
     "pdf_page_count",
     "close_browser",
+    "keep_browser_for_process",
+    "persistent_browser",
     "notebook_to_html",
 ]
 
@@ -431,6 +435,30 @@ def close_browser() -> None:
     _close_printers()
 
 
+_KEEP = [0]  # open persistent_browser() scopes (or 1 for a worker process that keeps it for life)
+
+
+@contextlib.contextmanager
+def persistent_browser() -> Iterator[None]:
+    """Keep one browser open for every :func:`html_to_pdf` inside the ``with`` block.
+
+    Outside such a block each PDF starts and closes its own browser, so that a caller's own
+    Playwright session in the same thread is never disturbed by one left running.
+    """
+    _KEEP[0] += 1
+    try:
+        yield
+    finally:
+        _KEEP[0] -= 1
+        if _KEEP[0] == 0:
+            _close_printers()
+
+
+def keep_browser_for_process() -> None:
+    """Keep the browser open until this process ends (an initializer of report worker processes)."""
+    _KEEP[0] = max(_KEEP[0], 1)
+
+
 def html_to_pdf(
     html_path: str | os.PathLike[str],
     pdf_path: str | os.PathLike[str],
@@ -498,6 +526,8 @@ def html_to_pdf(
             tmp.write_bytes(_relative_uris(data, target.parent))
     finally:
         copy_path.unlink(missing_ok=True)
+        if _KEEP[0] == 0:
+            _close_printers()
     return target
 
 

@@ -33,7 +33,15 @@ from tqdm.auto import tqdm
 from traitlets.config import Config
 
 from ..io.atomic import atomic_write_text
-from .export import TEMPLATES_DIR, PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
+from .export import (
+    TEMPLATES_DIR,
+    PdfEngineMissing,
+    PdfExportError,
+    html_to_pdf,
+    keep_browser_for_process,
+    notebook_to_html,
+    persistent_browser,
+)
 
 __all__ = [
     "FORMATS",
@@ -434,12 +442,15 @@ def run_reports(
     bar = tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress)
     try:
         if workers == 1:
-            for i, job in enumerate(jobs):
-                results[i] = run_report(job, formats=formats, kernel_name=kernel_name)
-                bar.update()
+            with persistent_browser():  # one browser for all the PDFs of the run
+                for i, job in enumerate(jobs):
+                    results[i] = run_report(job, formats=formats, kernel_name=kernel_name)
+                    bar.update()
         else:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # each worker keeps one browser for all the PDFs it prints
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=keep_browser_for_process) as pool:
                 futures = {
                     pool.submit(run_report, job, formats=formats, kernel_name=kernel_name): i
                     for i, job in enumerate(jobs)
