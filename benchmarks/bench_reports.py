@@ -19,6 +19,12 @@ floor's.
 
     .venv/bin/python benchmarks/bench_reports.py                     # 70 municipalities (~45 min)
     .venv/bin/python benchmarks/bench_reports.py --municipalities 10 # a quick look
+    .venv/bin/python benchmarks/bench_reports.py --breakdown         # one report's cost, by part
+
+``--breakdown`` (issue 17, goal 2) takes one season (the demo 2024) apart: kernel start, the
+imports of the notebook's setup cell, compute, running the notebook's cells (texts, tables,
+charts) on the computed season, HTML export, and the PDF — by a Chromium process per file and by
+the one persistent browser ``shnor report`` now keeps per process.
 """
 
 from __future__ import annotations
@@ -85,6 +91,68 @@ def count_reports(out: Path) -> tuple[int, int]:
     return len(html) - cards, cards
 
 
+def breakdown(append: bool) -> None:
+    """One season report's cost by part (the demo 2024), on this machine, one after another."""
+    import os
+    import subprocess
+    import time
+
+    import nbformat
+    import papermill
+    from traitlets.config import Config
+
+    from shnor_lib.report.context import CACHE_ENV, season_context, store_context
+    from shnor_lib.report.export import html_to_pdf, notebook_to_html, persistent_browser
+
+    out = Path(tempfile.mkdtemp(prefix="shnor-bench-breakdown-"))
+    data_root = REPO / "data_raw"
+    parts: list[list[str]] = []
+
+    def timed(label, fn):
+        start = time.perf_counter()
+        value = fn()
+        parts.append([label, f"{time.perf_counter() - start:.2f}"])
+        return value
+
+    empty = out / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), empty)
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(out / "k")}})
+    timed("kernel start and stop (empty notebook through papermill)", lambda: papermill.execute_notebook(
+        str(empty), str(out / "empty-out.ipynb"), kernel_name="python3", progress_bar=False, config=config))
+    setup = ("import shnor_lib, matplotlib.pyplot; from shnor_lib.report import sections, plots, html, context; "
+             "from IPython.display import display")
+    base = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    bare = time.perf_counter() - base
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", setup], check=True)
+    parts.append(["imports of the notebook's setup cell (fresh interpreter, minus its start)",
+                  f"{time.perf_counter() - start - bare:.2f}"])
+    sc = timed("compute: the season and the years before it, with support analyses",
+               lambda: season_context(data_root, "demo", 2024, None))
+    cache = out / ".cache"
+    os.environ[CACHE_ENV] = str(cache)
+    store_context(sc, data_root, cache)
+    nb = timed("the report notebook on the computed season (kernel, imports, texts, tables, charts)",
+               lambda: papermill.execute_notebook(
+                   str(NOTEBOOK), str(out / "report.ipynb"), kernel_name="python3", progress_bar=False,
+                   cwd=str(NOTEBOOK.parent), config=Config({"KernelManager": {"transport": "ipc", "ip": str(out / "k2")}}),
+                   parameters={"municipality": "demo", "year": 2024, "data_root": str(data_root), "params_file": None,
+                               "output_dir": str(out), "school_cards": False}))
+    html = timed("HTML export (nbconvert, in process)", lambda: notebook_to_html(nb, title="Справка"))
+    (out / "report.html").write_text(html, encoding="utf-8")
+    timed("PDF by a Chromium process (command line)", lambda: html_to_pdf(out / "report.html", out / "cli.pdf",
+                                                                         browser=chromium()))
+    with persistent_browser():
+        timed("PDF by the persistent browser, first (incl. its start)",
+              lambda: html_to_pdf(out / "report.html", out / "pw1.pdf", footer="Демо, 2024"))
+        timed("PDF by the persistent browser, next", lambda: html_to_pdf(out / "report.html", out / "pw2.pdf",
+                                                                         footer="Демо, 2024"))
+    text = (f"{machine()}\n\nOne season report (demo 2024, 40 schools), each part measured alone, one after "
+            "another:\n\n" + table(["part", "seconds"], parts) + "\n")
+    publish("Season report — cost by part (bench_reports.py --breakdown)", text, append=append)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--municipalities", type=int, default=None, help="only the first N municipalities")
@@ -93,7 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-cards", action="store_true", help="do not measure shnor report with school cards")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default $SHNOR_BENCH_DATA)")
     ap.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
+    ap.add_argument("--breakdown", action="store_true", help="one report's cost by part (demo 2024) and stop")
     args = ap.parse_args(argv)
+    if args.breakdown:
+        breakdown(append=not args.no_append)
+        return 0
 
     region = dataset("region", root=args.data)
     info = summary(region)

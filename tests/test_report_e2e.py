@@ -156,6 +156,112 @@ def test_report_and_index_open_in_chromium_without_console_errors(run):
     assert errors == []
 
 
+needs_pdf_tools = pytest.mark.skipif(find_browser() is None or shutil.which("pdfinfo") is None,
+                                     reason="нет Chromium или poppler-utils: PDF не проверяется")
+
+
+def _pdfinfo(path, *args):
+    return subprocess.run(["pdfinfo", *args, str(path)], capture_output=True, text=True, check=True).stdout
+
+
+@needs_pdf_tools
+def test_report_pdf_has_a_running_footer_with_page_numbers_and_the_date_made(run):
+    _, out = run
+    pdf = out / "demo" / "2024" / "report.pdf"
+    pages = int(re.search(r"Pages:\s+(\d+)", _pdfinfo(pdf)).group(1))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # the municipality's name from parameters/demo.yml, not its folder slug
+    for n in (1, 2, pages):
+        assert f"Демонстрационный муниципальный округ, 2024 · стр. {n} из {pages}" in text, n
+    assert re.search(r"сформировано \d\d\.\d\d\.\d{4}", text)
+    assert b"/Outlines" in pdf.read_bytes()  # bookmarks from the headings
+
+
+@needs_pdf_tools
+def test_every_card_is_one_a4_page_in_pdf(run):
+    _, out = run
+    cards = sorted((out / "demo" / "2024" / "schools").glob("*.pdf"))
+    # data_raw/demo/README.md: the schools of section 2 (status or risk-zone flag) get a card
+    assert {c.stem for c in cards} >= {"7", "33"}
+    for card in cards:
+        info = _pdfinfo(card)
+        assert re.search(r"Pages:\s+1\n", info), card.name
+        assert "595.92 x 842.88" in info or "595 x 842" in info, card.name  # A4 in points
+
+
+@needs_pdf_tools
+def test_no_file_url_or_absolute_path_in_any_html_or_pdf(run):
+    _, out = run
+    files = [p for p in out.rglob("*") if p.suffix in (".html", ".pdf")]
+    assert len(files) > 20
+    for f in files:
+        data = f.read_bytes()
+        assert b"file://" not in data, f
+        assert str(out).encode() not in data, f
+
+
+@needs_pdf_tools
+def test_report_pdf_links_the_cards_pdfs_relatively(run):
+    _, out = run
+    urls = _pdfinfo(out / "demo" / "2024" / "report.pdf", "-url")
+    links = re.findall(r"Annotation\s+(\S+)", urls)
+    card_links = {re.sub(r"^(\./)+", "", u) for u in links if "schools/" in u}
+    assert "schools/7.pdf" in card_links and "schools/33.pdf" in card_links
+    card = _pdfinfo(out / "demo" / "2024" / "schools" / "7.pdf", "-url")
+    assert re.search(r"Annotation\s+(\./)*\.\./report\.pdf", card)  # card → report, in the PDF too
+
+
+def test_card_links_back_to_report_cards_index_and_all_reports(run):
+    _, out = run
+    card = (out / "demo" / "2024" / "schools" / "7.html").read_text(encoding="utf-8")
+    for href in ('href="../report.html"', 'href="index.html"', 'href="../../../index.html"'):
+        assert href in card, href
+    report = (out / "demo" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert 'href="../../index.html"' in report and 'href="schools/index.html"' in report
+    assert (out / "demo" / "2024" / "schools" / "index.html").exists()
+
+
+def test_cards_index_lists_each_school_with_name_status_and_reason(run):
+    _, out = run
+    page = (out / "demo" / "2024" / "schools" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", page)
+    by_id = {r[0]: r for r in rows}
+    # data_raw/demo/README.md: 7 is ШНОР («два года подряд»), 33 is ШНСУ
+    assert by_id["7"][2] == "ШНОР" and "&lt;script&gt;" in by_id["7"][1]  # the hostile name, escaped
+    assert by_id["33"][2] == "ШНСУ" and "ИСБШ" in by_id["33"][3]
+    assert len({r[1] for r in rows}) == len(rows)  # a name per school, not one title repeated
+
+
+def test_card_html_is_slim_and_self_contained(run):
+    _, out = run
+    for card in (out / "demo" / "2024" / "schools").glob("*.html"):
+        html = card.read_text(encoding="utf-8")
+        assert len(html.encode()) < 150_000, card.name  # ~345 KB with the notebook's CSS before
+        assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+@pytest.mark.skipif(find_browser() is None, reason="нет Chromium")
+def test_glavnoe_with_its_first_named_school_is_on_the_first_screen_at_1280x1000(run):
+    playwright = pytest.importorskip("playwright.sync_api")
+    _, out = run
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=find_browser(), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto((out / "demo" / "2024" / "report.html").as_uri())
+            block = page.locator("h2, h3, h4", has_text=re.compile(r"^\s*Главное\s*$"))
+            assert block.count() == 1, "no «Главное» heading"
+            box = block.first.bounding_box()
+            assert box is not None and box["y"] < 1000
+            # the first list item after the heading names a school (demo 2024 has ШНОР schools)
+            first = block.first.locator("xpath=following::li[1]")
+            item = first.bounding_box()
+            assert item is not None and item["y"] + item["height"] <= 1000, item
+            assert re.search(r"\d", first.inner_text()), first.inner_text()
+        finally:
+            browser.close()
+
+
 # Runs last: it rewrites the index of the shared run.
 def test_resume_skips_unchanged_reports(run):
     code, out = run

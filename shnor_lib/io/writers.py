@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-__all__ = ["FORMULA_STARTS", "safe_cells", "csv_text", "write_csv", "xlsx_bytes", "write_xlsx"]
+__all__ = ["FORMULA_STARTS", "CSV_DECIMALS", "P_DIGITS", "plain_numbers", "safe_cells", "csv_text", "write_csv", "xlsx_bytes", "write_xlsx"]
 
 # Fixed metadata: the same table gives the same bytes (XlsxWriter's zip entries carry fixed dates).
 _PROPERTIES = {"author": "shnor", "created": dt.datetime(2000, 1, 1)}
@@ -52,9 +52,51 @@ def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Decimals a CSV keeps: far below any difference the methodology reads (shares, indices, z), far above
+#: the float noise of sums and differences (``1.3877787807814457e-17`` is written as ``0``).
+CSV_DECIMALS = 10
+#: Significant digits a p-value keeps (it can be far below 1e-10 and still mean something).
+P_DIGITS = 6
+
+
+def _is_p_value(name: object) -> bool:
+    text = str(name)
+    return text in ("p", "p_value", "p_adjusted") or text.startswith("p_") or text.endswith("_p")
+
+
+def plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` without float noise, as the CSV tables are written.
+
+    A float column whose values are all whole numbers (counts that went through a merge or a
+    sum with gaps: ``203.0``) becomes an integer column (``203``, empty where missing); other
+    floats are rounded to :data:`CSV_DECIMALS` decimals (``-0.0`` becomes ``0.0``), p-values to
+    :data:`P_DIGITS` significant digits. Text, integer and boolean columns are left alone.
+    """
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if not pd.api.types.is_float_dtype(col):
+            continue
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(values)
+        if _is_p_value(c):
+            rounded = np.array([float(f"{v:.{P_DIGITS}g}") if f else v for v, f in zip(values, finite, strict=True)],
+                               dtype=float)
+        else:
+            rounded = np.where(finite, np.round(values, CSV_DECIMALS), values)
+        rounded = rounded + 0.0  # -0.0 → 0.0
+        whole = finite & (rounded == np.round(rounded))
+        if finite.any() and whole[finite].all() and not np.isinf(values).any() and np.abs(rounded[finite]).max() < 2**53:
+            out[c] = pd.array([int(v) if f else None for v, f in zip(rounded, finite, strict=True)], dtype="Int64")
+        else:
+            out[c] = pd.Series(rounded, index=col.index, name=c)
+    return out
+
+
 def csv_text(df: pd.DataFrame, index: bool = False) -> str:
-    """The table as CSV text (UTF-8 when written, ``,`` separated), made safe for Excel."""
-    return safe_cells(df).to_csv(index=index, lineterminator="\n")
+    """The table as CSV text (UTF-8 when written, ``,`` separated), made safe for Excel and without
+    float noise (:func:`plain_numbers`)."""
+    return safe_cells(plain_numbers(df)).to_csv(index=index, lineterminator="\n")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:

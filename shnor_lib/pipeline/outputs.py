@@ -14,6 +14,7 @@ import yaml
 
 from ..config.params import params_digest
 from ..io.atomic import make_temp_dir
+from ..io.workbook import WORKBOOK_NAME, write_workbook
 from ..io.writers import safe_cells, write_csv, write_xlsx
 from .provenance import manifest
 from .season import SeasonResult
@@ -122,6 +123,7 @@ def _write_all(r: SeasonResult, folder: Path, texts: dict[str, str | None] | Non
     # Text from input files (names, codes, verbatim rows) must never become a spreadsheet formula.
     write_csv(r.schools, folder / "schools.csv")
     write_xlsx(safe_cells(r.schools), folder / "schools.xlsx", "Школы")
+    write_workbook(r, folder / WORKBOOK_NAME)  # the tables for Excel: Russian headers, formats, filters
     for name, table in (("metrics.csv", r.metrics), ("metrics_by_grade.csv", r.metrics_by_grade)):
         text = (texts or {}).get(name)
         if text is not None:  # the same text, rendered once for the municipality's seasons

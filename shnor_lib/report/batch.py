@@ -26,14 +26,17 @@ from pathlib import Path
 from .. import __version__
 from ..config.folders import shipped_dir
 from ..config.params import load_project_params, params_digest
-from ..errors import DataValidationError
+from ..errors import DataValidationError, ShnorError
 from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
 from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from ..pipeline.executor import Executor, call_with_env, cluster_executor, run_tasks
+from ..pipeline.support import consecutive_years
+from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
-from .runner import ReportJob, ReportOutcome, run_report, run_reports, write_index
+from .export import persistent_browser
+from .runner import ReportJob, ReportOutcome, run_report, run_reports, write_index, write_overview
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -135,49 +138,35 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
     shown = name or m
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
+    nav = (("../../index.html", "Все отчёты"),) + ((("schools/index.html", "Карточки школ"),) if cards else ())
     jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "school_cards": cards},
-                      title=f"Аналитическая справка: {shown}, {y}", key=(m, y))]
+                      title=f"Аналитическая справка: {shown}, {y}", key=(m, y), footer=f"{shown}, {y}", nav=nav)]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
         sub = folder / "reproduction"
         jobs.append(ReportJob(extra, sub, {**common, "output_dir": str(sub)},
-                              title=f"Воспроизведение опубликованных данных: {shown}, {y}", key=(m, y)))
+                              title=f"Воспроизведение опубликованных данных: {shown}, {y}", key=(m, y),
+                              footer=f"{shown}, {y}",
+                              nav=(("../report.html", "Аналитическая справка"), ("../../../index.html", "Все отчёты"))))
     return jobs
 
 
-def _card_jobs(m: str, y: int, ids: list[str], out_root: Path, data_root: Path, params_file: str | None,
-               name: str | None = None) -> list[ReportJob]:
-    """One card per school of interest, written to ``<out>/M/Y/schools/<id>.html``."""
-    from ..errors import PathError
-    from ..io.paths import safe_component
-
+def _cards_row(m: str, y: int, made: list[CardOutcome] | None, out_root: Path) -> ReportOutcome:
+    """One line of the main index for a season's cards, linking their own index page
+    (``made`` is None when a resumed run kept the cards of an earlier run)."""
     folder = out_root / m / str(y) / "schools"
-    jobs = []
-    for sid in ids:
-        try:
-            safe_component(sid, "код ОО")
-        except PathError as exc:
-            print(f"{m} {y}: карточка школы не сформирована — {exc}", file=sys.stderr)
-            continue
-        jobs.append(ReportJob(CARD_NOTEBOOK, folder, {
-            "municipality": m, "year": int(y), "school_id": str(sid), "data_root": str(data_root),
-            "params_file": str(Path(params_file).resolve()) if params_file else None},
-            title=f"Карточка школы {sid}: {name or m}, {y}", key=(m, y), name=str(sid)))
-    return jobs
-
-
-def _cards_row(m: str, y: int, outcomes: list[ReportOutcome], out_root: Path) -> ReportOutcome:
-    """One line of the main index for a season's cards, linking their own index page."""
-    folder = out_root / m / str(y) / "schools"
-    page = write_index(outcomes, folder, title=f"Карточки школ: {m}, {y}")
-    bad = [o for o in outcomes if not o.ok]
-    job = ReportJob(CARD_NOTEBOOK, folder, {}, title=f"Карточки школ ({len(outcomes)})", key=(m, y), name="index")
+    page = folder / "index.html"
+    made = made or []
+    bad = [o for o in made if not o.ok]
+    count = len(made) if made else sum(1 for f in folder.glob("*.html") if f.name != "index.html")
+    job = ReportJob(CARD_NOTEBOOK, folder, {}, title=f"Карточки школ ({count})", key=(m, y), name="index")
     error = None
     if bad:
-        error = f"не сформированы {len(bad)} из {len(outcomes)}: " + "; ".join(
-            f"{o.job.name}: {o.error}" for o in bad[:3])
-    return ReportOutcome(job, not bad, page, None, folder / "index.ipynb", error, None, None,
-                         sum(o.seconds for o in outcomes))
+        error = f"не сформированы {len(bad)} из {len(made)}: " + "; ".join(
+            f"{o.school_id}: {o.error}" for o in bad[:3])
+    notes = sorted({o.pdf_note for o in made if o.pdf_note})
+    return ReportOutcome(job, not bad, page, None, folder / "index.ipynb", error, None,
+                         notes[0] if notes else None, sum(o.seconds for o in made), skipped=not made)
 
 
 _CARD_FILES = (".html", ".pdf", ".ipynb")
@@ -232,9 +221,17 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         Outcomes in season order (main report first, then extra notebooks), and
         whether any municipality was skipped for structural input errors.
     """
+    with persistent_browser():  # one browser prints every card of the run
+        return _build_reports(data_root, out_root, municipality, year, params_file, formats, n_jobs, strict,
+                              progress, resume, cards, executor)
+
+
+def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
+                  params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
+                  strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True,
+                  executor: Executor | None = None) -> tuple[list[ReportOutcome], bool]:
     formats, n_jobs = check_report_arguments(formats, n_jobs)
     data_root, out_root = Path(data_root).resolve(), Path(out_root).resolve()
-    cards = cards and CARD_NOTEBOOK.exists()
     seasons = list_seasons(data_root, municipality, year)
     if not seasons:
         load_dataset(data_root, municipality, year)  # raises the «не найдены данные» error
@@ -258,6 +255,7 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
                 if mm == m:
                     failed[(mm, y)] = _data_failure(mm, y, out_root, exc)
     planned: list[_Planned] = []
+    card_outcomes: dict[tuple[str, int], list[CardOutcome]] = {}
     # The notebooks read the results computed here instead of computing them again.
     cache_dir = out_root / ".cache"
     os.environ[CACHE_ENV] = str(cache_dir)
@@ -282,13 +280,15 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
             own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
             store_context(build_context(own, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
                           data_root, cache_dir)
-            ids = [str(i) for i in result.schools.loc[result.schools["status"].fillna("") != "", "school_id"]]
-            for job in (_card_jobs(m, y, ids, out_root, data_root, params_file, params.get("municipality_name"))
-                        if cards else []):
-                planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
-            if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)):
+            if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)) \
+                    and (not cards or (out_root / m / str(y) / "schools" / "index.html").exists()):
                 continue
             write_outputs(result, out_root)
+            if cards:  # every card of the season in this process, from what was just computed
+                history = [r for yy, r in sorted(mine.items()) if yy <= y]
+                history = history[len(history) - len(consecutive_years([r.year for r in history], y)):]
+                card_outcomes[(m, y)] = write_cards(history, result.support, out_root / m / str(y) / "schools",
+                                                    formats=formats, footer=f"{params.get('municipality_name') or m}, {y}")
     skipped = {id(p): _unchanged(p, formats) for p in planned} if resume else {}
     to_run = [p for p in planned if not skipped.get(id(p))]
     if executor is None:
@@ -309,19 +309,33 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
         if key in failed:
             ordered.append(failed[key])
             continue
-        card_outcomes = []
         for p in by_key.get(key, []):
             outcome = skipped.get(id(p)) or results[id(p)]
             if outcome.ok and not outcome.skipped:
                 atomic_write_text(_stamp(p.job), json.dumps(
                     {"fingerprint": p.fingerprint, "pdf": outcome.pdf is not None, "pdf_note": outcome.pdf_note},
                     ensure_ascii=False) + "\n")
-            (card_outcomes if p.job.notebook == CARD_NOTEBOOK else ordered).append(outcome)
-        if card_outcomes:
-            ordered.append(_cards_row(*key, card_outcomes, out_root))
-        _prune_cards(out_root / key[0] / str(key[1]) / "schools", {o.job.name for o in card_outcomes})
+            ordered.append(outcome)
+        folder = out_root / key[0] / str(key[1]) / "schools"
+        made = card_outcomes.get(key)
+        if made:
+            ordered.append(_cards_row(*key, made, out_root))
+            _prune_cards(folder, {o.school_id for o in made if o.ok})
+        elif not cards or made == []:
+            _prune_cards(folder, set())
+        elif (folder / "index.html").exists():  # resumed: the cards of the earlier run stand
+            ordered.append(_cards_row(*key, None, out_root))
         _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
-    write_index(ordered, out_root)
+    if len(munis) > 1:  # a regional run: the overview of municipalities, by their names
+        names = {}
+        for m in munis:
+            try:
+                names[m] = load_project_params(data_root, m, params_file).get("municipality_name") or m
+            except ShnorError:  # its parameters are broken: the row shows the folder name and the error
+                names[m] = m
+        write_overview(ordered, out_root, names)
+    else:
+        write_index(ordered, out_root)
     if cut:  # the screen showed the first problems of each municipality: the file holds them all
         saved = DataValidationError(problems).save(out_root)
         print(f"Все ошибки во входных данных (всего: {len(problems)}) записаны в файл: {saved}", file=sys.stderr)

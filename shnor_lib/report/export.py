@@ -5,19 +5,35 @@ A4 print CSS, no scripts from the network, a table of contents). PDF is the
 same HTML printed by a headless Chrome/Chromium: of the routes measured in
 ``TOOLCHAIN.md`` it is the only one that keeps Cyrillic without a TeX install
 and honours CSS ``@page`` (A4).
+
+The browser is driven through Playwright (the Python package only, with the
+installed Chromium: no browser download) and kept open for the whole process,
+so each further PDF costs a fraction of a second instead of a browser start;
+it prints a running footer («<municipality>, <year> · стр. N из M», the date
+made) and PDF bookmarks from the headings. Without Playwright the browser's
+command line prints the PDF (bookmarks, no footer). Links to other reports are
+printed relative to the PDF (``schools/7.pdf``, ``../report.pdf``), never as
+``file://`` paths of the machine that made them.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
+import datetime
 import functools
+import html
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import nbformat
 
@@ -30,6 +46,10 @@ __all__ = [
     "TEMPLATES_DIR",
     "find_browser",
     "html_to_pdf",
+    "pdf_page_count",
+    "close_browser",
+    "keep_browser_for_process",
+    "persistent_browser",
     "notebook_to_html",
 ]
 
@@ -110,7 +130,7 @@ def _without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, *, title: str) -> str:
+def notebook_to_html(nb: nbformat.NotebookNode, *, title: str, nav: tuple = ()) -> str:
     """Render an executed notebook as a self-contained Russian HTML report.
 
     Code, prompts and stderr outputs are hidden; images are embedded as
@@ -124,6 +144,8 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str) -> str:
         The executed notebook (not modified).
     title : str
         Text of the ``<title>`` element.
+    nav : tuple of (href, label), optional
+        Relative links back (the overview of all reports, the season report) shown above the report.
 
     Returns
     -------
@@ -133,6 +155,9 @@ def notebook_to_html(nb: nbformat.NotebookNode, *, title: str) -> str:
     nb = _without_stderr(nb)
     nb.metadata["title"] = title
     body, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if nav:
+        links = "".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>' for href, label in nav)
+        body = body.replace("<main>\n", f'<main>\n<nav class="shnor-back">{links}</nav>\n', 1)
     return insert_toc(body)
 
 
@@ -263,19 +288,193 @@ def _run_browser(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
+# ---------------------------------------------------------------- links and pages of a PDF
+
+_HREF = re.compile(r'(href=")([^"#:?]+?)\.html((?:#[^"]*)?")')
+_URI = re.compile(rb"/URI \((file://[^()\\]*)\)")
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+_OCTAL_DOT = b"\\056/"  # «./» written in 5 bytes inside a PDF string
+
+
+def _pdf_hrefs(page: str) -> str:
+    """Point relative links to other reports at their PDFs (``schools/7.html`` → ``schools/7.pdf``).
+
+    Index pages (``index.html``) have no PDF and keep their link; absolute URLs are not touched.
+    """
+    def swap(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if target.rsplit("/", 1)[-1] == "index" or target.startswith("/"):
+            return m.group(0)
+        return f"{m.group(1)}{target}.pdf{m.group(3)}"
+
+    return _HREF.sub(swap, page)
+
+
+def _padded(rel: bytes, length: int) -> bytes | None:
+    """``rel`` prefixed with ``./`` segments (2 bytes each, or 5 as ``\\056/``) to exactly ``length`` bytes."""
+    gap = length - len(rel)
+    for odd in (0, 1):
+        rest = gap - 5 * odd
+        if rest >= 0 and rest % 2 == 0:
+            return _OCTAL_DOT * odd + b"./" * (rest // 2) + rel
+    return None
+
+
+def _relative_uris(data: bytes, folder: Path) -> bytes:
+    """Rewrite every ``file://`` link of a PDF relative to ``folder`` (where the PDF lies).
+
+    The browser stores a link as the absolute URL it resolved; a PDF sent by e-mail would then point
+    into the machine that made it. The rewritten string keeps its byte length (padded with ``./``),
+    so the PDF's cross-reference offsets stay valid.
+    """
+    def swap(m: re.Match[bytes]) -> bytes:
+        url = urlsplit(m.group(1).decode("latin-1"))
+        rel = os.path.relpath(unquote(url.path), folder).replace(os.sep, "/")
+        new = quote(rel, safe="/.-_~") + (f"#{url.fragment}" if url.fragment else "")
+        padded = _padded(new.encode("ascii"), len(m.group(1)))
+        return b"/URI (" + padded + b")" if padded is not None else b"/URI ()"
+
+    return _URI.sub(swap, data)
+
+
+def pdf_page_count(path: str | os.PathLike[str]) -> int:
+    """Number of pages of a PDF printed by Chromium (its page objects; no PDF library needed)."""
+    return len(_PAGE.findall(Path(path).read_bytes()))
+
+
+# ---------------------------------------------------------------- one persistent browser
+
+_FOOTER = ('<div style="font-family:\'DejaVu Sans\',sans-serif;font-size:7.5px;color:#555;width:100%;'
+           'margin:0 12mm;display:flex;justify-content:space-between">'
+           '<span>{left}стр. <span class="pageNumber"></span> из <span class="totalPages"></span></span>'
+           '<span>{right}</span></div>')
+#: Page margins of the printed PDF (the bottom one holds the footer).
+PDF_MARGIN = {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}
+# the printable area of A4 within PDF_MARGIN, in CSS pixels (96 per inch)
+_A4_WIDTH_PX, _A4_HEIGHT_PX = round((210 - 24) / 25.4 * 96), round((297 - 30) / 25.4 * 96)
+
+
+class _Printer:
+    """One headless Chromium driven by Playwright, kept for the life of the process."""
+
+    def __init__(self, exe: str) -> None:
+        # here: Playwright is optional; without it the browser's command line prints
+        from playwright.sync_api import sync_playwright
+
+        self.exe = exe
+        self._pw = sync_playwright().start()
+        try:
+            self.browser = self._pw.chromium.launch(
+                executable_path=exe, args=["--no-sandbox", "--disable-gpu", "--disable-quic",
+                                           "--disable-background-networking", "--disable-component-update"])
+        except BaseException:
+            self._pw.stop()
+            raise
+
+    def print(self, url: str, target: Path, *, footer: str | None, timeout: float, scale: float = 1.0,
+              fit: bool = False) -> float:
+        """Print ``url`` to ``target``; with ``fit`` the scale shrinks the page's height to one A4 page.
+
+        Returns the scale used."""
+        page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
+        try:
+            page.goto(url, wait_until="load", timeout=timeout * 1000)
+            if fit:
+                page.emulate_media(media="print")
+                height = page.evaluate("document.documentElement.scrollHeight")
+                scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
+            left = f"{html.escape(footer)} · " if footer else ""
+            made = f"сформировано {datetime.date.today():%d.%m.%Y}"
+            page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template=_FOOTER.format(left=left, right=made), margin=PDF_MARGIN, scale=scale)
+        finally:
+            page.close()
+        return scale
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        finally:
+            self._pw.stop()
+
+
+_PRINTERS: dict[str, _Printer | None] = {}
+
+
+def _printer(exe: str) -> _Printer | None:
+    """The process's browser for ``exe``, started on first use; None when Playwright cannot drive it."""
+    if exe not in _PRINTERS:
+        try:
+            from playwright.sync_api import Error as PlaywrightError
+        except ImportError:
+            _PRINTERS[exe] = None
+            return None
+        try:
+            _PRINTERS[exe] = _Printer(exe)
+            atexit.register(_close_printers)
+        except (PlaywrightError, RuntimeError, OSError):  # e.g. inside a running asyncio loop (Jupyter)
+            _PRINTERS[exe] = None
+    return _PRINTERS[exe]
+
+
+def _close_printers() -> None:
+    from playwright.sync_api import Error as PlaywrightError  # here: only called once Playwright was imported
+
+    for exe, printer in list(_PRINTERS.items()):
+        _PRINTERS.pop(exe, None)
+        if printer is not None:
+            try:
+                printer.close()
+            except (PlaywrightError, OSError, RuntimeError):  # a browser already gone is fine
+                pass
+
+
+def close_browser() -> None:
+    """Close the persistent browser of this process (it is also closed at exit)."""
+    _close_printers()
+
+
+_KEEP = [0]  # open persistent_browser() scopes (or 1 for a worker process that keeps it for life)
+
+
+@contextlib.contextmanager
+def persistent_browser() -> Iterator[None]:
+    """Keep one browser open for every :func:`html_to_pdf` inside the ``with`` block.
+
+    Outside such a block each PDF starts and closes its own browser, so that a caller's own
+    Playwright session in the same thread is never disturbed by one left running.
+    """
+    _KEEP[0] += 1
+    try:
+        yield
+    finally:
+        _KEEP[0] -= 1
+        if _KEEP[0] == 0:
+            _close_printers()
+
+
+def keep_browser_for_process() -> None:
+    """Keep the browser open until this process ends (an initializer of report worker processes)."""
+    _KEEP[0] = max(_KEEP[0], 1)
+
+
 def html_to_pdf(
     html_path: str | os.PathLike[str],
     pdf_path: str | os.PathLike[str],
     *,
     browser: str | None = None,
     timeout: float = 120,
+    footer: str | None = None,
+    one_page: bool = False,
 ) -> Path:
     """Print an HTML file to an A4 PDF with headless Chrome/Chromium.
 
     The PDF is printed to a temporary file next to ``pdf_path`` and renamed
     onto it only when the browser produced a real PDF, so an earlier PDF is
-    never replaced by a broken one. A fresh browser profile is used and
-    removed afterwards.
+    never replaced by a broken one. Relative links to other reports
+    (``schools/7.html``) point to their PDFs (``schools/7.pdf``) and stay
+    relative inside the PDF.
 
     Parameters
     ----------
@@ -284,9 +483,15 @@ def html_to_pdf(
     pdf_path : str or os.PathLike
         Where to write the PDF.
     browser : str, optional
-        Browser executable; by default :func:`find_browser` is used.
+        Browser executable, run through its command line (no footer); by
+        default :func:`find_browser` is used, driven through Playwright when
+        it is installed (one browser per process, running footer, bookmarks).
     timeout : float, default 120
         Seconds before the browser is killed.
+    footer : str, optional
+        Text before «стр. N из M» in the running footer, e.g. «Демо, 2024».
+    one_page : bool, default False
+        Shrink the print (down to 55%) until the PDF has one page (school cards).
 
     Returns
     -------
@@ -307,36 +512,75 @@ def html_to_pdf(
     exe = _executable(browser) if browser else find_browser()
     if exe is None:
         raise PdfEngineMissing(_missing_browser_message(browser))
-
-    profile = tempfile.mkdtemp(prefix="shnor-browser-")
+    printer = None if browser else _printer(exe)
+    # a copy beside the page, so that its relative links resolve as the page's own
+    copy_path = source.with_name(f".{source.stem}.print-{os.getpid()}.html")
+    copy_path.write_text(_pdf_hrefs(source.read_text(encoding="utf-8")), encoding="utf-8")
     try:
         with atomic_path(target) as tmp:
-            cmd = [
-                exe,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={tmp}",
-                source.as_uri(),
-            ]
-            try:
-                result = _run_browser(cmd, timeout)
-            except OSError as exc:
-                raise PdfEngineMissing(_missing_browser_message(exe) + f" ({exc})") from exc
-            ok = tmp.is_file() and tmp.stat().st_size > 0 and tmp.read_bytes()[:5] == b"%PDF-"
-            if not ok:
-                raise PdfExportError(
-                    f"PDF не создан: браузер {exe} завершился с кодом {result.returncode} "
-                    "и не записал PDF. Последние строки его вывода:\n"
-                    f"{_tail(result.stderr) or '(пусто)'}"
-                )
+            if printer is not None:
+                _print_playwright(printer, copy_path, tmp, footer=footer, timeout=timeout, one_page=one_page)
+            else:
+                _print_cli(exe, copy_path, tmp, timeout)
+            data = tmp.read_bytes() if tmp.is_file() else b""
+            tmp.write_bytes(_relative_uris(data, target.parent))
+    finally:
+        copy_path.unlink(missing_ok=True)
+        if _KEEP[0] == 0:
+            _close_printers()
+    return target
+
+
+def _print_playwright(printer: _Printer, source: Path, tmp: Path, *, footer: str | None, timeout: float,
+                      one_page: bool) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    scale = 1.0
+    try:
+        scale = printer.print(source.as_uri(), tmp, footer=footer, timeout=timeout, fit=one_page)
+        while one_page and scale > 0.5 and pdf_page_count(tmp) > 1:
+            scale = round(scale - 0.04, 3)
+            printer.print(source.as_uri(), tmp, footer=footer, timeout=timeout, scale=scale)
+    except PlaywrightError as exc:
+        raise PdfExportError(f"PDF не создан: браузер {printer.exe} сообщил об ошибке: {_one_line(str(exc))}") from exc
+    if not (tmp.is_file() and tmp.read_bytes()[:5] == b"%PDF-"):
+        raise PdfExportError(f"PDF не создан: браузер {printer.exe} не записал PDF.")
+
+
+def _one_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[0] if lines else "—"
+
+
+def _print_cli(exe: str, source: Path, tmp: Path, timeout: float) -> None:
+    profile = tempfile.mkdtemp(prefix="shnor-browser-")
+    try:
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--generate-pdf-document-outline",
+            f"--print-to-pdf={tmp}",
+            source.as_uri(),
+        ]
+        try:
+            result = _run_browser(cmd, timeout)
+        except OSError as exc:
+            raise PdfEngineMissing(_missing_browser_message(exe) + f" ({exc})") from exc
+        ok = tmp.is_file() and tmp.stat().st_size > 0 and tmp.read_bytes()[:5] == b"%PDF-"
+        if not ok:
+            raise PdfExportError(
+                f"PDF не создан: браузер {exe} завершился с кодом {result.returncode} "
+                "и не записал PDF. Последние строки его вывода:\n"
+                f"{_tail(result.stderr) or '(пусто)'}"
+            )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    return target

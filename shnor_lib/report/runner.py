@@ -33,7 +33,15 @@ from tqdm.auto import tqdm
 from traitlets.config import Config
 
 from ..io.atomic import atomic_write_text
-from .export import TEMPLATES_DIR, PdfEngineMissing, PdfExportError, html_to_pdf, notebook_to_html
+from .export import (
+    TEMPLATES_DIR,
+    PdfEngineMissing,
+    PdfExportError,
+    html_to_pdf,
+    keep_browser_for_process,
+    notebook_to_html,
+    persistent_browser,
+)
 
 __all__ = [
     "FORMATS",
@@ -44,6 +52,8 @@ __all__ = [
     "run_report",
     "run_reports",
     "write_index",
+    "write_overview",
+    "season_summary",
 ]
 
 #: Formats :func:`run_report` can publish.
@@ -80,12 +90,15 @@ class ReportJob:
     title: str = "Отчёт"
     key: tuple = ()
     name: str = "report"  # base name of the files: <name>.ipynb, <name>.html, <name>.pdf
+    footer: str | None = None  # the PDF's running footer before «стр. N из M», e.g. «Демо, 2024»
+    nav: tuple = ()  # (relative href, label) links back, shown above the report («Все отчёты»)
 
     def __post_init__(self) -> None:
         self.notebook = Path(self.notebook)
         self.output_dir = Path(self.output_dir)
         self.parameters = dict(self.parameters)
         self.key = tuple(self.key)
+        self.nav = tuple(tuple(x) for x in self.nav)
 
 
 @dataclass
@@ -356,14 +369,14 @@ def run_report(
         return outcome(ok=True)
 
     try:
-        atomic_write_text(html_path, notebook_to_html(nb, title=job.title))
+        atomic_write_text(html_path, notebook_to_html(nb, title=job.title, nav=job.nav))
     except Exception as exc:
         return failure(f"не удалось сформировать HTML: {type(exc).__name__}: {_one_line(exc)}")
 
     pdf, pdf_note = None, None
     if "pdf" in formats:
         try:
-            pdf = html_to_pdf(html_path, pdf_path)
+            pdf = html_to_pdf(html_path, pdf_path, footer=job.footer)
         except PdfEngineMissing as exc:
             pdf_note = str(exc)
         except PdfExportError as exc:
@@ -449,12 +462,15 @@ def run_reports(
     bar = tqdm(total=len(jobs), desc="Отчёты", unit="отч", disable=not progress)
     try:
         if workers == 1:
-            for i, job in enumerate(jobs):
-                results[i] = run_report(job, formats=formats, kernel_name=kernel_name)
-                bar.update()
+            with persistent_browser():  # one browser for all the PDFs of the run
+                for i, job in enumerate(jobs):
+                    results[i] = run_report(job, formats=formats, kernel_name=kernel_name)
+                    bar.update()
         else:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # each worker keeps one browser for all the PDFs it prints
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=keep_browser_for_process) as pool:
                 futures = {
                     pool.submit(run_report, job, formats=formats, kernel_name=kernel_name): i
                     for i, job in enumerate(jobs)
@@ -540,4 +556,108 @@ def write_index(
     if good < total:
         summary += f" С ошибками: {total - good} — подробности в столбце «Статус» и в блокноте отчёта."
     page = _templates().get_template(INDEX_TEMPLATE).render(title=title, summary=summary, rows=rows)
+    return atomic_write_text(root / "index.html", page)
+
+
+# --------------------------------------------------------------------------- regional overview
+
+#: The regional overview's template (``templates/overview.html.j2``).
+OVERVIEW_TEMPLATE = "overview.html.j2"
+_STATUSES = ("ШНОР", "ШНСУ", "ШНОР+ШНСУ", "зона риска")
+SHARE_INDICATOR = "shnor_shnsu_share"  # the monitoring indicator with the municipal target
+
+
+def season_summary(folder: str | os.PathLike[str], year: int) -> dict[str, Any] | None:
+    """Counts by status and the share of ШНОР and ШНСУ against its target, read from the tables
+    ``shnor compute`` wrote in ``folder`` (``schools.csv``, ``indicators.csv``); None when the
+    season was not computed."""
+    import pandas as pd  # here: pandas is heavy and only the overview needs it
+
+    folder = Path(folder)
+    try:
+        schools = pd.read_csv(folder / "schools.csv", dtype=str, keep_default_na=False)
+    except (OSError, ValueError):
+        return None
+    counts = {s: int((schools["status"] == s).sum()) for s in _STATUSES}
+    out: dict[str, Any] = {"schools": len(schools), "counts": counts, "share": None, "plan": None, "change": None}
+    try:
+        ind = pd.read_csv(folder / "indicators.csv")
+    except (OSError, ValueError):
+        return out
+    rows = ind[ind["code"] == SHARE_INDICATOR].set_index("year")
+    if year in rows.index:
+        out["share"] = float(rows.at[year, "fact"]) if pd.notna(rows.at[year, "fact"]) else None
+        out["plan"] = float(rows.at[year, "plan"]) if pd.notna(rows.at[year, "plan"]) else None
+        if year - 1 in rows.index and out["share"] is not None and pd.notna(rows.at[year - 1, "fact"]):
+            out["change"] = out["share"] - float(rows.at[year - 1, "fact"])
+    return out
+
+
+def write_overview(
+    outcomes: Sequence[ReportOutcome],
+    out_root: str | os.PathLike[str],
+    names: dict[str, str],
+    *,
+    title: str = "Мониторинг ШНОР и ШНСУ: обзор по муниципалитетам",
+) -> Path:
+    """Write ``<out_root>/index.html`` as a regional overview: one row per municipality and year with
+    its name (from parameters, never the folder name), counts by status, the share of ШНОР and ШНСУ
+    against the municipal target and its change since the year before, and links to the report, its
+    PDF, the cards, the workbook; the notebooks in a separate column «для специалистов». The table
+    sorts by a click on a column header (a few lines of inline script, no network). Below it, every
+    report with its status, as :func:`write_index` lists them.
+    """
+    from .format import fmt_num  # here: the formatter is a leaf; the runner does not need it otherwise
+
+    root = Path(out_root)
+    root.mkdir(parents=True, exist_ok=True)
+    seasons: dict[tuple, list[ReportOutcome]] = {}
+    for o in outcomes:
+        seasons.setdefault(tuple(o.job.key), []).append(o)
+    rows = []
+    for (m, y), group in seasons.items():
+        folder = root / str(m) / str(y)
+        summary = season_summary(folder, int(y))
+        main = next((o for o in group if o.job.name == "report" and o.job.output_dir.resolve() == folder.resolve()),
+                    None)
+        links, expert = [], []
+        if main is not None and main.html is not None and Path(main.html).exists():
+            links.append((_href(Path(main.html), root), "справка"))
+        if (folder / "report.pdf").exists():
+            links.append((_href(folder / "report.pdf", root), "PDF"))
+        if (folder / "schools" / "index.html").exists():
+            links.append((_href(folder / "schools" / "index.html", root), "карточки"))
+        if (folder / "таблицы.xlsx").exists():
+            links.append((_href(folder / "таблицы.xlsx", root), "таблицы Excel"))
+        for o in group:
+            if o.notebook_out is not None and Path(o.notebook_out).exists():
+                expert.append((_href(Path(o.notebook_out), root), f"{Path(o.notebook_out).name}"))
+        ok = all(o.ok for o in group)
+        counts = (summary or {}).get("counts") or {}
+        share, plan, change = ((summary or {}).get(k) for k in ("share", "plan", "change"))
+        rows.append({
+            "name": names.get(str(m)) or str(m), "year": str(y), "ok": ok,
+            "status": "готово" if ok else "есть ошибки — см. ниже",
+            "counts": [(counts.get(s), str(counts.get(s, "—"))) for s in _STATUSES],
+            "share": (share, f"{fmt_num(share, 1)}%" if share is not None else "—"),
+            "plan": (plan, f"{fmt_num(plan, 1)}%" if plan is not None else "—"),
+            "change": (change, ("+" if change > 0 else "−" if change < 0 else "±") + f"{fmt_num(abs(change), 1)} п.п."
+                       if change is not None else "—"),
+            "links": links, "expert": expert,
+        })
+    total = len(outcomes)
+    good = sum(o.ok for o in outcomes)
+    summary_line = f"Муниципалитетов: {len({r['name'] for r in rows})}; отчётов готово {good} из {total}."
+    detail = []
+    for outcome in outcomes:
+        key = tuple(outcome.job.key)
+        files = ((outcome.html, "HTML"), (outcome.pdf, "PDF"))
+        detail.append({
+            "municipality": names.get(str(key[0])) or str(key[0]), "year": str(key[1]),
+            "title": outcome.job.title, "css": "err" if not outcome.ok else ("warn" if outcome.pdf_note else "ok"),
+            "status": outcome.status,
+            "links": [(_href(Path(p), root), label) for p, label in files if p is not None and Path(p).exists()],
+        })
+    page = _templates().get_template(OVERVIEW_TEMPLATE).render(
+        title=title, summary=summary_line, statuses=_STATUSES, rows=rows, detail=detail)
     return atomic_write_text(root / "index.html", page)

@@ -1,0 +1,240 @@
+"""School cards without a notebook kernel: every card of a season rendered in one process.
+
+``shnor report`` computes a season once; the cards of its schools of interest are then filled
+from that :class:`~shnor_lib.pipeline.season.SeasonResult` with the same prose functions the
+``school_card.ipynb`` notebook calls (:mod:`.cards`), through the Jinja2 template
+``templates/school_card.html.j2`` (slim print CSS, one A4 page), and printed to PDF by the
+process's one browser (:func:`.export.html_to_pdf`, shrunk to one page when needed). A card
+costs its chart and its PDF, not a kernel start, imports and a notebook export.
+
+The notebook stays for researchers who want one card interactively; the batch uses this path.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import re
+import time
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import jinja2
+import matplotlib.pyplot as plt
+import mistune
+import pandas as pd
+from IPython.display import HTML
+
+from ..io.atomic import atomic_write_text
+from . import cards
+from . import html as nv
+from .common import has_card
+from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
+from .plots import school_card_figure, set_style
+from .plots.style import figure_title
+
+if TYPE_CHECKING:  # annotations only
+    from ..pipeline.season import SeasonResult
+    from ..pipeline.support import SupportResult
+
+__all__ = ["CardOutcome", "card_ids", "render_card", "write_cards", "write_cards_index"]
+
+CARD_TEMPLATE = "school_card.html.j2"
+CARDS_INDEX_TEMPLATE = "cards_index.html.j2"
+
+_MARKDOWN = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+
+@dataclass
+class CardOutcome:
+    """One card written: its school, files and cost (``pdf_note`` says why a PDF is missing)."""
+
+    school_id: str
+    name: str
+    status: str
+    reason: str
+    html: Path | None
+    pdf: Path | None
+    seconds: float
+    error: str | None = None
+    pdf_note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@functools.lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
+                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+
+
+def card_ids(result: SeasonResult) -> list[str]:
+    """Codes of the schools that get a card: the schools of report section 2 (a status or the
+    risk-zone flag), the same set the report links (:func:`.html.card_links`)."""
+    s = result.schools
+    return [str(i) for i in s.loc[has_card(s), "school_id"]]
+
+
+def _md(text: str) -> str:
+    """Generated Markdown → HTML, every character of the data escaped first (:func:`.html.md`)."""
+    return _MARKDOWN(nv.md(text).data) if text else ""
+
+
+def _table(df: pd.DataFrame, empty: str | None = None, **kws) -> str:
+    obj = nv.table(df, empty=empty, **kws)
+    # a table is HTML; an empty one is a Markdown note, already escaped by nv.table
+    return obj.data if isinstance(obj, HTML) else _MARKDOWN(obj.data or "")
+
+
+def _figure(result: SeasonResult, school_id: str) -> tuple[str, str]:
+    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text."""
+    fig = school_card_figure(result, school_id)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
+    alt = figure_title(fig) or "Рисунок"
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii"), alt
+
+
+def _first_line(markdown: str) -> str:
+    return re.sub(r"^#+\s*", "", markdown.splitlines()[0]) if markdown else ""
+
+
+def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str, *,
+                report_href: str = "../report.html", index_href: str = "index.html",
+                top_href: str | None = "../../../index.html") -> str:
+    """The HTML page of one school's card: the sections of ``school_card.ipynb``, one A4 page.
+
+    Parameters
+    ----------
+    history : list of SeasonResult
+        Consecutive computed seasons ending with the card's year.
+    ctx : SupportResult
+        The support analyses of that year (:attr:`SeasonResult.support`).
+    school_id : str
+        The school's code.
+    report_href, index_href, top_href : str
+        Relative links back to the season report, the cards' index and the overview of all reports.
+
+    Returns
+    -------
+    str
+        A complete, self-contained HTML document (no network, no script).
+    """
+    res, sid = history[-1], str(school_id)
+    png, alt = _figure(res, sid)
+    sections = [
+        ("Статус и основания", _md(cards.status_text(res, sid))),
+        ("Результаты по классам и предметам",
+         _md(cards.results_text(res, sid))
+         + _table(cards.results_table(res, sid), empty="Результатов в объёме правила нет.", small=True, full_width=True)
+         + f'<figure class="chart"><img src="data:image/png;base64,{png}" alt="{_attr(alt)}"></figure>'),
+        ("Положение с учётом контекста", _md(cards.position_text(res, sid))),
+        ("Рисковый профиль", _md(cards.risk_profile_text(res, ctx, sid))),
+        ("Рекомендации", _md(cards.recommendations_text(res, ctx, sid))
+         + _table(cards.recommendations_table(ctx, sid), full_width=True, small=True, widths={"Мера": "68%"})),
+        ("Школа-лидер", _md(cards.leader_text(res, ctx, sid))),
+        ("Динамика за три года", _md(cards.trend_text(history[-3:], ctx, sid))
+         + _table(cards.trend_table(history[-3:], sid), full_width=True, small=True)),
+    ]
+    title = _first_line(cards.card_title(res, sid))
+    return _templates().get_template(CARD_TEMPLATE).render(
+        title=title, subtitle=cards.card_subtitle(res, sid), sections=sections,
+        report_href=report_href, index_href=index_href, top_href=top_href)
+
+
+def _attr(text: str) -> str:
+    return escape(str(text), quote=True)
+
+
+def _reason(row: pd.Series) -> str:
+    """The reasons of the school's status (ШНОР+ШНСУ: both), else its first reason."""
+    reasons = [p.strip() for p in str(row.get("reasons") or "").split(" | ") if p.strip()]
+    status = row.get("status") if isinstance(row.get("status"), str) else ""
+    mine = [p for p in reasons for part in (status or "зона риска").split("+") if p.startswith(f"{part}:")]
+    return "; ".join(mine) if mine else (reasons[0] if reasons else "")
+
+
+def write_cards(history: list[SeasonResult], ctx: SupportResult, folder: str | Path, *,
+                formats: tuple[str, ...] = ("html", "pdf"), footer: str | None = None,
+                ids: list[str] | None = None) -> list[CardOutcome]:
+    """Write ``<folder>/<id>.html`` (and ``.pdf``) for every school with a card, then the cards' index.
+
+    Parameters
+    ----------
+    history : list of SeasonResult
+        Consecutive computed seasons ending with the cards' year.
+    ctx : SupportResult
+        The support analyses of that year.
+    folder : str or Path
+        ``<out>/<municipality>/<year>/schools``.
+    formats : tuple of {"html", "pdf"}
+        With "pdf" each card is printed to one A4 page.
+    footer : str, optional
+        Running footer of the PDFs («Демо, 2024»).
+    ids : list of str, optional
+        The schools; by default :func:`card_ids`.
+
+    Returns
+    -------
+    list of CardOutcome
+        One per school, in the order of the schools table.
+    """
+    res = history[-1]
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    set_style()
+    schools = res.schools.assign(_id=res.schools["school_id"].astype(str)).set_index("_id")
+    with persistent_browser():  # one browser prints all the cards
+        outcomes = _write_each(history, ctx, folder, schools, card_ids(res) if ids is None else [str(i) for i in ids],
+                               formats, footer)
+    write_cards_index(outcomes, folder, title=f"Карточки школ: {footer or res.municipality}")
+    return outcomes
+
+
+def _write_each(history: list[SeasonResult], ctx: SupportResult, folder: Path, schools: pd.DataFrame,
+                ids: list[str], formats: tuple[str, ...], footer: str | None) -> list[CardOutcome]:
+    from ..errors import PathError
+    from ..io.paths import safe_component
+
+    outcomes = []
+    for sid in ids:
+        start = time.perf_counter()
+        row = schools.loc[sid]
+        status = row["status"] if isinstance(row["status"], str) and row["status"] else "зона риска (признаки)"
+        base = dict(school_id=sid, name=str(row["name"]), status=status, reason=_reason(row))
+        try:
+            safe_component(sid, "код ОО")
+        except PathError as exc:
+            outcomes.append(CardOutcome(**base, html=None, pdf=None, seconds=0.0, error=str(exc)))
+            continue
+        html_path = atomic_write_text(folder / f"{sid}.html", render_card(history, ctx, sid))
+        for stale in (folder / f"{sid}.ipynb", folder / f".{sid}.shnor-run.json"):  # left by notebook cards
+            stale.unlink(missing_ok=True)
+        pdf, note = None, None
+        if "pdf" in formats:
+            try:
+                pdf = html_to_pdf(html_path, folder / f"{sid}.pdf", footer=footer, one_page=True)
+            except PdfExportError as exc:  # PdfEngineMissing too: the HTML card is still good
+                note = str(exc)
+        if pdf is None:
+            (folder / f"{sid}.pdf").unlink(missing_ok=True)
+        outcomes.append(CardOutcome(**base, html=html_path, pdf=pdf, seconds=time.perf_counter() - start,
+                                    pdf_note=note))
+    return outcomes
+
+
+def write_cards_index(outcomes: list[CardOutcome], folder: Path, *, title: str) -> Path:
+    """``<folder>/index.html``: one row per card — code, school name, status, its first reason, links."""
+    rows = [{"id": o.school_id, "name": o.name, "status": o.status, "reason": o.reason, "error": o.error,
+             "html": quote(f"{o.school_id}.html") if o.html else None,
+             "pdf": quote(f"{o.school_id}.pdf") if o.pdf else None} for o in outcomes]
+    page = _templates().get_template(CARDS_INDEX_TEMPLATE).render(title=title, rows=rows)
+    return atomic_write_text(folder / "index.html", page)
+
