@@ -4,7 +4,7 @@
 What it writes
 --------------
 ``data_raw/demo/2022/``, ``2023/`` and ``2024/``: one season each, with all six input
-files of the data contract (METHODOLOGY §10, ``shnor_lib/contract/schema.py``) — ``schools``,
+files of the data contract (Методика, §10, ``shnor_lib/contract/schema.py``) — ``schools``,
 ``results``, ``social``, ``teachers``, ``monitoring``, ``risk_profiles`` — for 40
 fictional schools (ids ``"1"``…``"40"``), and ``data_raw/demo/README.md``, which describes
 the municipality and quotes the key numbers of every scenario school from the data just
@@ -13,7 +13,7 @@ written.
 Why
 ---
 The project needs a dataset whose right answers are known in advance: every branch of the
-identification rules (METHODOLOGY §3: ШНОР by two procedures in one year and by one
+identification rules (Методика, §3: ШНОР by two procedures in one year and by one
 procedure in two consecutive years, exactly 30 %, «мало участников», зона риска, ШНСУ),
 the objectivity flags (§3.5), the two-tier validation (§10: percentage rows, marks that do
 not add up, blank cells), year-over-year dynamics (§9) and every loader variant (CSV UTF-8
@@ -144,7 +144,7 @@ class Scenario:
     ``targets[year][procedure][subject]`` is the pooled fail share to impose (ВПР pooled
     over grades 5–8), or ``(failed, participants)`` for an exact pair. Every other
     group of русский язык / математика in the rules' scope is kept below 10 %.
-    ``status`` is the designed status per year (METHODOLOGY §3.4).
+    ``status`` is the designed status per year (Методика, §3.4).
     """
 
     title: str
@@ -283,7 +283,7 @@ SCENARIOS: dict[str, Scenario] = {
     "33": Scenario(
         "ШНСУ with зона риска results",
         "ИСБШ group 1; ВПР математика 10–30 % in 2022–2024. Status «ШНСУ»; the risk_zone "
-        "flag is set in 2023 and 2024 (METHODOLOGY §3.4).",
+        "flag is set in 2023 and 2024 (Методика, §3.4).",
         (-2.0, -0.8, -0.3),
         {2022: "ШНСУ", 2023: "ШНСУ", 2024: "ШНСУ"},
         {2022: {"ВПР": {MATH: 0.12}}, 2023: {"ВПР": {MATH: 0.15}}, 2024: {"ВПР": {MATH: 0.18}}},
@@ -321,7 +321,7 @@ COHORT_OVERRIDES = {
     "4": {2019: 84},  # grade 6 in 2024: the percentage row (80 participants)
 }
 
-# Row-level defects of the 2024 results (ordinary schools; METHODOLOGY §10 quarantine).
+# Row-level defects of the 2024 results (ordinary schools; Методика, §10 quarantine).
 DEFECTS = {
     ("4", "ВПР", RUS, 6): "percent",  # marks written as percentages, 80 participants
     ("10", "ВПР", MATH, 7): "short3",  # marks add up to 3 less than participants
@@ -1009,7 +1009,7 @@ def fmt(value, decimal: str) -> str:
     return str(value)
 
 
-# Season formats, as real departments send them (METHODOLOGY §10 lists all of them).
+# Season formats, as real departments send them (Методика, §10 lists all of them).
 FORMATS = {
     2022: dict(kind="csv", encoding="utf-8-sig", sep=",", decimal=".", newline="\n"),
     2023: dict(kind="csv", encoding="cp1251", sep=";", decimal=",", newline="\r\n"),
@@ -1236,7 +1236,7 @@ def readme_text(schools: list[School], res: Results) -> str:
         "",
         "2022 has no previous season, so only the «two procedures in one year» branch applies",
         "there (the report says so). School 33 (ШНСУ) also has the зона риска flag in 2023 and",
-        "2024 (status stays «ШНСУ», METHODOLOGY §3.4).",
+        "2024 (status stays «ШНСУ», Методика, §3.4).",
         "",
         "Ordinary schools with an isolated one-year blip ≥ 10 % (one procedure in one year, never",
         "two years running, so no status):",

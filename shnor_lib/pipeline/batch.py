@@ -21,6 +21,7 @@ from ..analysis.indices import social_shares, teacher_shares
 from ..config.params import load_params
 from ..errors import DataValidationError, Problem, ShnorError
 from ..io.readers import list_seasons
+from ..report.format import fmt_pct
 from .dataset import Dataset, ParamsFor, load_dataset
 from .executor import Executor, local_executor, run_tasks
 from .outputs import StagedOutputs, stage_outputs
@@ -284,7 +285,7 @@ def compute_outputs(data_root: str | Path, out_root: str | Path, municipality: s
 def _summary_line(r: SeasonResult) -> str:
     sh = r.shares
     return (f"{r.municipality} {r.year}: ОО {sh['schools']}, ШНОР {sh['shnor']}, ШНСУ {sh['shnsu']}, "
-            f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {sh['share_shnor_shnsu'] * 100:.1f}%")
+            f"зона риска {sh['risk_zone']}; доля ШНОР и ШНСУ {fmt_pct(sh['share_shnor_shnsu'])}")
 
 
 def _stage_seasons(data: Dataset, params: dict, keys: list[tuple[str, int]], out_root: Path,
