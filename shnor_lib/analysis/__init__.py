@@ -9,12 +9,9 @@ recommendations (:mod:`.risk`), dynamics (:mod:`.dynamics`) and leader pairing (
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy import lazy_exports
 
-# Public names of this room and the module each lives in. They are imported on first use
-# (PEP 562): importing every module here would tie the sub-packages' __init__ modules into
-# cycles (each room builds on the ones below it).
+# Public names of this room and the module each lives in, imported on first use (shnor_lib.lazy).
 _HOME = {
     "wilson_interval": "metrics", "grade_metrics": "metrics", "pooled_metrics": "metrics", "in_scope": "metrics",
     "rule_subjects": "metrics", "KEY": "metrics", "work_metrics": "metrics",
@@ -53,11 +50,4 @@ _HOME = {
 __all__ = list(_HOME)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOME[name]}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _HOME)

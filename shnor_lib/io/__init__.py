@@ -6,12 +6,9 @@ atomic writes (:mod:`.atomic`) and names that become folders (:mod:`.paths`).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..lazy import lazy_exports
 
-# Public names of this room and the module each lives in. They are imported on first use
-# (PEP 562): importing every module here would tie the sub-packages' __init__ modules into
-# cycles (each room builds on the ones below it).
+# Public names of this room and the module each lives in, imported on first use (shnor_lib.lazy).
 _HOME = {
     "RawFile": "table", "SkippedRow": "table", "read_table": "table", "sha256_file": "table",
     "RawSeason": "readers", "read_season": "readers", "list_seasons": "readers",
@@ -22,11 +19,4 @@ _HOME = {
 __all__ = list(_HOME)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_HOME[name]}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _HOME)
