@@ -13,11 +13,15 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from ..contract.schema import normalize_label
 from ..report.format import fmt_pct, p_text
 from .metrics import group_sum
 
 __all__ = [
     "objectivity_flags",
+    "inflated_exemptions",
+    "exempt_kind",
+    "GIA_PROCEDURES",
     "triggered_procedures",
     "work_label",
     "BRANCH_TWO_PROCEDURES",
@@ -34,7 +38,11 @@ FLAG_LABELS = {
     "cohort_jump": "резкое изменение результатов класса за год",
     "inflated": "завышенный результат при слабых других процедурах",
     "journal_mismatch": "несоответствие ВПР и школьных отметок",
+    "vpr_gia_mismatch": "расхождение ВПР и ГИА по предмету",
 }
+
+# State final examinations (ГИА): externally marked, the reference the school's ВПР is compared with.
+GIA_PROCEDURES = ("ОГЭ", "ЕГЭ")
 
 
 def _ru(text: str) -> str:
@@ -182,10 +190,44 @@ def group_quantile(values: ArrayLike, codes: np.ndarray, n_groups: int, q: float
     return out
 
 
-def _inflated(grades: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
-    """``inflated`` flags: above the municipal upper fence while the school's other procedures
-    are below their municipal median."""
+def exempt_kind(kind: object, params: dict) -> bool:
+    """Whether a school of this ``schools.kind`` is exempt from ``inflated``.
+
+    The kind and each entry of ``objectivity.inflated_exempt_kinds`` are normalised like the
+    contract's labels (lower case, ё → е, spaces collapsed); the school is exempt when its kind
+    contains one of the entries («гимназия», «Лицей-интернат», «СОШ с углублённым изучением …»).
+    An empty or unknown kind is never exempt.
+    """
+    if kind is None or (isinstance(kind, float) and np.isnan(kind)):
+        return False
+    text = normalize_label(kind)
+    words = [normalize_label(w) for w in params["objectivity"].get("inflated_exempt_kinds") or []]
+    return bool(text) and any(w and w in text for w in words)
+
+
+def _exempt_schools(schools: pd.DataFrame | None, params: dict) -> dict[tuple, str]:
+    """(municipality, year, school_id) → kind of the schools exempt from ``inflated``."""
+    if schools is None or not len(schools) or "kind" not in schools.columns:
+        return {}
+    return {(m, int(y), str(sid)): str(k) for m, y, sid, k in
+            zip(schools["municipality"], schools["year"], schools["school_id"], schools["kind"])
+            if exempt_kind(k, params)}
+
+
+def _inflated(grades: pd.DataFrame, keys: list[str], p: dict,
+              exempt: dict[tuple, str] | None = None) -> tuple[list[dict], list[dict]]:
+    """``inflated`` flags and the high results of exempt schools.
+
+    A result is high when it lies above the municipal upper fence; it is flagged when the
+    school's other procedures are weak (below their municipal medians). With
+    ``inflated_reference: gia`` the other procedures are the school's ГИА (ОГЭ, ЕГЭ) of the same
+    subject when it has them, each against the median of the same procedure and subject;
+    otherwise (and always with ``other``) every other procedure of the school, each as the
+    mean over its subjects and grades. High results of schools in ``exempt`` are not flagged:
+    they are returned as the second list, with ``would_flag`` (whether the rule would fire).
+    """
     rows: list[dict] = []
+    exempted: list[dict] = []
     metric = p["inflated_metric"]
     g_keys = ["municipality", "year", "procedure", "subject", "grade"]
     grouped = grades.groupby(g_keys)
@@ -198,22 +240,120 @@ def _inflated(grades: pd.DataFrame, keys: list[str], p: dict) -> list[dict]:
     fence = (pd.Series(q3, index=grades.index) + p["iqr_k"] * pd.Series(q3 - q1, index=grades.index)).where(cnt >= 4)
     above = grades[grades[metric] > fence]
     if not len(above):
-        return rows
+        return rows, exempted
     per_proc = grades.groupby(["municipality", "school_id", "year", "procedure"])[metric].mean().rename("v").reset_index()
     per_proc["median"] = per_proc.groupby(["municipality", "year", "procedure"])["v"].transform("median")
     per_proc = per_proc.dropna(subset=["v"])
     procs: dict[tuple, list] = {}
     for o in per_proc.itertuples():
         procs.setdefault((o.municipality, o.school_id, o.year), []).append(o)
+    gia: dict[tuple, list] = {}
+    if p.get("inflated_reference", "gia") == "gia":
+        gr = grades[grades["procedure"].isin(GIA_PROCEDURES)]
+        per_subj = gr.groupby(["municipality", "school_id", "year", "procedure", "subject"])[metric].mean()
+        per_subj = per_subj.rename("v").reset_index()
+        per_subj["median"] = per_subj.groupby(["municipality", "year", "procedure", "subject"])["v"].transform("median")
+        for o in per_subj.dropna(subset=["v"]).itertuples():
+            gia.setdefault((o.municipality, o.school_id, o.year, o.subject), []).append(o)
     name = "средний балл" if metric == "mean_mark" else "качество знаний"
+    exempt = exempt or {}
     for idx, r in above.iterrows():
-        others = [o for o in procs.get((r["municipality"], r["school_id"], r["year"]), []) if o.procedure != r["procedure"]]
-        if others and all(o.v < o.median for o in others):
+        same = [o for o in gia.get((r["municipality"], r["school_id"], r["year"], r["subject"]), [])
+                if o.procedure != r["procedure"]]
+        if same:
+            others = same
+            where = f"а ГИА по предмету «{r['subject']}» ниже медианы"
+        else:
+            others = [o for o in procs.get((r["municipality"], r["school_id"], r["year"]), [])
+                      if o.procedure != r["procedure"]]
+            where = "а другие процедуры ниже медианы"
+        weak = bool(others) and all(o.v < o.median for o in others)
+        high = (f"{int(r['grade'])} класс: {name} {r[metric]:.2f} выше верхней границы "
+                f"{fence[idx]:.2f} (Q3 + {p['iqr_k']}·IQR по округу)")
+        kind = exempt.get((r["municipality"], int(r["year"]), str(r["school_id"])))
+        if kind is not None:
+            exempted.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "kind": kind, "would_flag": weak,
+                             "detail": _ru(f"{high}; тип ОО «{kind}» — признак не ставится")})
+            continue
+        if weak:
             what = ", ".join(f"{o.procedure} {o.v:.2f} (медиана {o.median:.2f})" for o in others)
             rows.append({**{k: r[k] for k in keys}, "grade": int(r["grade"]), "flag": "inflated",
-                         "detail": _ru(f"{int(r['grade'])} класс: {name} {r[metric]:.2f} выше верхней границы "
-                                       f"{fence[idx]:.2f} (Q3 + {p['iqr_k']}·IQR по округу), а другие процедуры "
-                                       f"ниже медианы: {what}")})
+                         "detail": _ru(f"{high}, {where}: {what}")})
+    return rows, exempted
+
+
+def _grades_words(grades: list[int]) -> str:
+    return ", ".join(map(str, grades)) + (" класс" if len(grades) == 1 else " классы")
+
+
+def _vpr_gia_mismatch(grades: pd.DataFrame, keys: list[str], params: dict) -> list[dict]:
+    """``vpr_gia_mismatch`` flags: the same school's ВПР and ГИА of one subject on opposite sides
+    of the municipal distribution.
+
+    For each school, year and subject of ``objectivity.vpr_gia_subjects``: ВПР pooled over the
+    grades of ``vpr_grades`` (mean mark weighted by participants) and each ГИА procedure (ОГЭ mean
+    mark, ЕГЭ mean score), each with at least ``min_participants`` participants. Each value is
+    standardised among the municipality's schools of the same year, procedure and subject
+    (z = (x − mean) / sd with the sample sd, at least four schools). A flag when the two lie on
+    opposite sides of the municipal mean and z_high − z_low ≥ ``vpr_gia_gap``; it goes on the
+    higher (suspect) result: the ВПР rows when ВПР is high, the ГИА rows when ГИА is high.
+    """
+    p, n_min = params["objectivity"], params["min_participants"]
+    gap = p["vpr_gia_gap"]
+    rows: list[dict] = []
+    g = grades[grades["subject"].isin(p["vpr_gia_subjects"]) & (grades["participants"] > 0)]
+    vpr = g["procedure"].eq("ВПР") & g["grade"].isin(params["vpr_grades"])
+    g = g[vpr | g["procedure"].isin(GIA_PROCEDURES)]
+    if g.empty:
+        return rows
+    value = np.where(g["procedure"].eq("ЕГЭ"), g["mean_score"], g["mean_mark"]).astype(float)
+    ok = ~np.isnan(value)
+    g = g[ok].assign(_v=value[ok])
+    if g.empty:
+        return rows
+    g = g.assign(_vn=g["_v"] * g["participants"])
+    by = ["municipality", "school_id", "year", "procedure", "subject"]
+    agg = g.groupby(by, sort=True).agg(n=("participants", "sum"), vn=("_vn", "sum")).reset_index()
+    agg["v"] = agg["vn"] / agg["n"]
+    agg = agg[agg["n"] >= n_min].copy()
+    peers = agg.groupby(["municipality", "year", "procedure", "subject"])["v"]
+    agg["mean"], agg["sd"], agg["k"] = peers.transform("mean"), peers.transform("std"), peers.transform("size")
+    agg = agg[(agg["k"] >= 4) & (agg["sd"] > 0)]
+    agg["z"] = (agg["v"] - agg["mean"]) / agg["sd"]
+    side = ["municipality", "school_id", "year", "subject"]
+    v_side = agg[agg["procedure"].eq("ВПР")]
+    g_side = agg[agg["procedure"].isin(GIA_PROCEDURES)]
+    pair = v_side.merge(g_side, on=side, suffixes=("_vpr", "_gia"), sort=True)
+    if pair.empty:
+        return rows
+    wide = (pair["z_vpr"] - pair["z_gia"]).abs() >= gap - 1e-9
+    vpr_high = wide & (pair["z_vpr"] > 0) & (pair["z_gia"] < 0)
+    gia_high = wide & (pair["z_vpr"] < 0) & (pair["z_gia"] > 0)
+    grade_rows = {k: sorted(int(x) for x in v["grade"]) for k, v in g.groupby(by, sort=False)}
+
+    def words(proc: str, key: tuple, v: float, z: float, mean: float) -> str:
+        what = "средний балл" if proc == "ЕГЭ" else "средняя отметка"
+        where = (f"на {abs(z):.1f} стандартного отклонения {'выше' if z > 0 else 'ниже'} среднего по округу"
+                 if round(abs(z), 1) > 0 else "на уровне среднего по округу")
+        return _ru(f"{proc} ({_grades_words(grade_rows[key])}): {what} {v:.2f}, {where} ({mean:.2f})")
+
+    # the higher result of each pair → its words and those of the lower results it is compared with
+    found: dict[tuple, tuple[str, list[str]]] = {}
+    order = {proc: i for i, proc in enumerate(GIA_PROCEDURES)}
+    hits = pair[vpr_high | gia_high]
+    hits = hits.iloc[sorted(range(len(hits)), key=lambda i: order[hits["procedure_gia"].iat[i]])]
+    for r in hits.itertuples():
+        kv = (r.municipality, r.school_id, r.year, "ВПР", r.subject)
+        kg = (r.municipality, r.school_id, r.year, r.procedure_gia, r.subject)
+        sides = [(kv, r.v_vpr, r.z_vpr, r.mean_vpr), (kg, r.v_gia, r.z_gia, r.mean_gia)]
+        (hk, hv, hz, hm), (lk, lv, lz, lm) = sides if r.z_vpr > 0 else sides[::-1]
+        entry = found.setdefault(hk, (words(hk[3], hk, hv, hz, hm), []))
+        entry[1].append(words(lk[3], lk, lv, lz, lm) + _ru(f"; разрыв {abs(r.z_vpr - r.z_gia):.1f} (порог {gap:g})"))
+    for hk, (high, lows) in found.items():
+        head = "ВПР выше ГИА" if hk[3] == "ВПР" else "ГИА выше ВПР"
+        for grade in grade_rows[hk]:
+            rows.append({**dict(zip(keys, hk)), "grade": grade, "flag": "vpr_gia_mismatch",
+                         "detail": f"{head}: {high}; " + "; ".join(lows)})
     return rows
 
 
@@ -236,7 +376,8 @@ def _journal_mismatch(results: pd.DataFrame, keys: list[str], p: dict) -> list[d
     return rows
 
 
-def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict) -> pd.DataFrame:
+def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict,
+                      schools: pd.DataFrame | None = None) -> pd.DataFrame:
     """Flags of possibly non-objective results per school × year × procedure × subject × grade.
 
     Parameters
@@ -246,7 +387,11 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     results : DataFrame
         Validated results with journal shares (for ``journal_mismatch``).
     params : dict
-        Uses ``objectivity``.
+        Uses ``objectivity``, ``min_participants`` and ``vpr_grades``.
+    schools : DataFrame, optional
+        The schools tables (``municipality``, ``year``, ``school_id``, ``kind``): schools whose
+        kind matches ``objectivity.inflated_exempt_kinds`` get no ``inflated`` flag (see
+        :func:`inflated_exemptions`). None: nobody is exempt.
 
     Returns
     -------
@@ -272,8 +417,12 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     # cohort_jump: the same cohort a year earlier, one grade lower (ВПР only).
     rows += _cohort_jumps(gr, keys, p, params["min_participants"])
 
-    # inflated: above the municipal upper fence while the school's other procedures are below the median.
-    rows += _inflated(grades, keys, p)
+    # inflated: above the municipal upper fence while the school's other procedures (its ГИА of the
+    # subject, where present) are below the median; schools with selection (гимназия …) exempt.
+    rows += _inflated(grades, keys, p, _exempt_schools(schools, params))[0]
+
+    # vpr_gia_mismatch: ВПР and ГИА of one subject on opposite sides of the municipality.
+    rows += _vpr_gia_mismatch(grades, keys, params)
 
     # journal_mismatch: ВПР marks against journal marks (FIS OKO).
     if {"journal_raised", "journal_confirmed"} <= set(results.columns):
@@ -281,6 +430,32 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict)
     out = pd.DataFrame(rows, columns=[*keys, "grade", "flag", "detail"])
     out["flag_label"] = out["flag"].map(FLAG_LABELS)
     return out.sort_values([*keys, "grade", "flag"]).reset_index(drop=True)
+
+
+def inflated_exemptions(grades: pd.DataFrame, schools: pd.DataFrame | None, params: dict) -> pd.DataFrame:
+    """High results of the schools exempt from ``inflated`` by their kind (not silently dropped).
+
+    Parameters
+    ----------
+    grades : DataFrame
+        As for :func:`objectivity_flags`.
+    schools : DataFrame or None
+        The schools tables with ``municipality``, ``year``, ``school_id``, ``kind``.
+    params : dict
+        Uses ``objectivity``.
+
+    Returns
+    -------
+    DataFrame
+        One row per result above the municipal upper fence of an exempt school: keys,
+        ``grade``, ``kind``, ``would_flag`` (the other procedures are weak too, so the school
+        would be flagged without the exemption) and ``detail``.
+    """
+    keys = ["municipality", "school_id", "year", "procedure", "subject"]
+    exempt = _exempt_schools(schools, params)
+    rows = _inflated(grades, keys, params["objectivity"], exempt)[1] if exempt else []
+    out = pd.DataFrame(rows, columns=[*keys, "grade", "kind", "would_flag", "detail"])
+    return out.sort_values([*keys, "grade"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- ШНОР / зона риска

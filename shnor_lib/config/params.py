@@ -70,6 +70,7 @@ _CHOICES = {
     "model.multiple_testing": {"bh", "none"},
     "model.mixed": {"auto", "always", "never"},
     "objectivity.inflated_metric": {"mean_mark", "quality_share"},
+    "objectivity.inflated_reference": {"gia", "other"},
     "shnor_rule.procedure_unit": {"kind", "work"},
     "shnor_rule.branches": {"or", "and"},
 }
@@ -83,7 +84,7 @@ _SHARES = ["shnor_threshold", "risk_threshold", "confidence_level", "objectivity
 _PERCENT_NUMBERS = ["targets.*.baseline", "targets.*.plan", "monitoring.indicator_targets.*.baseline",
                     "monitoring.indicator_targets.*.plan"]
 _PROCEDURE_LISTS = ["procedures", "clustering.procedures"]
-_SUBJECT_LISTS = ["subjects"]
+_SUBJECT_LISTS = ["subjects", "objectivity.vpr_gia_subjects"]
 _GRADE_LISTS = {"vpr_grades": "ВПР"}
 _STATUS_LISTS = ["risk.recommend_for", "leaders.partner_statuses"]
 
@@ -413,6 +414,15 @@ def validate_params(params: dict, source: str = "параметры") -> dict:
                      and list(cuts) == sorted(cuts) and len(set(cuts)) == 3):
         raise ParameterError(f"{source}: «iursh.group_cuts» — три возрастающих числа (границы групп 1|2|3|4 ИУРШ), "
                              f"например [-0.5, 0, 0.5]; задано {cuts!r}.")
+    obj = params["objectivity"]
+    if not all(isinstance(k, str) and k.strip() for k in obj["inflated_exempt_kinds"] or []):
+        raise ParameterError(f"{source}: «objectivity.inflated_exempt_kinds» — список слов типа ОО (как в столбце "
+                             f"«Тип ОО» файла schools), например [гимназия, лицей]; [] — никого не освобождать; "
+                             f"задано {obj['inflated_exempt_kinds']!r}.")
+    z = obj["vpr_gia_gap"]
+    if isinstance(z, bool) or not isinstance(z, (int, float)) or not z > 0:
+        raise ParameterError(f"{source}: параметр «objectivity.vpr_gia_gap» = {z!r} должен быть положительным числом "
+                             "(разница z-оценок ВПР и ГИА, например 2).")
     rule = params["shnsu_rule"]
     if (rule.get("isbsh_group_max") is None) == (rule.get("isbsh_quantile") is None):
         raise ParameterError(

@@ -39,7 +39,7 @@ from ..analysis.metrics import KEY, grade_metrics, pooled_metrics, work_metrics
 from ..analysis.model_frame import build_model_frame, formula_info, quality_outcomes
 from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from ..analysis.robustness import SpecificationComparison, compare_specifications
-from ..analysis.rules import identify, objectivity_flags, triggered_by_school, triggered_procedures
+from ..analysis.rules import identify, inflated_exemptions, objectivity_flags, triggered_by_school, triggered_procedures
 from ..contract.schema import school_id_order
 from ..io.writers import csv_text
 from .dataset import Dataset
@@ -148,6 +148,10 @@ class SeasonResult:
     official_lists : DataFrame or None
         The season's optional ``official_lists`` file as read (``school_id``, ``list_name``,
         ``source``); compared with the rule by :func:`shnor_lib.analysis.official.official_comparison`.
+    inflated_exempt : DataFrame or None
+        Results of the year above the municipal upper fence of schools whose kind exempts them
+        from ``inflated`` (``objectivity.inflated_exempt_kinds``):
+        :func:`shnor_lib.analysis.rules.inflated_exemptions` (``would_flag``: the rule would fire).
     """
 
     municipality: str
@@ -176,6 +180,8 @@ class SeasonResult:
     support: SupportResult | None = None
     # The season's official_lists file as read (school_id, list_name, source), or None.
     official_lists: pd.DataFrame | None = None
+    # High results of the year of schools exempt from `inflated` by kind (inflated_exemptions), or None.
+    inflated_exempt: pd.DataFrame | None = None
 
     @property
     def shares(self) -> dict[str, float]:
@@ -248,6 +254,7 @@ class _Shared:
     frame: pd.DataFrame
     isbsh_info: dict
     works: pd.DataFrame | None = None  # metrics per work, for shnor_rule.procedure_unit: work
+    exempt: pd.DataFrame | None = None  # high results of schools exempt from `inflated` (inflated_exemptions)
     _parts: dict = field(default_factory=dict)
     _triggered: tuple | None = None
     _csv: dict = field(default_factory=dict)
@@ -305,8 +312,10 @@ class _Shared:
     def part(self, municipality: str) -> dict[str, pd.DataFrame]:
         """The rows of one municipality of every table (positions kept in order)."""
         if not self._parts:
-            for name in ("grades", "flags", "excluded", "pooled", "frame"):
+            for name in ("grades", "flags", "excluded", "pooled", "frame", "exempt"):
                 table = getattr(self, name)
+                if table is None:
+                    continue
                 index = table.groupby("municipality", sort=False).indices if len(table) else {}
                 self._parts[name] = (table, index)
         out = {}
@@ -323,7 +332,8 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
     if up_to is not None:
         results = results[results["year"] <= up_to]
     grades = grade_metrics(results, params["confidence_level"], by=["municipality"])
-    flags = objectivity_flags(grades, results, params)
+    schools = data.table("schools", scope)
+    flags = objectivity_flags(grades, results, params, schools)
     excluded = pd.DataFrame(columns=["municipality", *KEY, "grade"])
     used = results
     if params["exclude_nonobjective"] and len(flags):
@@ -334,7 +344,8 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
     frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
     works = (work_metrics(used, params, by=["municipality"])
              if (params.get("shnor_rule") or {}).get("procedure_unit", "kind") == "work" else None)
-    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info, works)
+    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info, works,
+                   inflated_exemptions(grades, schools, params))
 
 
 def compute_season(data: Dataset, municipality: str, year: int, params: dict, *, support: bool = True
@@ -481,7 +492,15 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         data.issues(municipality, year), identifier_table(schools), model, effects, clusters_desc,
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
         time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness,
-        official_lists=season.tables.get("official_lists"))
+        official_lists=season.tables.get("official_lists"),
+        inflated_exempt=_of_year(part.get("exempt"), year))
+
+
+def _of_year(table: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
+    """The rows of ``year`` without ``municipality`` (None stays None)."""
+    if table is None:
+        return None
+    return table[table["year"] == year].drop(columns="municipality").reset_index(drop=True)
 
 
 def _panel(data: Dataset, shared: _Shared, municipality: str, year: int, params: dict) -> pd.DataFrame:
