@@ -108,8 +108,8 @@ class SeasonResult:
     flags : DataFrame
         Objectivity flags of the year (``objectivity.csv``): ``school_id``, ``year``,
         ``procedure``, ``subject``, ``grade``, ``flag`` (parallel_jump, cohort_jump, inflated,
-        journal_mismatch), ``detail`` (the numbers, in Russian), ``flag_label`` (the flag in
-        Russian).
+        journal_mismatch, vpr_gia_mismatch), ``detail`` (the numbers, in Russian), ``flag_label``
+        (the flag in Russian).
     excluded : DataFrame
         Results left out of the rules as non-objective (``exclude_nonobjective``):
         ``municipality``, ``school_id``, ``year``, ``procedure``, ``subject``, ``grade``.
