@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from ...pipeline.published import published_record
-from ..common import as_text, id_key, relative_path
+from ..common import as_text, id_key, relative_path, status_word
 from ..format import count, fmt_pct
 from .methodology import parameter_words
 
@@ -243,7 +243,7 @@ def history_table(changes: list[YearChange]) -> pd.DataFrame:
     """Schools whose status of an earlier year differs from the published one: «Год», «Код ОО»,
     «Наименование», «В опубликованной справке», «В этой справке»."""
     def word(v: str | None) -> str:
-        return "нет в расчёте" if v is None else (v or "нет статуса")
+        return "нет в расчёте" if v is None else status_word(v)
 
     rows = [{"Год": str(c.year), "Код ОО": sid, "Наименование": name, "В опубликованной справке": word(was),
              "В этой справке": word(now)}
