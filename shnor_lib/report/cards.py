@@ -308,7 +308,7 @@ def measure_short(text: str, limit: int = 52) -> str:
     plain = re.sub(r"\s*\([^()]*\)", "", " ".join(str(text).split())).rstrip(".")
     cut = min([i for i in (plain.find(":"), plain.find(";")) if i > 0] or [len(plain)])
     head = plain[:cut].rstrip(" ,")
-    if len(head) <= limit:  # a whole clause: no «…»
+    if len(head) <= limit + 16:  # a whole clause (a little over the limit rather than cut by a word or two)
         return head
     words = head[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,").split(" ")
     while len(words) > 1 and (len(words[-1]) <= 3 or words[-1] in _DANGLING):  # «… сопровождения на»
