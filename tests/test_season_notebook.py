@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO
 
 NOTEBOOK = REPO / "notebooks" / "season_report.ipynb"
-PARAMETERS = ["municipality", "year", "data_root", "params_file", "school_cards"]
+PARAMETERS = ["municipality", "year", "data_root", "params_file", "school_cards", "published_root"]
 SECTIONS = ["## 1. Итоги", "## 2. Выявленные школы", "## 3. Результаты оценочных процедур",
             "## 4. Объективность результатов", "## 5. Социальный контекст и учительский ресурс",
             "## 6. Качество с учётом контекста", "## 7. Кластеры школ", "## 8. Показатели мониторинга",
@@ -49,7 +49,7 @@ def test_parameters_default_to_the_demo_with_paths_relative_to_the_notebook():
     defaults = {k: v["default"] for k, v in declared.items()}
     assert defaults == {"municipality": '"demo"', "year": "2024", "data_root": '"../data_raw"',
                         "params_file": "None",
-                        "school_cards": "True"}
+                        "school_cards": "True", "published_root": "None"}
 
 
 def test_notebook_cells_hold_calls_not_logic():

@@ -95,6 +95,9 @@ HEADERS: dict[str, tuple[str, str]] = {
 _IDENTIFIER = {"Группа ИСБШ": ("Группа ИСБШ", TEXT), "Итого ОО": ("Итого ОО", INT),
                **{str(g): (f"Группа качества {g}", TEXT) for g in range(1, 12)}}
 
+#: What an empty cell of these columns means, in the report's words (``report.common.status_word``).
+_NONE_SHOWN = {"status": "без статуса"}
+
 _MAX_WIDTH, _MIN_WIDTH = 60, 6
 _PROPERTIES = {"author": "shnor", "created": pd.Timestamp(2000, 1, 1).to_pydatetime()}
 _OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False, "in_memory": True}
@@ -128,6 +131,11 @@ def _sheet(book: xlsxwriter.Workbook, name: str, df: pd.DataFrame, formats: dict
     headers = [labels.get(c, (c, TEXT))[0] for c in columns]
     ws.write_row(0, 0, headers, formats["head"])
     cells = [[_cell(v) for v in row] for row in df.itertuples(index=False)]
+    for c, col in enumerate(columns):
+        if col in _NONE_SHOWN:  # a school without a status reads as the report words it, not as a blank
+            for row in cells:
+                if row[c] is None or row[c] == "":
+                    row[c] = _NONE_SHOWN[col]
     for r, row in enumerate(cells, start=1):
         for c, value in enumerate(row):
             if value is None:

@@ -9,7 +9,8 @@
   and ``shnor compute`` (:func:`compute_outputs`);
 - :mod:`.executor` — where the tasks of a run execute (a ``concurrent.futures`` executor);
 - :mod:`.outputs` — writing a season's tables atomically (:func:`write_outputs`);
-- :mod:`.provenance` — the run manifest.
+- :mod:`.provenance` — the run manifest;
+- :mod:`.published` — what a season's last published справка showed (``published.json``).
 """
 
 from .batch import compute_all, compute_outputs, iter_compute

@@ -32,6 +32,7 @@ from ..io.paths import check_selection
 from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
 from ..pipeline.executor import Executor, call_with_env, cluster_executor, run_tasks
+from ..pipeline.published import keep_published, record_published
 from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
@@ -139,7 +140,8 @@ def _season_jobs(m: str, y: int, out_root: Path, data_root: Path, params_file: s
     common = {"municipality": m, "year": int(y), "data_root": str(data_root),
               "params_file": str(Path(params_file).resolve()) if params_file else None}
     nav = (("../../index.html", "Все отчёты"),) + ((("schools/index.html", "Карточки школ"),) if cards else ())
-    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "school_cards": cards},
+    # the earlier years' published справки: read by the notebook before this run records its own
+    jobs = [ReportJob(SEASON_NOTEBOOK, folder, {**common, "school_cards": cards, "published_root": str(folder.parent)},
                       title=f"Аналитическая справка: {shown}, {y}", key=(m, y), footer=f"{shown}, {y}", nav=nav)]
     extra = NOTEBOOKS_DIR / f"{m}_{y}.ipynb"
     if extra.exists():
@@ -246,6 +248,8 @@ def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", y
             loaded.update(load_dataset(data_root, m, strict=strict,
                                        params_for=lambda mm: load_project_params(data_root, mm, params_file)).seasons)
             good.append(m)
+            for folder in sorted((out_root / m).glob("[0-9]*")):  # before this run rewrites their tables
+                keep_published(folder)
         except DataValidationError as exc:
             print(f"{m}: входные данные с ошибками — отчёты не сформированы.\n{exc.report(SCREEN_LIMIT)}",
                   file=sys.stderr)
@@ -325,7 +329,10 @@ def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", y
             _prune_cards(folder, set())
         elif (folder / "index.html").exists():  # resumed: the cards of the earlier run stand
             ordered.append(_cards_row(*key, None, out_root))
-        _record_reports(out_root / key[0] / str(key[1]), [o for o in ordered if tuple(o.job.key) == key])
+        mine = [o for o in ordered if tuple(o.job.key) == key]
+        _record_reports(out_root / key[0] / str(key[1]), mine)
+        if any(o.ok and not o.skipped and o.job.notebook == SEASON_NOTEBOOK for o in mine):  # what it showed
+            record_published(out_root / key[0] / str(key[1]))
     if len(munis) > 1:  # a regional run: the overview of municipalities, by their names
         names = {}
         for m in munis:

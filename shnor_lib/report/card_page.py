@@ -34,7 +34,7 @@ from . import cards
 from . import html as nv
 from .common import has_card
 from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
-from .plots import school_card_figure, set_style
+from .plots import plot_quality_vs_isbsh, set_style
 from .plots.style import figure_title
 
 if TYPE_CHECKING:  # annotations only
@@ -93,8 +93,20 @@ def _table(df: pd.DataFrame, empty: str | None = None, **kws) -> str:
 
 
 def _figure(result: SeasonResult, school_id: str) -> tuple[str, str]:
-    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text."""
-    fig = school_card_figure(result, school_id)
+    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text:
+    the school among all schools on quality against ИСБШ, beside the words on its position (its
+    results by grade are the table above it, cell by cell)."""
+    fig, ax = plt.subplots(figsize=(3.6, 1.8), layout="constrained")
+    plot_quality_vs_isbsh(result.schools, result.model, ax=ax, highlight=school_id, label_all=False,
+                          title="Качество и ИСБШ: школа среди всех ОО")
+    if ax.get_xlabel().startswith("ИСБШ ("):
+        ax.set_xlabel("ИСБШ (0 — среднее по округу)")
+    ax.title.set_fontsize(9)
+    ax.xaxis.label.set_fontsize(8)
+    ax.yaxis.label.set_fontsize(8)
+    ax.tick_params(labelsize=7.5)
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
     alt = figure_title(fig) or "Рисунок"
@@ -132,13 +144,16 @@ def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str,
     sections = [
         ("Статус и основания", _md(cards.status_text(res, sid))),
         ("Результаты по классам и предметам",
-         _md(cards.results_text(res, sid))
-         + _table(cards.results_table(res, sid), empty="Результатов в объёме правила нет.", small=True, full_width=True)
-         + f'<figure class="chart"><img src="data:image/png;base64,{png}" alt="{_attr(alt)}"></figure>'),
-        ("Положение с учётом контекста", _md(cards.position_text(res, sid))),
+         _md(cards.results_text(res, sid, compact=True))
+         + _table(cards.results_table(res, sid, compact=True), empty="Результатов в объёме правила нет.", small=True,
+                  full_width=True)),
+        ("Положение с учётом контекста",
+         f'<div class="side"><div>{_md(cards.position_text(res, sid))}</div>'
+         f'<figure class="chart"><img src="data:image/png;base64,{png}" alt="{_attr(alt)}"></figure></div>'),
         ("Рисковый профиль", _md(cards.risk_profile_text(res, ctx, sid))),
-        ("Рекомендации", _md(cards.recommendations_text(res, ctx, sid))
-         + _table(cards.recommendations_table(ctx, sid), full_width=True, small=True, widths={"Мера": "68%"})),
+        # each measure's first clause; the full text, addressees and reasons are in the справка (linked)
+        ("Рекомендации", _md(cards.recommendations_text(res, ctx, sid, short=True))
+         + f'<div class="measures">{_md(cards.measures_list(ctx, sid, report_href))}</div>'),
         ("Школа-лидер", _md(cards.leader_text(res, ctx, sid))),
         ("Динамика за три года", _md(cards.trend_text(history[-3:], ctx, sid))
          + _table(cards.trend_table(history[-3:], sid), full_width=True, small=True)),

@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -42,6 +43,8 @@ __all__ = [
     "risk_profile_text",
     "recommendations_text",
     "recommendations_table",
+    "measure_short",
+    "measures_list",
     "leader_text",
     "trend_table",
     "trend_text",
@@ -129,10 +132,14 @@ def _procedure_order(params: dict) -> list[str]:
     return [x for x in params["procedures"] if x != "ЕГЭ"] + (["ЕГЭ"] if "ЕГЭ" in params["procedures"] else [])
 
 
-def results_table(result: SeasonResult, school_id: str) -> pd.DataFrame:
+def results_table(result: SeasonResult, school_id: str, compact: bool = False) -> pd.DataFrame:
     """The school's results in the rules' scope: one row per procedure and grade, one column per subject
     («Математика: доля «2» (95% ДИ), n»), each cell «37,8% (30–46%), n = 84» (share of «2», Wilson
-    interval at the report's confidence level, participants)."""
+    interval at the report's confidence level, participants).
+
+    ``compact`` (the one-page card): one row per subject («Предмет»), one column per procedure and
+    grade («ВПР, 5 кл.»), each cell «37,8% (30–46%)» over «n = 84» — the same numbers in half the
+    height; :func:`results_text` says how to read them."""
     p = result.params
     m = result.metrics_by_grade
     d = m[(m["school_id"].astype(str) == str(school_id)) & (m["year"] == result.year)
@@ -162,11 +169,18 @@ def results_table(result: SeasonResult, school_id: str) -> pd.DataFrame:
             row[head(s)] = (f"{fmt_pct(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
                             f"{fmt_num(100 * c['fail_high'], 0)}%), n = {int(c['participants'])}{small}")
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if not compact:
+        return table
+    out = table.set_index("Процедура, класс").T
+    out.index = [str(h).split(":")[0] for h in out.index]
+    out = out.map(lambda v: v.replace(", n = ", "\nn\u00a0=\u00a0", 1))
+    return out.rename_axis("Предмет").reset_index()
 
 
-def results_text(result: SeasonResult, school_id: str) -> str:
-    """One line on how to read the results table and chart, with the number of results at or above the threshold."""
+def results_text(result: SeasonResult, school_id: str, compact: bool = False) -> str:
+    """One line on how to read the results table and chart, with the number of results at or above the threshold
+    (``compact``: and how to read the cells of the compact table)."""
     p = result.params
     m = result.metrics
     d = m[(m["school_id"].astype(str) == str(school_id)) & (m["year"] == result.year) & m["in_scope"]]
@@ -176,7 +190,9 @@ def results_text(result: SeasonResult, school_id: str) -> str:
     over = d[(d["fail_share"] >= th - 1e-12) & d["enough"]]
     what = "; ".join(f"{r.procedure}, {r.subject}: {fmt_pct(r.fail_share)} ({int(r.failed)} из {int(r.participants)})"
                      for r in over.itertuples())
-    return (f"Не ниже порога ШНОР {fmt_pct(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
+    level = fmt_num(100 * p["confidence_level"], 0)
+    how = f"В таблице — доля «2» ({level}% доверительный интервал) и число участников n. " if compact else ""
+    return (how + f"Не ниже порога ШНОР {fmt_pct(th, 0)} (все классы вместе): " + (what if what else "нет") + ".")
 
 
 def position_text(result: SeasonResult, school_id: str) -> str:
@@ -255,8 +271,11 @@ def risk_profile_text(result: SeasonResult, ctx: SupportContext, school_id: str)
     return "\n".join(lines)
 
 
-def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: str) -> str:
-    """How many addressed recommendations the school has (or why none), and which inputs were missing."""
+def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: str, short: bool = False) -> str:
+    """How many addressed recommendations the school has (or why none), and which inputs were missing.
+
+    ``short``: the words above the card's short list (:func:`measures_list`), not above the full
+    table (:func:`recommendations_table`)."""
     r = _row(result, school_id)
     wanted = result.params["risk"]["recommend_for"]
     notes = []
@@ -272,7 +291,55 @@ def recommendations_text(result: SeasonResult, ctx: SupportContext, school_id: s
     n = len(recommendations_table(ctx, school_id))
     if not n:
         return "Адресных рекомендаций нет: ни одно основание таблицы рекомендаций не сработало." + tail
+    if short:
+        return f"{n} {plural(n, 'мера', 'меры', 'мер')}, коротко (что вызвало каждую — в рисковом профиле выше и в справке)." + tail
     return f"{n} {plural(n, 'мера', 'меры', 'мер')}: что сделать, кто выполняет и почему." + tail
+
+
+def measure_short(text: str, limit: int = 52) -> str:
+    """A measure's short headline for the one-page card: its first clause (up to the first «:» or «;»),
+    without asides in brackets, at most ``limit`` characters cut at a word with «…» — the card
+    links to the справка, where the measure is in full (:func:`measures_list`).
+
+    «Составить план закрытия вакансий: …» → «Составить план закрытия вакансий»; «Разработать
+    (актуализировать) школьную программу повышения качества образования (ШППКО) и …» →
+    «Разработать школьную программу повышения качества …».
+    """
+    plain = re.sub(r"\s*\([^()]*\)", "", " ".join(str(text).split())).rstrip(".")
+    cut = min([i for i in (plain.find(":"), plain.find(";")) if i > 0] or [len(plain)])
+    head = plain[:cut].rstrip(" ,")
+    if len(head) <= limit + 16:  # a whole clause (a little over the limit rather than cut by a word or two)
+        return head
+    words = head[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,").split(" ")
+    while len(words) > 1 and (len(words[-1]) <= 3 or words[-1] in _DANGLING):  # «… сопровождения на»
+        words.pop()
+    return " ".join(words) + "\u00a0…"
+
+
+#: Words a headline cut mid-clause should not end with.
+_DANGLING = {"для", "при", "между", "через", "после", "перед", "который", "которые", "которых", "также"}
+
+
+def measures_list(ctx: SupportContext, school_id: str, report_href: str | None = None) -> str:
+    """The school's measures for the one-page card (Markdown): one numbered paragraph of short headlines
+    (:func:`measure_short`), then where the full text, addressees and reasons are: section 9 of the
+    справка (linked when ``report_href`` is given)."""
+    recs = ctx.recommendations
+    if recs is None or recs.empty:
+        return ""
+    d = recs[recs["school_id"].astype(str) == str(school_id)]
+    if d.empty:
+        return ""
+    # one paragraph: short items in a list would leave half of each line empty
+    items = " ".join(f"**{i}.**\u00a0{measure_short(t)}" + ("" if measure_short(t).endswith("…") else ".")
+                     for i, t in enumerate(d["recommendation"], 1))
+    where = ("в справке, раздел 9 «Адресные рекомендации»" if report_href is None
+             else f"[в справке, раздел 9 «Адресные рекомендации»]({report_href}#{quote(_MEASURES_ANCHOR)})")
+    return items + f"\n\nПолный текст мер, исполнители и основание каждой — {where}."
+
+
+#: The heading of the справка's list of measures (section 9), the anchor the card links.
+_MEASURES_ANCHOR = "Адресные-рекомендации"
 
 
 def recommendations_table(ctx: SupportContext, school_id: str) -> pd.DataFrame:

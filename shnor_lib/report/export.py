@@ -381,8 +381,11 @@ class _Printer:
             page.goto(url, wait_until="load", timeout=timeout * 1000)
             if fit:
                 page.emulate_media(media="print")
-                height = page.evaluate("document.documentElement.scrollHeight")
-                scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
+                # the content's own height (the document's is at least the viewport's, one A4 page):
+                # a page that fits prints at 100%, one that does not is shrunk with a 3% margin
+                height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().bottom)")
+                if height > _A4_HEIGHT_PX:
+                    scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
             left = f"{html.escape(footer)} · " if footer else ""
             made = f"сформировано {datetime.date.today():%d.%m.%Y}"
             page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,

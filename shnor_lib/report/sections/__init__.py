@@ -15,6 +15,7 @@ module                 section
 :mod:`.summary`        1. Итоги (and the report's title)
 :mod:`.identified`     2. Выявленные школы; что изменилось по сравнению с прошлым годом
 :mod:`.official_lists` 2. (end) Официальные списки рядом с правилом
+:mod:`.history`        2. (end) Пересчёт прошлых лет: цифры прошлых лет против их опубликованных справок
 :mod:`.assessment`     3. Результаты оценочных процедур
 :mod:`.objectivity`    4. Объективность результатов
 :mod:`.context`        5. Социальный контекст и учительский ресурс
@@ -54,6 +55,14 @@ from .dynamics import (
     transitions_text,
 )
 from .headline import headline_text, key_measures, rule_gaps, school_reason_line
+from .history import (
+    YearChange,
+    history_headline,
+    history_table,
+    history_text,
+    published_records,
+    recomputed_years,
+)
 from .identified import changes_table, changes_text, identified_table, identified_text, status_changes
 from .leaders import leaders_table, leaders_text
 from .methodology import (
@@ -65,6 +74,7 @@ from .methodology import (
     methodology_text,
     package_defaults,
     package_versions,
+    parameter_words,
     parameters_table,
 )
 from .model import coefficient_table, funnel_text, model_text, resilience_table, resilience_text
@@ -88,6 +98,7 @@ __all__ = [
     "summary_caveats", "GLOSSARY", "glossary_text",
     "identified_text", "identified_table", "status_changes", "changes_text", "changes_table",
     "official_lists_text", "official_lists_summary", "official_lists_table",
+    "YearChange", "published_records", "recomputed_years", "history_headline", "history_text", "history_table",
     "assessment_text", "assessment_table",
     "objectivity_text", "objectivity_table",
     "context_text", "identifier_table_view",
@@ -100,7 +111,7 @@ __all__ = [
     "support_table", "explain_text", "explain_table",
     "leaders_text", "leaders_table",
     "data_quality_text", "data_issues_table", "not_computed_table",
-    "methodology_text", "parameters_table", "flatten_params", "formula_words", "package_defaults", "indicator_names", "PARAM_LABELS", "input_files_table",
+    "methodology_text", "parameters_table", "parameter_words", "flatten_params", "formula_words", "package_defaults", "indicator_names", "PARAM_LABELS", "input_files_table",
     "package_versions", "relative_path",
     # display (shnor_lib.report.html)
     "md", "table", "style_table", "card_links", "CARD_LINK",

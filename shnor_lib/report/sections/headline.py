@@ -18,6 +18,7 @@ import pandas as pd
 from ..common import NO_DATA, as_text, flag, id_key, is_risk, name_of, scope_rows, sorted_ids
 from ..format import count, fmt_g, fmt_pct, plural
 from ..html import CARD_LINK
+from .history import YearChange, history_headline
 from .identified import status_changes
 from .summary import summary_caveats
 
@@ -151,7 +152,8 @@ def _link(sid: str, cards: bool, has_card: set[str]) -> str:
 
 
 def headline_text(result: SeasonResult, previous: SeasonResult | None = None,
-                  recommendations: pd.DataFrame | None = None, cards: bool = True) -> str:
+                  recommendations: pd.DataFrame | None = None, cards: bool = True,
+                  recomputed: list[YearChange] | None = None) -> str:
     """The «Главное» block (Markdown) that opens the report, above the table of contents.
 
     Parameters
@@ -163,6 +165,9 @@ def headline_text(result: SeasonResult, previous: SeasonResult | None = None,
         :func:`shnor_lib.analysis.risk.recommend` of the season (the key measures).
     cards : bool
         Whether school codes link to the schools' cards.
+    recomputed : list of YearChange, optional
+        :func:`~shnor_lib.report.sections.history.recomputed_years`: a short block when figures of
+        earlier years differ from their published справка.
     """
     s = result.schools
     y = result.year
@@ -219,6 +224,9 @@ def headline_text(result: SeasonResult, previous: SeasonResult | None = None,
         share_line += (f"; в {previous.year} году — {fmt_pct(previous.shares['share_shnor_shnsu'])}")
         share_line += "" if abs(d) < 0.05 else f" ({'рост' if d > 0 else 'снижение'} на {fmt_g(round(abs(d), 1))} п.п.)"
     lines += [f"- {c}." for c in counts] + [f"- {share_line}.", ""]
+    again = history_headline(recomputed or [])
+    if again:  # the earlier years' figures above are not those of their published справка
+        lines += [again, ""]
 
     # the named schools, one line of reason each
     has_card = set(ids[status.ne("") | flag(s, "risk_zone")])

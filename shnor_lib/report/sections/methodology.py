@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeli
     from ...pipeline.season import SeasonResult
 
 __all__ = [
-    "methodology_text", "parameters_table", "flatten_params", "formula_words", "package_defaults", "indicator_names", "PARAM_LABELS", "input_files_table",
+    "methodology_text", "parameters_table", "parameter_words", "flatten_params", "formula_words", "package_defaults", "indicator_names", "PARAM_LABELS", "input_files_table",
     "package_versions",
 ]
 
@@ -330,6 +330,20 @@ def _collapse_answers(flat: dict[str, object]) -> dict[str, object]:
             out[key] = (f"{prev}; " if prev else "") + f"{parts[3]}: {_value_text(v)}"
         else:
             out[k] = v
+    return out
+
+
+def parameter_words(params: dict) -> dict[str, tuple[str, str, object]]:
+    """Every parameter as the appendix names it: ``dotted.key → (description, value in words, value)``.
+
+    The description is that of :func:`parameters_table`, or the name of the parameter's section
+    («раздел «рисковые профили»») when it has none of its own; the municipality's answers by year
+    are one entry per answer.
+    """
+    out = {}
+    for key, v in _collapse_answers(flatten_params(params)).items():
+        label = _label(key, {}) or _param_label(key) or "прочие параметры"
+        out[key] = (label, _param_value(key, v), v)
     return out
 
 

@@ -99,12 +99,7 @@ def model_text(result: SeasonResult) -> str:
             found.append(f"связь индекса качества с показателем «{word}» данными не подтверждается")
     if found:
         parts.append("**Что получилось:** " + "; ".join(found) + ".")
-    named = []
-    for kind, word in ((RESILIENT, "выше ожидаемого (резильентные)"), (BELOW, "ниже ожидаемого")):
-        t = resilience_table(result, kind)
-        ids = [f"{i} ({n})" if n else i for i, n in zip(t["Код ОО"], t["Наименование"], strict=True)]
-        named.append(f"{word} — " + ("; ".join(ids) if ids else "нет"))
-    parts.append("**Какие школы выделяются:** " + ", ".join(named) + ". Школа отмечается, только если её отличие "
+    parts.append("**Какие школы выделяются:** " + _standouts(result) + ". Школа отмечается, только если её отличие "
                  "от ожидаемого устойчиво (маловероятно как случайность, даже с учётом того, что проверялась каждая "
                  f"школа) и не меньше {fmt_num(min_effect_for(result.params))} по шкале индекса; остальные отличия "
                  "могут быть случайными. Ожидаемое значение и его интервал у каждой отмеченной школы — ниже.")
@@ -120,6 +115,20 @@ def model_text(result: SeasonResult) -> str:
     if warn:
         text += "\n\n**Ограничения:** " + "; ".join(warn) + "."
     return text
+
+
+def _standouts(result: SeasonResult) -> str:
+    """«выше ожидаемого (резильентные) — 7 (…); ниже ожидаемого — ни одной школы», or one clause when
+    neither kind has a school (not «нет» twice)."""
+    found = {}
+    for kind in (RESILIENT, BELOW):
+        t = resilience_table(result, kind)
+        found[kind] = [f"{i} ({n})" if n else i for i, n in zip(t["Код ОО"], t["Наименование"], strict=True)]
+    if not found[RESILIENT] and not found[BELOW]:
+        return "ни одна школа не оказалась устойчиво выше или ниже ожидаемого с учётом контекста"
+    words = {RESILIENT: ("выше ожидаемого (резильентные)", "резильентных школ нет"),
+             BELOW: ("ниже ожидаемого", "школ ниже ожидаемого нет")}
+    return "; ".join(f"{words[k][0]} — " + "; ".join(found[k]) if found[k] else words[k][1] for k in (RESILIENT, BELOW))
 
 
 _TERM_WORDS = {"isbsh": "социальное благополучие учеников (индекс социального благополучия школы, ИСБШ)",
@@ -225,6 +234,9 @@ def resilience_text(result: SeasonResult) -> str:
              "статистически незначимые отличия не считаются."]
     s = result.schools.set_index(result.schools["school_id"].astype(str))
     years = _effects_years(result)
+    if resilience_table(result, RESILIENT).empty and resilience_table(result, BELOW).empty:
+        lines.append("В этом году таких школ нет: ни одна школа не оказалась устойчиво выше или ниже ожидаемого.")
+        return "\n\n".join(lines)
     for kind, word in ((RESILIENT, "Резильентные (выше ожидаемого с учётом контекста)"),
                        (BELOW, "Ниже ожидаемого с учётом контекста")):
         t = resilience_table(result, kind)
