@@ -34,6 +34,7 @@ Several causes can hold at once («данные и параметры»).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,13 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int, method: str = "exact
     """
     if n1 <= 0 or n2 <= 0:
         return float("nan")
+    return _p_value(x1, n1, x2, n2, method)
+
+
+@lru_cache(maxsize=65_536)
+def _p_value(x1: int, n1: int, x2: int, n2: int, method: str) -> float:
+    """:func:`two_proportion_test` for participants on both sides, memoised: a country run meets the
+    same small counts thousands of times, and each season re-tests the pairs of the years before it."""
     if method == "exact":
         return float(stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided")[1])
     if method == "z":

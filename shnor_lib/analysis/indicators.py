@@ -346,39 +346,44 @@ def _school_frame(statuses: pd.DataFrame, monitoring: pd.DataFrame | None, catal
     frame["school_id"] = frame["school_id"].astype(str)
     if monitoring is None or not len(monitoring):
         return frame.reset_index(drop=True)
-    mon = monitoring.copy()
-    mon["school_id"] = mon["school_id"].astype(str)
-    by_label = {normalize_label(c): c for c in mon.columns}
+    # Columns gathered in a dict and framed once: setting them one by one on a copy cost more
+    # than the indicators themselves.
+    source = {c: monitoring[c] for c in monitoring.columns}
+    by_label = {normalize_label(c): c for c in monitoring.columns}
     for name, label in catalogue.fields.items():
-        if name not in mon.columns and normalize_label(label) in by_label:
-            mon[name] = mon[by_label[normalize_label(label)]]
-    wanted = [c for c in [*_monitoring_fields(), *catalogue.fields] if c in mon.columns]
-    mon = mon[["school_id", *wanted]].drop_duplicates("school_id")
-    for c in wanted:
-        mon[c] = _as_number(mon[c])
+        if name not in source and normalize_label(label) in by_label:
+            source[name] = monitoring[by_label[normalize_label(label)]]
+    ids = monitoring["school_id"].astype(str)
+    first = ~ids.duplicated().to_numpy()
+    wanted = [c for c in [*_monitoring_fields(), *catalogue.fields] if c in source]
+    mon = pd.DataFrame({"school_id": ids[first], **{c: _as_number(source[c][first]) for c in wanted}})
     return frame.merge(mon, on="school_id", how="left").reset_index(drop=True)
 
 
-def _term(frame: pd.DataFrame, term: Any, masks: dict[str, pd.Series]) -> tuple[pd.Series, list[str]]:
-    """Per-school values of a numerator/denominator term and the fields missing from the data."""
+def _term(frame: pd.DataFrame, term: Any, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Per-school values of a numerator/denominator term (an array aligned with ``frame``) and the
+    fields missing from the data."""
+    n = len(frame)
     if isinstance(term, dict):
         missing = [f for f in term["of"] if f not in frame.columns]
         if missing:
-            return pd.Series(np.nan, index=frame.index), missing
-        cols = frame[term["of"]]
-        hits = (cols > 0).sum(axis=1) >= term["at_least"]
-        return hits.astype(float).where(cols.notna().all(axis=1)), []
+            return np.full(n, np.nan), missing
+        cols = frame[term["of"]].to_numpy(dtype=float)
+        hits = ((cols > 0).sum(axis=1) >= term["at_least"]).astype(float)
+        hits[np.isnan(cols).any(axis=1)] = np.nan
+        return hits, []
     if term == "schools":
-        return pd.Series(1.0, index=frame.index), []
+        return np.ones(n), []
     if term.startswith("status:"):
         return masks[term[7:]].astype(float), []
     if term not in frame.columns:
-        return pd.Series(np.nan, index=frame.index), [term]
-    return frame[term], []
+        return np.full(n, np.nan), [term]
+    return frame[term].to_numpy(dtype=float), []
 
 
-def _compute_one(ind: Indicator, frame: pd.DataFrame, answers: dict, year: int | None) -> dict:
-    masks = _masks(frame)
+def _compute_one(ind: Indicator, frame: pd.DataFrame, masks: dict[str, np.ndarray], answers: dict,
+                 year: int | None) -> dict:
+    """One indicator of one season; ``masks`` are the populations of ``frame`` (:func:`_masks`)."""
     row = {"year": year, "fact": np.nan, "numerator": np.nan, "denominator": np.nan, "note": ind.note}
     notes = [ind.note] if ind.note else []
     if ind.yes_no and ind.level == "municipal":
@@ -389,7 +394,7 @@ def _compute_one(ind: Indicator, frame: pd.DataFrame, answers: dict, year: int |
     pop = masks[ind.population]
     if ind.yes_no:
         num, missing = _term(frame, ind.yes_no, masks)
-        den = pd.Series(1.0, index=frame.index)
+        den = np.ones(len(frame))
     else:
         num, miss_n = _term(frame, ind.numerator, masks)
         den, miss_d = _term(frame, ind.denominator, masks)
@@ -397,9 +402,10 @@ def _compute_one(ind: Indicator, frame: pd.DataFrame, answers: dict, year: int |
     if missing:
         notes.append("в файле monitoring нет полей: " + ", ".join(missing))
         return {**row, "note": "; ".join(notes)}
-    known = pop & num.notna() & den.notna()
-    if int((pop & ~known).sum()):
-        notes.append(f"без данных мониторинга: {int((pop & ~known).sum())} ОО совокупности не учтены")
+    known = pop & ~np.isnan(num) & ~np.isnan(den)
+    left_out = int((pop & ~known).sum())
+    if left_out:
+        notes.append(f"без данных мониторинга: {left_out} ОО совокупности не учтены")
     n, d = float(num[known].sum()), float(den[known].sum())
     row.update(numerator=n, denominator=d)
     if not known.any():
@@ -498,9 +504,10 @@ def compute_indicators(monitoring: pd.DataFrame | None, statuses: pd.DataFrame, 
         if several and monitoring is not None and len(monitoring):
             mon = monitoring[monitoring["year"] == season]
         frame = _school_frame(st, mon, catalogue)
+        masks = {k: v.to_numpy(dtype=bool) for k, v in _masks(frame).items()}  # once per season, not per indicator
         for ind in catalogue:
             t = targets.get(ind.code) or {}
-            row = _compute_one(ind, frame, answers, season)
+            row = _compute_one(ind, frame, masks, answers, season)
             row.update(code=ind.code, name=ind.name, level=ind.level, population=ind.population, unit=ind.unit,
                        direction=ind.direction, source=ind.source, plan=t.get("plan"), baseline=t.get("baseline"),
                        plan_met=_plan_met(row["fact"], t.get("plan"), ind.direction))

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..analysis.dynamics import explain_changes, fail_share_changes, status_transitions, support_view
-from ..analysis.indicators import Catalogue, diagnostics_summary, load_catalogue, season_indicators
+from ..analysis.indicators import (
+    DYNAMICS_LABELS,
+    Catalogue,
+    diagnostics_summary,
+    dynamics_level,
+    load_catalogue,
+    season_indicators,
+)
 from ..analysis.leaders import leader_candidates, pair_leaders
 from ..analysis.risk import group_summary, load_recommendations, recommend, risk_profiles_of, significance_matrix
 from ..config.params import params_digest
@@ -148,11 +155,6 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
     m, y, params = res.municipality, res.year, res.params
     catalogue, table = (inputs or SupportInputs()).of(params)
     season = data.seasons[(m, y)]
-    indicators = season_indicators(data, list(history), catalogue=catalogue)
-    frames = [data.seasons[(m, r.year)].tables["monitoring"].assign(year=r.year) for r in history
-              if data.seasons[(m, r.year)].has("monitoring")]
-    statuses = pd.concat([r.schools.assign(year=r.year) for r in history], ignore_index=True)
-    diagnostics = diagnostics_summary(pd.concat(frames, ignore_index=True) if frames else None, statuses)
     rp = risk_profiles_of(data, m, y)
     significance = significance_matrix(rp) if len(rp) else pd.DataFrame()
     groups = group_summary(rp, params) if len(rp) else pd.DataFrame()
@@ -160,14 +162,79 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
     recs = recommend(res.schools, rp, params, table=table, monitoring=monitoring)
     several = len(history) > 1
     empty = pd.DataFrame()
+    prev = _previous(history)
+    if prev is None:
+        indicators = season_indicators(data, list(history), catalogue=catalogue)
+        diagnostics = diagnostics_summary(*_monitoring_and_statuses(data, history))
+        transitions = status_transitions(history) if several else empty
+        fail_changes = fail_share_changes(history) if several else empty
+        explained = explain_changes(history, data) if several else empty
+    else:
+        # The years before this one were analysed by the season before, with the same parameters: the
+        # rows of every table below are per year (or per pair of years) and depend on nothing later,
+        # so only this year (and its pair with the year before) is computed and appended.
+        last = history[-2:]
+        indicators = _with_dynamics(prev.indicators, season_indicators(data, [res], catalogue=catalogue), params)
+        diagnostics = _appended(prev.diagnostics, diagnostics_summary(*_monitoring_and_statuses(data, [res])))
+        transitions = _appended(prev.transitions, status_transitions(last))
+        fail_changes = _appended(prev.fail_changes, fail_share_changes(last))
+        explained = _appended(prev.explained, explain_changes(last, data))
     return SupportResult(
         years=[r.year for r in history], indicators=indicators, diagnostics=diagnostics, risk_profiles=rp,
         significance=significance, groups=groups, recommendations=recs,
-        transitions=status_transitions(history) if several else empty,
-        fail_changes=fail_share_changes(history) if several else empty,
+        transitions=transitions, fail_changes=fail_changes,
         support=support_view(history) if several else empty,
-        explained=explain_changes(history, data) if several else empty,
+        explained=explained,
         pairs=pair_leaders(list(history)), candidates=leader_candidates(list(history)))
+
+
+def _previous(history: Sequence[SeasonResult]) -> SupportResult | None:
+    """The support analyses of the season before, when they cover exactly the years before this
+    one and were computed with the same parameters (as ``shnor compute`` does, year after year)."""
+    if len(history) < 2:
+        return None
+    before, res = history[-2], history[-1]
+    prev = before.support
+    if prev is None or prev.years != [r.year for r in history[:-1]]:
+        return None
+    if (params_digest(before.params), before.params.get("_parameters_dir")) != \
+            (params_digest(res.params), res.params.get("_parameters_dir")):
+        return None
+    return prev
+
+
+def _monitoring_and_statuses(data: Dataset, history: Sequence[SeasonResult]
+                             ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """The monitoring tables and statuses of ``history``'s years, each with its ``year``."""
+    m = history[-1].municipality
+    frames = [data.seasons[(m, r.year)].tables["monitoring"].assign(year=r.year) for r in history
+              if data.seasons[(m, r.year)].has("monitoring")]
+    statuses = pd.concat([r.schools.assign(year=r.year) for r in history], ignore_index=True)
+    return (pd.concat(frames, ignore_index=True) if frames else None), statuses
+
+
+def _appended(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """The rows of earlier years, then this year's; a side without rows adds nothing (with no rows at
+    all, this year's empty table: it has the columns the function gives, an earlier «no years to
+    compare» placeholder may not)."""
+    if not len(before):
+        return now
+    if not len(now):
+        return before
+    return pd.concat([before, now], ignore_index=True)
+
+
+def _with_dynamics(before: pd.DataFrame, now: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """This year's indicators after the earlier years', with the level of each indicator's dynamics
+    over all of them (as :func:`~shnor_lib.analysis.indicators.compute_indicators` gives the last year)."""
+    strong = float((params.get("monitoring") or {}).get("strong_change_pp", 10.0))
+    facts = before.groupby("code", sort=False)["fact"].agg(list).to_dict()
+    now = now.copy()
+    now["dynamics_level"] = [
+        dynamics_level([*facts.get(code, []), fact], direction=direction, unit=unit, strong_change_pp=strong)
+        for code, fact, direction, unit in zip(now["code"], now["fact"], now["direction"], now["unit"], strict=True)]
+    now["dynamics_label"] = now["dynamics_level"].map(DYNAMICS_LABELS).astype(object).fillna("")
+    return pd.concat([before, now], ignore_index=True)
 
 
 def _risk_profile_rows(significance: pd.DataFrame) -> pd.DataFrame:

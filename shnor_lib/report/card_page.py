@@ -17,6 +17,7 @@ import functools
 import io
 import re
 import time
+import weakref
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,6 +29,8 @@ import matplotlib.pyplot as plt
 import mistune
 import pandas as pd
 from IPython.display import HTML
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from ..io.atomic import atomic_write_text
 from . import cards
@@ -92,9 +95,45 @@ def _table(df: pd.DataFrame, empty: str | None = None, **kws) -> str:
     return obj.data if isinstance(obj, HTML) else _MARKDOWN(obj.data or "")
 
 
+@dataclass
+class _ChartLayout:
+    """Where the constrained layout put the card chart's axes and what the tight crop kept (inches)."""
+
+    positions: list[Bbox]
+    crop: Bbox
+
+
+#: id(season) → (a weak reference to the season, its cards' chart layout)
+_LAYOUTS: dict[int, tuple[weakref.ref, _ChartLayout]] = {}
+_PAD = 0.08  # inches around the chart, as show_figure's pad_inches
+
+
 def _figure(result: SeasonResult, school_id: str) -> tuple[str, str]:
-    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text:
-    the school among all schools on quality against ИСБШ, beside the words on its position (its
+    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text.
+
+    The first card of a season is laid out by matplotlib's constrained layout and cropped tight
+    (two draws with the layout solved in each); the others reuse its axes positions and crop, so
+    they are drawn once — the same labels, titles and figure size. A card whose drawing would
+    not fit that crop (e.g. wider labels) is laid out on its own, as the first one.
+    """
+    fig = _card_figure(result, school_id)
+    alt = figure_title(fig) or "Рисунок"
+    known = _LAYOUTS.get(id(result))
+    layout = known[1] if known is not None and known[0]() is result else None
+    png = _png_in(fig, layout) if layout is not None else None
+    if png is None:
+        if layout is not None:  # did not fit: a fresh figure, since the reused positions are set on this one
+            plt.close(fig)
+            fig = _card_figure(result, school_id)
+        png, layout = _png_tight(fig)
+        _LAYOUTS.clear()  # one season's cards at a time: keep no other season alive in this table
+        _LAYOUTS[id(result)] = (weakref.ref(result), layout)
+    plt.close(fig)
+    return base64.b64encode(png).decode("ascii"), alt
+
+
+def _card_figure(result: SeasonResult, school_id: str) -> Figure:
+    """The school among all schools on quality against ИСБШ, beside the words on its position (its
     results by grade are the table above it, cell by cell)."""
     fig, ax = plt.subplots(figsize=(3.6, 1.8), layout="constrained")
     plot_quality_vs_isbsh(result.schools, result.model, ax=ax, highlight=school_id, label_all=False,
@@ -107,11 +146,47 @@ def _figure(result: SeasonResult, school_id: str) -> tuple[str, str]:
     ax.tick_params(labelsize=7.5)
     if ax.get_legend() is not None:
         ax.get_legend().remove()
+    return fig
+
+
+def _png_tight(fig: Figure) -> tuple[bytes, _ChartLayout]:
+    """The chart laid out and cropped by matplotlib (``bbox_inches="tight"``), and that layout."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
-    alt = figure_title(fig) or "Рисунок"
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii"), alt
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", pad_inches=_PAD, metadata={"Software": None})
+    crop = fig.get_tightbbox().padded(_PAD)
+    return buf.getvalue(), _ChartLayout([Bbox(ax.get_position().get_points()) for ax in fig.axes], crop)
+
+
+def _png_in(fig: Figure, layout: _ChartLayout) -> bytes | None:
+    """The chart drawn once at ``layout``; None when a part of it falls outside the crop."""
+    if len(fig.axes) != len(layout.positions):
+        return None
+    with plt.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # no engine at all: savefig then draws once (a placeholder engine draws twice)
+    for ax, pos in zip(fig.axes, layout.positions, strict=True):
+        ax.set_position(pos)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches=layout.crop, metadata={"Software": None})
+    inside = layout.crop.padded(-_PAD / 4)  # a quarter of the margin may be taken
+    drawn = _drawn_extent(fig)
+    if drawn.x0 < inside.x0 or drawn.y0 < inside.y0 or drawn.x1 > inside.x1 or drawn.y1 > inside.y1:
+        return None
+    return buf.getvalue()
+
+
+def _drawn_extent(fig: Figure) -> Bbox:
+    """In inches, what a card chart draws around its axes: tick labels, axis labels, titles, notes,
+    legends — read from the texts the last draw laid out (``Figure.get_tightbbox`` would lay out
+    every axis again, costing as much as the draw)."""
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        texts = [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts]
+        boxes += [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+        boxes.append(ax.get_window_extent(renderer))
+        if ax.get_legend() is not None:
+            boxes.append(ax.get_legend().get_window_extent(renderer))
+    return Bbox.union(boxes).transformed(fig.dpi_scale_trans.inverted())
 
 
 def _first_line(markdown: str) -> str:

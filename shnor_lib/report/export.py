@@ -33,6 +33,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import nbformat
@@ -362,6 +363,7 @@ class _Printer:
         from playwright.sync_api import sync_playwright
 
         self.exe = exe
+        self._page: Any = None  # playwright's Page, opened on first print
         self._pw = sync_playwright().start()
         try:
             self.browser = self._pw.chromium.launch(
@@ -376,7 +378,10 @@ class _Printer:
         """Print ``url`` to ``target``; with ``fit`` the scale shrinks the page's height to one A4 page.
 
         Returns the scale used."""
-        page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
+        # One tab for every print: opening a tab costs more than printing a school card.
+        if self._page is None or self._page.is_closed():
+            self._page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
+        page = self._page
         try:
             page.goto(url, wait_until="load", timeout=timeout * 1000)
             if fit:
@@ -391,8 +396,9 @@ class _Printer:
             page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
                      display_header_footer=True, header_template="<span></span>",
                      footer_template=_FOOTER.format(left=left, right=made), margin=PDF_MARGIN, scale=scale)
-        finally:
-            page.close()
+        except BaseException:
+            page.close()  # a tab left mid-way (timeout, crash) is not reused
+            raise
         return scale
 
     def close(self) -> None:
