@@ -140,6 +140,8 @@ PARAM_LABELS = {
     "shnsu_rule.isbsh_group_max": "ШНСУ: наибольшая группа ИСБШ", "shnsu_rule.isbsh_quantile": "ШНСУ: нижняя доля ИСБШ",
     "objectivity.jump_min_pp": "резкое отличие параллели: минимум, п.п.",
     "objectivity.jump_confidence": "резкое отличие параллели: уровень интервала",
+    "objectivity.cohort_jump_min_pp": "скачок когорты (тот же выпуск год к году): минимум изменения доли «2», п.п.",
+    "objectivity.cohort_jump_alpha": "скачок когорты: уровень значимости изменения доли «2»",
     "objectivity.iqr_k": "завышенный результат: множитель IQR", "objectivity.inflated_metric": "завышенный результат: показатель",
     "objectivity.mismatch_raised": "ВПР и журнал: порог «повысили»",
     "objectivity.mismatch_confirmed": "ВПР и журнал: порог «подтвердили»",
@@ -242,7 +244,7 @@ _GROUP_OF = {k: title for keys, title in _GROUPS for k in keys}
 #: keys shown as percentages (their values are shares 0–1)
 _SHARE_KEYS = {"shnor_threshold", "risk_threshold", "confidence_level", "objectivity.jump_confidence",
                "objectivity.mismatch_raised", "objectivity.mismatch_confirmed", "model.alpha", "model.fdr",
-               "model.dispersion_winsor", "dynamics.alpha", "validation.max_quarantined_share", "shnsu_rule.isbsh_quantile"}
+               "model.dispersion_winsor", "dynamics.alpha", "objectivity.cohort_jump_alpha", "validation.max_quarantined_share", "shnsu_rule.isbsh_quantile"}
 
 _MORE_LABELS = {
     "subject_levels": "уровни предметов (pooled — базовый и профильный уровень вместе)",
