@@ -75,6 +75,12 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.base.data import PandasData
 from statsmodels.stats.multitest import multipletests
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationWarning,
+    SingularMatrixWarning,
+)
 
 from ..errors import ParameterError
 from ..report.format import count
@@ -196,6 +202,94 @@ def _summary_text(fit, cautions: list[str], header: list[str] | None = None) -> 
     if cautions:
         text += "\n\nПредупреждения:\n" + "\n".join(f"- {w}" for w in cautions)
     return text
+
+
+# ---------------------------------------------------------------- statsmodels' warnings
+
+#: Russian notes for the statsmodels warnings a researcher must see; the rest (English
+#: small-sample chatter: normality tests invalid for few schools, deprecations) is dropped.
+NOTE_NOT_CONVERGED = "оптимизация не сошлась: коэффициенты и интервалы приблизительные"
+NOTE_HESSIAN = ("матрица вторых производных (гессиан) в найденной точке не положительно определена: "
+                "стандартные ошибки и интервалы ненадёжны")
+NOTE_SEPARATION = ("полное разделение: модель точно воспроизводит значения части школ (0 или 1 на шкале индекса), "
+                   "коэффициенты не определены однозначно — упростите формулу")
+NOTE_SINGULAR = "вырожденная ковариационная матрица оценок: стандартные ошибки ненадёжны"
+
+
+def _recorded(fn: Callable[[], Any]) -> tuple[Any, list[warnings.WarningMessage]]:
+    """Call ``fn`` and return its value with every warning it issued (none is printed)."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        out = fn()
+    return out, list(caught)
+
+
+def _is_boundary(w: warnings.WarningMessage) -> bool:
+    return "boundary of the parameter space" in str(w.message)
+
+
+def _is_hessian(w: warnings.WarningMessage) -> bool:
+    return issubclass(w.category, HessianInversionWarning) or "Hessian" in str(w.message)
+
+
+def _not_converged(fit, caught: list[warnings.WarningMessage]) -> bool:
+    """Whether a fit reports non-convergence: its ``converged`` flag, ``mle_retvals`` or a
+    ConvergenceWarning other than MixedLM's boundary and Hessian messages (judged separately)."""
+    if getattr(fit, "converged", True) is False:
+        return True
+    retvals = getattr(fit, "mle_retvals", None)
+    if isinstance(retvals, dict) and retvals.get("converged", True) is False:
+        return True
+    return any(issubclass(w.category, ConvergenceWarning) and not _is_boundary(w) and not _is_hessian(w)
+               for w in caught)
+
+
+def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Russian notes for the meaningful warnings of a fit (each note once, in a fixed order)."""
+    found = set()
+    for w in caught:
+        text = str(w.message)
+        if _is_hessian(w):
+            found.add(NOTE_HESSIAN)
+        elif issubclass(w.category, PerfectSeparationWarning) or "separation" in text.lower():
+            found.add(NOTE_SEPARATION)
+        elif issubclass(w.category, SingularMatrixWarning) and "random effects" not in text.lower():
+            found.add(NOTE_SINGULAR)  # MixedLM's singular random-effects covariance is the boundary
+    return [n for n in (NOTE_HESSIAN, NOTE_SEPARATION, NOTE_SINGULAR) if n in found]
+
+
+def _dependent_terms(X: np.ndarray, names: list[str], rtol: float = 1e-8) -> list[str]:
+    """Columns of the design that are (almost) linear combinations of the columns before them.
+
+    Columns are scaled to unit length first, so only the design's shape, not the units of a
+    covariate, decides; a column is dependent when its distance from the span of the kept
+    columns is below ``rtol``.
+    """
+    X = np.asarray(X, float)
+    norms = np.linalg.norm(X, axis=0)
+    out, kept = [], np.empty((X.shape[0], 0))
+    for j, name in enumerate(names):
+        if norms[j] == 0:
+            out.append(name)
+            continue
+        col = X[:, j] / norms[j]
+        if kept.shape[1]:
+            coef, *_ = np.linalg.lstsq(kept, col, rcond=None)
+            if np.linalg.norm(col - kept @ coef) < np.sqrt(rtol):
+                out.append(name)
+                continue
+        kept = np.column_stack([kept, col])
+    return out
+
+
+def _collinearity_note(X: np.ndarray, names: list[str]) -> str | None:
+    dep = _dependent_terms(X, names)
+    if not dep:
+        return None
+    return ("план модели вырожден: " + ", ".join(f"«{t}»" for t in dep)
+            + (" выражается" if len(dep) == 1 else " выражаются")
+            + " через другие члены формулы (линейная зависимость) — их коэффициенты не определены однозначно; "
+            "уберите лишние переменные")
 
 
 class _FormulaData:
@@ -508,6 +602,38 @@ def _transform(info: FormulaInfo, lo: float, hi: float):
     return g, _BackTransform(lo, hi, ys, xs)
 
 
+def _fit_glm_or_ols(model, family: str) -> tuple[Any, list[str]]:
+    """Fit the quality model, recording what statsmodels warns about.
+
+    OLS has a closed form. A GLM is fitted by IRLS; when IRLS reports no convergence it is
+    refitted with more iterations, then by Newton's method, and the first converged fit is
+    taken; when none converges the first one is returned with a note saying so.
+    """
+    if family == "ols":
+        fit, caught = _recorded(lambda: model.fit(cov_type="HC3"))
+        return fit, _warning_notes(caught)
+    kw: dict[str, Any] = {"scale": "X2"} if family == "binomial_counts" else {"cov_type": "HC0"}
+    attempts: list[dict[str, Any]] = [{}, {"maxiter": 1000}, {"method": "newton", "maxiter": 1000}]
+    done: tuple[Any, list[warnings.WarningMessage]] | None = None
+    for extra in attempts:
+        try:
+            fit, caught = _recorded(lambda: model.fit(**kw, **extra))
+        except (np.linalg.LinAlgError, ValueError):
+            if done is None and extra is attempts[-1]:
+                raise
+            continue
+        if done is None or not _not_converged(fit, caught):
+            done = fit, caught
+        if not _not_converged(fit, caught):
+            break
+    assert done is not None  # the last attempt raises otherwise
+    fit, caught = done
+    notes = _warning_notes(caught)
+    if _not_converged(fit, caught):
+        notes.insert(0, NOTE_NOT_CONVERGED + " (IRLS и метод Ньютона)")
+    return fit, notes
+
+
 def fit_quality_model(data: pd.DataFrame, params: dict,
                       spec: dict | Specification | None = None, *, _designs: dict | None = None
                       ) -> QualityModelResults | None:
@@ -602,12 +728,11 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
     if len(complete) < k + 2:
         return None
     y = complete[info.outcome].to_numpy(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if spec.family == "ols":
-            fit = model.fit(cov_type="HC3")
-        else:
-            fit = model.fit(scale="X2") if spec.family == "binomial_counts" else model.fit(cov_type="HC0")
+    fit, fit_notes = _fit_glm_or_ols(model, spec.family)
+    notes.extend(fit_notes)
+    note = _collinearity_note(model.exog, [str(t) for t in (getattr(model, "exog_names", None) or range(k))])
+    if note:
+        notes.append(note)
     if not np.all(np.isfinite(fit.params)):
         notes.append("модель не оценилась (бесконечные коэффициенты)")
         return None
@@ -805,6 +930,15 @@ class SchoolEffects:
         return _summary_text(self.fit, self.warnings)
 
 
+#: MixedLM optimisers, tried in this order until one converges.
+MIXED_OPTIMISERS = ("lbfgs", "powell", "nm")
+
+#: Share of the school variance in the total (ICC) below which the group variance is reported
+#: as estimated at its boundary, zero. statsmodels' own «boundary» warning fires at an absolute
+#: variance below 0.01, which every index on a 0–1 scale meets, so it is not used.
+MIXED_BOUNDARY_ICC = 1e-3
+
+
 def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | None:
     """MixedLM with a random intercept per school over several years/municipalities.
 
@@ -839,18 +973,22 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
         model = smf.mixedlm(formula, data=data, groups=data["school_key"], eval_env=_eval_env())
     except (PatsyError, ValueError, np.linalg.LinAlgError):  # a design patsy cannot build on these rows (one level of a factor)
         return None
-    fit = None
-    # Optimisers fail differently near a zero group variance; try the robust ones in turn.
-    for method in ("lbfgs", "powell", "nm"):
+    # Optimisers fail differently near a zero group variance: try the robust ones in turn and
+    # take the first that converges (by its own report and statsmodels' warnings).
+    fits: list[tuple[str, Any, list[warnings.WarningMessage]]] = []
+    for method in MIXED_OPTIMISERS:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = model.fit(reml=True, method=method)
-            break
+            fit, caught = _recorded(lambda: model.fit(reml=True, method=method))
         except (np.linalg.LinAlgError, ValueError):
             continue
-    if fit is None:
+        fits.append((method, fit, caught))
+        if not _not_converged(fit, caught):
+            break
+    if not fits:
         return None
+    ok = [f for f in fits if not _not_converged(f[1], f[2])]
+    # none converged: the one with the highest restricted likelihood, said so below
+    method, fit, caught = ok[0] if ok else max(fits, key=lambda f: f[1].llf if np.isfinite(f[1].llf) else -np.inf)
     _picklable(fit)
     re_ = fit.random_effects
     re_cov = fit.random_effects_cov
@@ -869,8 +1007,16 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
                              EFFECT_NONE)
     group_var = float(np.asarray(fit.cov_re).ravel()[0])
     notes = []
-    if group_var < 1e-10:
-        notes.append("дисперсия школьных эффектов оценена как нулевая: различия школ не выделяются из шума")
-    if not fit.converged:
-        notes.append("модель со случайными эффектами не сошлась: эффекты школ приблизительные")
+    if not ok:
+        notes.append("модель со случайными эффектами не сошлась ни одним из методов оптимизации ("
+                     + ", ".join(f[0] for f in fits) + "): эффекты школ приблизительные")
+    elif method != fits[0][0]:
+        notes.append(f"модель со случайными эффектами: метод оптимизации {fits[0][0]} не сошёлся, "
+                     f"принят результат метода {method}")
+    icc = group_var / (group_var + float(fit.scale)) if group_var + float(fit.scale) > 0 else 0.0
+    if group_var < 1e-10 or icc < MIXED_BOUNDARY_ICC:
+        notes.append("дисперсия школьных эффектов оценена как нулевая (на границе допустимых значений, доля "
+                     f"межшкольной дисперсии {icc:.1e}): различия школ не выделяются из шума, эффекты школ "
+                     "сжаты к нулю")
+    notes.extend(_warning_notes(caught))
     return SchoolEffects(formula, fit, eff, group_var, float(fit.scale), n_groups, len(data), notes)
