@@ -138,8 +138,8 @@ def test_non_converged_irls_is_refitted_and_the_note_kept_when_nothing_converges
 
 
 def test_english_small_sample_chatter_is_not_a_note():
-    caught = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.warn("omni_normtest is not valid with less than 8 observations; 6 samples were given.")
+        warnings.warn("omni_normtest is not valid with less than 8 observations; 6 samples were given.",
+                      stacklevel=1)
     assert models._warning_notes(caught) == []

@@ -164,31 +164,34 @@ def test_reverse_mismatch_fires_on_the_oge_result(season_writer):
 def test_mismatch_of_a_small_cohort_does_not_fire(season_writer, tmp_path):
     # Six schools; school 1 wrote ВПР with 4 pupils (0 «2»: 3.0), the others 10 of 50 (2.8);
     # ОГЭ school 1 25 of 50 (2.5), the others 5 of 50 (2.9). With min_participants 5 school 1's ВПР
-    # does not count: no flag. Counted (min_participants 4) it would be z = ±5/√6 = ±2.04, gap 4.08.
+    # does not count: no flag. Counted (min_participants 4), its 4 pupils' 3.0 is only z = +0.98 on
+    # the funnel scale (§3.5.5: θ₀ = 712/254 = 2.803, s² = 40/248, τ² = 0, 0.197/√(s²/4)); the ОГЭ
+    # 2.5 of 50 pupils is z = −2.04 (equal cohorts: the sample sd of the means); gap 3.02.
     vpr = [(4, 0)] + [(50, 10)] * 5
     oge = [(50, 25)] + [(50, 5)] * 5
     root = _season(season_writer, vpr, {"математика": oge})
     assert _flags(root, "vpr_gia_mismatch").empty
     f = _flags(root, "vpr_gia_mismatch", _params(tmp_path, "min_participants: 4\n"))
-    assert list(f["school_id"]) == ["1"] and "разрыв 4,1 (порог 2)" in f["detail"].iloc[0]
+    assert list(f["school_id"]) == ["1"] and "разрыв 3,0 (порог 2)" in f["detail"].iloc[0]
 
 
 def test_moderate_gap_does_not_fire_until_the_threshold_is_lowered(season_writer, tmp_path):
     # ВПР as planted (z = +1.789). ОГЭ: school 1 8 of 50 (2.84); the others 5, 7, 8, 11 of 50
-    # (2.9, 2.86, 2.84, 2.78). Mean 14.22/5 = 2.844; deviations −0.004, 0.056, 0.016, −0.004, −0.064;
-    # Σ² = 0.00752, sd = √(0.00752/4) = 0.04336; z = −0.004/0.04336 = −0.092. Gap 1.881 < 2.
-    sd = math.sqrt(0.00752 / 4)
-    gap = 4 / math.sqrt(5) + 0.004 / sd
-    assert gap == pytest.approx(1.881, abs=1e-3)
+    # (2.9, 2.86, 2.84, 2.78). Mean 14.22/5 = 2.844; deviations −0.004, 0.056, 0.016, −0.004, −0.064.
+    # These spread less than sampling noise (sample variance 0.00752/4 = 0.00188 < s²/n =
+    # (Σ 50·p(1−p) / 245)/50 = (32.54/245)/50 = 0.002656): τ² = 0 and every ОГЭ z is
+    # (x − 2.844)/√0.002656 (funnel z, §3.5.5). School 1: −0.078, gap 1.866 < 2.
+    se = math.sqrt(32.54 / 245 / 50)
+    assert 4 / math.sqrt(5) + 0.004 / se == pytest.approx(1.866, abs=1e-3)
     oge = [(50, 8), (50, 5), (50, 7), (50, 8), (50, 11)]
     root = _season(season_writer, PLANTED_VPR, {"математика": oge})
     assert _flags(root, "vpr_gia_mismatch").empty
-    # With 1.5 school 1 fires (1.881), and so does school 2 the other way: its ВПР 2.8 is at
-    # z = −1/√5 = −0.447 and its ОГЭ 2.9 at 0.056/0.04336 = +1.292, gap 1.739.
-    assert 1 / math.sqrt(5) + 0.056 / sd == pytest.approx(1.739, abs=1e-3)
+    # With 1.5 school 1 fires (1.866), and so does school 2 the other way: its ВПР 2.8 is at
+    # z = −1/√5 = −0.447 and its ОГЭ 2.9 at 0.056/√0.002656 = +1.087, gap 1.534.
+    assert 1 / math.sqrt(5) + 0.056 / se == pytest.approx(1.534, abs=1e-3)
     f = _flags(root, "vpr_gia_mismatch", _params(tmp_path, "objectivity:\n  vpr_gia_gap: 1.5\n"))
     assert list(zip(f["school_id"], f["procedure"])) == [("1", "ВПР"), ("2", "ОГЭ")]
-    assert "разрыв 1,9 (порог 1,5)" in f["detail"].iloc[0] and "разрыв 1,7 (порог 1,5)" in f["detail"].iloc[1]
+    assert "разрыв 1,9 (порог 1,5)" in f["detail"].iloc[0] and "разрыв 1,5 (порог 1,5)" in f["detail"].iloc[1]
 
 
 def test_same_side_of_the_mean_is_no_mismatch_however_wide_the_gap(season_writer, tmp_path):

@@ -286,6 +286,62 @@ def _grades_words(grades: list[int]) -> str:
     return ", ".join(map(str, grades)) + (" класс" if len(grades) == 1 else " классы")
 
 
+def _funnel_z(agg: pd.DataFrame, peers: list[str], min_schools: int = 4) -> tuple[pd.Series, pd.Series]:
+    """Each school's mean against its peers on the funnel-plot scale (Spiegelhalter 2005).
+
+    ``z = (x − θ₀) / √(τ² + s²/n)``: θ₀ the peers' mean over pupils (Σ n·x / Σ n), s² the
+    pooled within-school variance of one pupil's result, τ² the between-school variance beyond
+    sampling noise (DerSimonian–Laird: ``max(0, (Q − (k − 1)) / (Σw − Σw²/Σw))`` with
+    ``w = n/s²`` and ``Q = Σ w·(x − θ₀)²``). A school's mean from few pupils is uncertain, so the
+    same distance from θ₀ gives it a smaller z than a large school.
+
+    Parameters
+    ----------
+    agg : DataFrame
+        One row per school and peer group: ``n`` (pupils), ``v`` (mean), ``v2n`` (Σ of the
+        squared individual results; NaN where the distribution is unknown, as for ЕГЭ scores).
+    peers : list of str
+        Columns that define a peer group (municipality, year, procedure, subject).
+    min_schools : int
+        Fewer schools in a group → NaN.
+
+    Returns
+    -------
+    (theta, z) : Series
+        θ₀ and z for each row of ``agg``; z is NaN for groups too small or without spread.
+
+    Notes
+    -----
+    Where no school of a group has its distribution (ЕГЭ: only mean scores are given), s² is
+    approximated by ``Σ n·(x − θ₀)² / (k − 1)``, the per-pupil variance that would explain the
+    whole spread of the school means by sampling; τ² is then about 0 and the z is
+    ``(x − θ₀)·√(n/s²)`` — a conservative reading for large schools.
+    """
+    key = agg.groupby(peers, sort=False).ngroup().to_numpy()
+    n, v = agg["n"].to_numpy(float), agg["v"].to_numpy(float)
+    v2n = agg["v2n"].to_numpy(float)
+    groups = int(key.max()) + 1 if len(key) else 0
+
+    def total(x):
+        return np.bincount(key, weights=x, minlength=groups)
+
+    k = np.bincount(key, minlength=groups).astype(float)
+    N = total(n)
+    theta = total(n * v) / N
+    known = total(np.isfinite(v2n).astype(float)) == k  # every school's distribution is known
+    within = total(np.where(np.isfinite(v2n), v2n - n * v ** 2, 0.0))  # Σ over schools of Σ(m − x̄)²
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.where(known, within / (N - k), total(n * (v - theta[key]) ** 2) / (k - 1))
+        w = n / s2[key]
+        q = total(w * (v - theta[key]) ** 2)
+        sw, sw2 = total(w), total(w ** 2)
+        tau2 = np.maximum(0.0, (q - (k - 1)) / (sw - sw2 / sw))
+        sd = np.sqrt(tau2[key] + s2[key] / n)
+        z = (v - theta[key]) / sd
+    ok = (k[key] >= min_schools) & np.isfinite(z) & (sd > 0)
+    return pd.Series(theta[key], index=agg.index), pd.Series(np.where(ok, z, np.nan), index=agg.index)
+
+
 def _vpr_gia_mismatch(grades: pd.DataFrame, keys: list[str], params: dict) -> list[dict]:
     """``vpr_gia_mismatch`` flags: the same school's ВПР and ГИА of one subject on opposite sides
     of the municipal distribution.
@@ -311,15 +367,16 @@ def _vpr_gia_mismatch(grades: pd.DataFrame, keys: list[str], params: dict) -> li
     g = g[ok].assign(_v=value[ok])
     if g.empty:
         return rows
-    g = g.assign(_vn=g["_v"] * g["participants"])
+    # Σ mark² from the marks distribution (n2 = failed, n5 = high, n4 = quality − high, the rest 3)
+    n2, n5 = g["failed"], g["high"]
+    n4, n3 = g["quality"] - g["high"], g["participants"] - g["failed"] - g["quality"]
+    g = g.assign(_vn=g["_v"] * g["participants"], _v2n=4 * n2 + 9 * n3 + 16 * n4 + 25 * n5)
     by = ["municipality", "school_id", "year", "procedure", "subject"]
-    agg = g.groupby(by, sort=True).agg(n=("participants", "sum"), vn=("_vn", "sum")).reset_index()
+    agg = g.groupby(by, sort=True).agg(n=("participants", "sum"), vn=("_vn", "sum"), v2n=("_v2n", "sum")).reset_index()
     agg["v"] = agg["vn"] / agg["n"]
     agg = agg[agg["n"] >= n_min].copy()
-    peers = agg.groupby(["municipality", "year", "procedure", "subject"])["v"]
-    agg["mean"], agg["sd"], agg["k"] = peers.transform("mean"), peers.transform("std"), peers.transform("size")
-    agg = agg[(agg["k"] >= 4) & (agg["sd"] > 0)]
-    agg["z"] = (agg["v"] - agg["mean"]) / agg["sd"]
+    agg["mean"], agg["z"] = _funnel_z(agg, ["municipality", "year", "procedure", "subject"])
+    agg = agg[agg["z"].notna()]
     side = ["municipality", "school_id", "year", "subject"]
     v_side = agg[agg["procedure"].eq("ВПР")]
     g_side = agg[agg["procedure"].isin(GIA_PROCEDURES)]
