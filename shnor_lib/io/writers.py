@@ -50,7 +50,12 @@ _PLAIN_DTYPES: dict[object, bool] = {}
 
 def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells (and text index) cannot become spreadsheet formulas."""
-    out = df.copy()
+    return _make_safe(df.copy(deep=False))  # copy-on-write: the caller's frame is never changed
+
+
+def _make_safe(out: pd.DataFrame) -> pd.DataFrame:
+    """:func:`safe_cells` on ``out`` itself (a frame of this module's own making)."""
+    df = out
     for i, dtype in enumerate(df.dtypes):
         if _plain_dtype(dtype):
             continue
@@ -87,7 +92,7 @@ def plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
     floats are rounded to :data:`CSV_DECIMALS` decimals (``-0.0`` becomes ``0.0``), p-values to
     :data:`P_DIGITS` significant digits. Text, integer and boolean columns are left alone.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: replaced columns never reach the caller's frame
     for i, (c, dtype) in enumerate(zip(df.columns, df.dtypes, strict=True)):
         if not _float_dtype(dtype):
             continue
@@ -121,7 +126,7 @@ _FLOAT_DTYPES: dict[object, bool] = {}
 def csv_text(df: pd.DataFrame, index: bool = False) -> str:
     """The table as CSV text (UTF-8 when written, ``,`` separated), made safe for Excel and without
     float noise (:func:`plain_numbers`)."""
-    return safe_cells(plain_numbers(df)).to_csv(index=index, lineterminator="\n")
+    return _make_safe(plain_numbers(df)).to_csv(index=index, lineterminator="\n")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
