@@ -26,7 +26,7 @@ from ..analysis.indicators import (
     load_catalogue,
     season_indicators,
 )
-from ..analysis.leaders import leader_candidates, pair_leaders
+from ..analysis.leaders import _pair_from, _sorted, leader_candidates
 from ..analysis.risk import group_summary, load_recommendations, recommend, risk_profiles_of, significance_matrix
 from ..config.params import params_digest
 from ..contract.schema import RISK_FACTORS
@@ -179,13 +179,17 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
         transitions = _appended(prev.transitions, status_transitions(last))
         fail_changes = _appended(prev.fail_changes, fail_share_changes(last))
         explained = _appended(prev.explained, explain_changes(last, data))
+    # the candidates once: the pairing chooses its leaders among them
+    ordered = _sorted(list(history))
+    candidates = leader_candidates(ordered)
+    pairs = _pair_from(ordered, ordered[-1].params, candidates)
     return SupportResult(
         years=[r.year for r in history], indicators=indicators, diagnostics=diagnostics, risk_profiles=rp,
         significance=significance, groups=groups, recommendations=recs,
         transitions=transitions, fail_changes=fail_changes,
         support=support_view(history) if several else empty,
         explained=explained,
-        pairs=pair_leaders(list(history)), candidates=leader_candidates(list(history)))
+        pairs=pairs, candidates=candidates)
 
 
 def _previous(history: Sequence[SeasonResult]) -> SupportResult | None:
