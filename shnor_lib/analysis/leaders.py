@@ -260,7 +260,8 @@ def assign_leaders(partners: pd.DataFrame, leaders: pd.DataFrame, params: dict,
     return out.sort_values("partner_id", key=school_id_order).reset_index(drop=True)
 
 
-def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
+def pair_leaders(results: Sequence, params: dict | None = None, *, candidates: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """Suggest a school-leader for every ШНОР / ШНСУ school of the latest season.
 
     Parameters
@@ -269,6 +270,9 @@ def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
         is checked over all of them).
     params : dict, optional
         Uses ``leaders``; those of the latest season by default.
+    candidates : DataFrame, optional
+        :func:`leader_candidates` of the same seasons and parameters, when already computed
+        (computed here otherwise).
 
     Returns
     -------
@@ -278,13 +282,8 @@ def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
     """
     res = _sorted(results)
     params = params or res[-1].params
-    return _pair_from(res, params, leader_candidates(res, params))
-
-
-def _pair_from(res: list, params: dict, cand: pd.DataFrame) -> pd.DataFrame:
-    """:func:`pair_leaders` of the sorted seasons ``res`` given their :func:`leader_candidates` ``cand``
-    (computed once when both tables are wanted)."""
     lp = params["leaders"]
+    cand = leader_candidates(res, params) if candidates is None else candidates
     last = res[-1].schools.assign(school_id=res[-1].schools["school_id"].astype(str))
     partners = last[last["status"].isin(lp["partner_statuses"])]
     leaders = cand[cand["eligible"]]

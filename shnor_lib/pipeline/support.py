@@ -26,7 +26,7 @@ from ..analysis.indicators import (
     load_catalogue,
     season_indicators,
 )
-from ..analysis.leaders import _pair_from, _sorted, leader_candidates
+from ..analysis.leaders import leader_candidates, pair_leaders
 from ..analysis.risk import group_summary, load_recommendations, recommend, risk_profiles_of, significance_matrix
 from ..config.params import params_digest
 from ..contract.schema import RISK_FACTORS
@@ -180,9 +180,8 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
         fail_changes = _appended(prev.fail_changes, fail_share_changes(last))
         explained = _appended(prev.explained, explain_changes(last, data))
     # the candidates once: the pairing chooses its leaders among them
-    ordered = _sorted(list(history))
-    candidates = leader_candidates(ordered)
-    pairs = _pair_from(ordered, ordered[-1].params, candidates)
+    candidates = leader_candidates(list(history))
+    pairs = pair_leaders(list(history), candidates=candidates)
     return SupportResult(
         years=[r.year for r in history], indicators=indicators, diagnostics=diagnostics, risk_profiles=rp,
         significance=significance, groups=groups, recommendations=recs,
