@@ -94,19 +94,21 @@ def leader_candidates(results: Sequence, params: dict | None = None) -> pd.DataF
     fails = _fail_by_year(res[-1])
     years = [r.year for r in res]
     bound = {y: fails.loc[fails["year"] == y, "fail_share"].quantile(lp["fail_quantile"]) for y in years}
-    share = fails.set_index(["school_id", "year"])
-    statuses = {r.year: r.schools.assign(school_id=r.schools["school_id"].astype(str)).set_index("school_id")["status"]
+    # plain dicts: one lookup per school and year instead of a pandas .loc each
+    share = dict(zip(zip(fails["school_id"].tolist(), fails["year"].tolist(), strict=True),
+                     fails["fail_share"].to_numpy(), strict=True))
+    statuses = {r.year: dict(zip(r.schools["school_id"].astype(str).tolist(), r.schools["status"].tolist(), strict=True))
                 for r in res}
     q = "медианы" if lp["fail_quantile"] == 0.5 else f"квантиля {fmt_num(lp['fail_quantile'])}"
     bword = "медиана округа" if lp["fail_quantile"] == 0.5 else f"квантиль {fmt_num(lp['fail_quantile'])} округа"
     rows = []
     for s in last.itertuples(index=False):
         sid = s.school_id
-        had = [f"«{statuses[y][sid]}» в {y} г." for y in years if sid in statuses[y].index and statuses[y][sid]]
+        had = [f"«{statuses[y][sid]}» в {y} г." for y in years if sid in statuses[y] and statuses[y][sid]]
         texts, below = [], True
         for y in years:
-            if (sid, y) in share.index:
-                v = share.loc[(sid, y), "fail_share"]
+            if (sid, y) in share:
+                v = share[(sid, y)]
                 texts.append(f"{y} — {fmt_pct(v)} ({bword} {fmt_pct(bound[y])})")
                 below &= bool(v < bound[y])
             else:
@@ -258,7 +260,8 @@ def assign_leaders(partners: pd.DataFrame, leaders: pd.DataFrame, params: dict,
     return out.sort_values("partner_id", key=school_id_order).reset_index(drop=True)
 
 
-def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
+def pair_leaders(results: Sequence, params: dict | None = None, *, candidates: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """Suggest a school-leader for every ШНОР / ШНСУ school of the latest season.
 
     Parameters
@@ -267,6 +270,9 @@ def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
         is checked over all of them).
     params : dict, optional
         Uses ``leaders``; those of the latest season by default.
+    candidates : DataFrame, optional
+        :func:`leader_candidates` of the same seasons and parameters, when already computed
+        (computed here otherwise).
 
     Returns
     -------
@@ -277,7 +283,7 @@ def pair_leaders(results: Sequence, params: dict | None = None) -> pd.DataFrame:
     res = _sorted(results)
     params = params or res[-1].params
     lp = params["leaders"]
-    cand = leader_candidates(res, params)
+    cand = leader_candidates(res, params) if candidates is None else candidates
     last = res[-1].schools.assign(school_id=res[-1].schools["school_id"].astype(str))
     partners = last[last["status"].isin(lp["partner_statuses"])]
     leaders = cand[cand["eligible"]]

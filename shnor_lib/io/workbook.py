@@ -118,9 +118,34 @@ def _width(header: str, values: list[object], kind: str) -> float:
     word of its header, within limits."""
     shown = _SHOWN.get(kind, _text)
     longest = max((len(shown(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                   else len(_text(v)) for v in values if v is not None), default=0)
+                   else len(_text(v)) for v in _distinct(values) if v is not None), default=0)
     head = max((len(w) for w in header.split()), default=0)
     return float(min(_MAX_WIDTH, max(_MIN_WIDTH, longest + 2, head + 2, min(len(header), 16) + 1)))
+
+
+def _distinct(values: list[object]) -> list[object]:
+    """``values`` with each text once (a column repeats its names and codes); numbers all kept, since
+    equal numbers can be shown differently (``0.0`` and ``-0.0``, ``1`` and ``True``)."""
+    texts = {v for v in values if type(v) is str}
+    return [*texts, *(v for v in values if type(v) is not str)]
+
+
+def _column(values: list[object], kind: str, formats: dict) -> list[tuple[int, object, object]]:
+    """How each cell of a column is written: ``(how, value, format)``, ``how`` 0 = skip, 1 = number, 2 = text."""
+    number_format = formats.get(kind)
+    text_format = formats["text"]
+    out: list[tuple[int, object, object]] = []
+    for value in values:
+        if value is None:
+            out.append((0, None, None))
+        elif isinstance(value, bool) or kind == BOOL and isinstance(value, (int, float)):
+            out.append((2, "да" if value else "нет", None))
+        elif isinstance(value, (int, float)) and math.isfinite(value):
+            fmt = number_format if number_format is not None else formats[DEC3 if isinstance(value, float) else INT]
+            out.append((1, value, fmt))
+        else:
+            out.append((2, str(value), text_format))
+    return out
 
 
 def _sheet(book: xlsxwriter.Workbook, name: str, df: pd.DataFrame, formats: dict, labels: Mapping) -> None:
@@ -130,30 +155,30 @@ def _sheet(book: xlsxwriter.Workbook, name: str, df: pd.DataFrame, formats: dict
     kinds = [labels.get(c, (c, TEXT))[1] for c in columns]
     headers = [labels.get(c, (c, TEXT))[0] for c in columns]
     ws.write_row(0, 0, headers, formats["head"])
-    cells = [[_cell(v) for v in row] for row in df.itertuples(index=False)]
+    # column by column (pandas hands out a column's values at once), written row by row as before:
+    # the workbook's shared strings are numbered in the order they are first written
+    values = [[_cell(v) for v in df.iloc[:, c].tolist()] for c in range(len(columns))]
     for c, col in enumerate(columns):
         if col in _NONE_SHOWN:  # a school without a status reads as the report words it, not as a blank
-            for row in cells:
-                if row[c] is None or row[c] == "":
-                    row[c] = _NONE_SHOWN[col]
-    for r, row in enumerate(cells, start=1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            kind = kinds[c]
-            if isinstance(value, bool) or kind == BOOL and isinstance(value, (int, float)):
-                ws.write_string(r, c, "да" if value else "нет")
-            elif isinstance(value, (int, float)) and math.isfinite(value):
-                ws.write_number(r, c, value, formats.get(kind, formats[DEC3 if isinstance(value, float) else INT]))
-            else:
-                ws.write_string(r, c, str(value), formats["text"])
+            values[c] = [_NONE_SHOWN[col] if v is None or v == "" else v for v in values[c]]
+    plans = [_column(v, kinds[c], formats) for c, v in enumerate(values)]
+    # XlsxWriter's undecorated writers: the public ones only add an «A1» notation check per cell
+    write_number = getattr(ws, "_write_number", ws.write_number)
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    for r, row in enumerate(zip(*plans), start=1):
+        for c, (how, value, fmt) in enumerate(row):
+            if how == 1:
+                write_number(r, c, value, fmt)
+            elif how == 2:
+                write_string(r, c, value, fmt)
+    n_rows = len(df)
     for c, header in enumerate(headers):
-        width = _width(header, [row[c] for row in cells], kinds[c])
+        width = _width(header, values[c], kinds[c])
         # a long text column wraps at the widest width instead of running off the screen
         ws.set_column(c, c, width, formats["wrap"] if width >= _MAX_WIDTH else None)
     ws.set_row(0, None, formats["head"])
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(cells), 1), max(len(columns) - 1, 0))
+    ws.autofilter(0, 0, max(n_rows, 1), max(len(columns) - 1, 0))
 
 
 def workbook_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:

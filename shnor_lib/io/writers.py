@@ -38,15 +38,35 @@ def _safe(value: object) -> object:
     return value
 
 
+def _plain_dtype(dtype: object) -> bool:
+    """Whether a column of ``dtype`` holds only numbers or booleans (never text to make safe)."""
+    if dtype not in _PLAIN_DTYPES:
+        _PLAIN_DTYPES[dtype] = bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    return _PLAIN_DTYPES[dtype]
+
+
+_PLAIN_DTYPES: dict[object, bool] = {}
+
+
 def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells (and text index) cannot become spreadsheet formulas."""
-    out = df.copy()
-    for c in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c])):
-            col = out[c]
-            mask = col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
-            if mask.any():
-                out[c] = col.astype(object).where(~mask, col.map(_safe))
+    return _make_safe(df.copy(deep=False))  # copy-on-write: the caller's frame is never changed
+
+
+def _make_safe(out: pd.DataFrame) -> pd.DataFrame:
+    """:func:`safe_cells` on ``out`` itself (a frame of this module's own making)."""
+    df = out
+    for i, dtype in enumerate(df.dtypes):
+        if _plain_dtype(dtype):
+            continue
+        # one pass over the column's values in plain Python (a pandas map per column costs more than the test)
+        values = df.iloc[:, i].to_numpy(dtype=object)
+        unsafe = [j for j, v in enumerate(values) if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
+        if unsafe:
+            values = values.copy()
+            for j in unsafe:
+                values[j] = "'" + values[j]
+            out.isetitem(i, pd.Series(values, index=df.index, dtype=object))
     if out.index.dtype == object:
         out.index = out.index.map(_safe)
     return out
@@ -72,11 +92,11 @@ def plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
     floats are rounded to :data:`CSV_DECIMALS` decimals (``-0.0`` becomes ``0.0``), p-values to
     :data:`P_DIGITS` significant digits. Text, integer and boolean columns are left alone.
     """
-    out = df.copy()
-    for c in out.columns:
-        col = out[c]
-        if not pd.api.types.is_float_dtype(col):
+    out = df.copy(deep=False)  # copy-on-write: replaced columns never reach the caller's frame
+    for i, (c, dtype) in enumerate(zip(df.columns, df.dtypes, strict=True)):
+        if not _float_dtype(dtype):
             continue
+        col = df.iloc[:, i]
         values = col.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(values)
         if _is_p_value(c):
@@ -87,16 +107,26 @@ def plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
         rounded = rounded + 0.0  # -0.0 → 0.0
         whole = finite & (rounded == np.round(rounded))
         if finite.any() and whole[finite].all() and not np.isinf(values).any() and np.abs(rounded[finite]).max() < 2**53:
-            out[c] = pd.array([int(v) if f else None for v, f in zip(rounded, finite, strict=True)], dtype="Int64")
+            integers = np.where(finite, rounded, 0).astype(np.int64)
+            out.isetitem(i, pd.Series(pd.arrays.IntegerArray(integers, ~finite), index=col.index, name=c))
         else:
-            out[c] = pd.Series(rounded, index=col.index, name=c)
+            out.isetitem(i, pd.Series(rounded, index=col.index, name=c))
     return out
+
+
+def _float_dtype(dtype: object) -> bool:
+    if dtype not in _FLOAT_DTYPES:
+        _FLOAT_DTYPES[dtype] = bool(pd.api.types.is_float_dtype(dtype))
+    return _FLOAT_DTYPES[dtype]
+
+
+_FLOAT_DTYPES: dict[object, bool] = {}
 
 
 def csv_text(df: pd.DataFrame, index: bool = False) -> str:
     """The table as CSV text (UTF-8 when written, ``,`` separated), made safe for Excel and without
     float noise (:func:`plain_numbers`)."""
-    return safe_cells(plain_numbers(df)).to_csv(index=index, lineterminator="\n")
+    return _make_safe(plain_numbers(df)).to_csv(index=index, lineterminator="\n")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
@@ -128,17 +158,23 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str) -> bytes:
     ws = book.add_worksheet(sheet[:31])
     ws.write_row(0, 0, [str(c) for c in df.columns], book.add_format({"bold": True}))
     ws.freeze_panes(1, 0)
-    for r, row in enumerate(df.itertuples(index=False), start=1):
+    # XlsxWriter's undecorated writers (the public ones only add an «A1» notation check per cell);
+    # rows in order, as the shared strings are numbered in the order they are first written
+    write_boolean = getattr(ws, "_write_boolean", ws.write_boolean)
+    write_number = getattr(ws, "_write_number", ws.write_number)
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    columns = [df.iloc[:, c].tolist() for c in range(df.shape[1])]
+    for r, row in enumerate(zip(*columns), start=1):
         for c, value in enumerate(row):
             value = _cell(value)
             if value is None:
                 continue
             if isinstance(value, bool):
-                ws.write_boolean(r, c, value)
+                write_boolean(r, c, value)
             elif isinstance(value, (int, float)) and math.isfinite(value):
-                ws.write_number(r, c, value)
+                write_number(r, c, value)
             else:  # text, and an infinite number as the CSV shows it («inf»)
-                ws.write_string(r, c, str(value))
+                write_string(r, c, str(value))
     book.close()
     return buffer.getvalue()
 

@@ -179,13 +179,16 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
         transitions = _appended(prev.transitions, status_transitions(last))
         fail_changes = _appended(prev.fail_changes, fail_share_changes(last))
         explained = _appended(prev.explained, explain_changes(last, data))
+    # the candidates once: the pairing chooses its leaders among them
+    candidates = leader_candidates(list(history))
+    pairs = pair_leaders(list(history), candidates=candidates)
     return SupportResult(
         years=[r.year for r in history], indicators=indicators, diagnostics=diagnostics, risk_profiles=rp,
         significance=significance, groups=groups, recommendations=recs,
         transitions=transitions, fail_changes=fail_changes,
         support=support_view(history) if several else empty,
         explained=explained,
-        pairs=pair_leaders(list(history)), candidates=leader_candidates(list(history)))
+        pairs=pairs, candidates=candidates)
 
 
 def _previous(history: Sequence[SeasonResult]) -> SupportResult | None:
