@@ -1,5 +1,5 @@
 """``shnor report``: compute every selected season, run the report notebooks for each
-(municipality, year) in parallel, publish HTML/PDF and an index page.
+(municipality, year) and make its school cards in parallel, publish HTML/PDF and an index page.
 
 Per season the main notebook is ``notebooks/season_report.ipynb`` (→ ``<out>/M/Y/report.*``);
 a notebook named ``notebooks/<M>_<Y>.ipynb`` (e.g. the Pervouralsk reproduction) is run
@@ -336,9 +336,12 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     """Compute, write tables and reports for every selected season.
 
     ``cards=False`` makes the season reports only (no card per school of interest, and the
-    reports then link no school code to a card). ``executor`` (e.g. a Dask cluster's, from
-    :func:`~shnor_lib.pipeline.executor.cluster_executor`) runs the notebooks there instead of on
-    ``n_jobs`` local processes; its workers must see ``data_root`` and ``out_root``.
+    reports then link no school code to a card). The work runs as tasks on ``n_jobs`` local
+    processes (one municipality's compute and tables; then, as soon as it is done, each of its
+    report notebooks and each season's cards), so that cards print while notebooks run;
+    ``n_jobs=1`` runs everything in this process, one after another. ``executor`` (e.g. a Dask
+    cluster's, from :func:`~shnor_lib.pipeline.executor.cluster_executor`) runs the same tasks
+    there; its workers must see ``data_root`` and ``out_root``.
 
     Returns
     -------
