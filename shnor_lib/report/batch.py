@@ -39,9 +39,9 @@ from ..pipeline.executor import Executor, call_with_env, cluster_executor, local
 from ..pipeline.published import keep_published, record_published
 from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
-from .context import CACHE_ENV, _cache_file, build_context, store_context
+from .context import CACHE_ENV, build_context, store_context
 from .export import keep_browser_for_process, persistent_browser
-from .runner import ReportJob, ReportOutcome, _crashed, run_report, run_reports, write_index, write_overview
+from .runner import ReportJob, ReportOutcome, crashed_outcome, run_report, run_reports, write_index, write_overview
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -212,29 +212,30 @@ def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
 
 def _compute_municipality(data: Dataset, m: str, params: dict, years: list[int], out_root: Path, cache_dir: Path,
                           planned: dict[int, list[_Planned]], formats: tuple[str, ...], resume: bool,
-                          cards: bool, cards_here: bool = True) -> dict[int, list[CardOutcome] | None]:
+                          cards: bool, cards_here: bool = True) -> dict[int, list[CardOutcome] | Path]:
     """One municipality's task: compute its seasons up to the last selected year (the earlier years
     too, since a report reads the year before), store each selected season's context for its
     notebooks, write its tables and (``cards_here``) every card of it.
 
-    Returns, per selected year written, the cards made (None: not made here, left to
-    :func:`_season_cards`); a year left out was unchanged since its last run (``resume``),
-    and its cards of that run stand.
+    Returns, per selected year written, the cards made, or (cards wanted but not made here) the
+    context file :func:`_season_cards` makes them from; a year left out has no cards this run
+    (``cards=False``) or was unchanged since its last run (``resume``: its cards of that run stand).
     """
     last = max(years)
     # the support analyses of the selected seasons only, the earlier years sharing the work
     mine = {r.year: r for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= last],
                                            support=[(m, y) for y in years])}
-    made: dict[int, list[CardOutcome] | None] = {}
+    made: dict[int, list[CardOutcome] | Path] = {}
     for y in years:
         result = mine[y]
-        store_context(build_context(data, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
+        stored = store_context(build_context(data, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
                       data.data_root, cache_dir)
         if resume and all(_unchanged(p, formats) for p in planned[y]) \
                 and (not cards or (out_root / m / str(y) / "schools" / "index.html").exists()):
             continue
         write_outputs(result, out_root)
-        made[y] = _write_season_cards(mine, m, y, params, out_root, formats) if cards and cards_here else None
+        if cards:
+            made[y] = _write_season_cards(mine, m, y, params, out_root, formats) if cards_here else stored
     return made
 
 
@@ -247,10 +248,10 @@ def _write_season_cards(results: dict, m: str, y: int, params: dict, out_root: P
                        formats=formats, footer=f"{params.get('municipality_name') or m}, {y}")
 
 
-def _season_cards(cache_dir: Path, m: str, y: int, out_root: Path, formats: tuple[str, ...]) -> list[CardOutcome]:
-    """A season's cards as a task of their own, from the context its municipality's task stored,
-    so that they print while the season's report notebook runs on another core."""
-    _, ctx = pickle.loads(_cache_file(cache_dir, m, y).read_bytes())
+def _season_cards(stored: Path, m: str, y: int, out_root: Path, formats: tuple[str, ...]) -> list[CardOutcome]:
+    """A season's cards as a task of their own, from the context its municipality's task stored
+    (``stored``, a pickled ``(key, context)``), so that they print while report notebooks run."""
+    _, ctx = pickle.loads(Path(stored).read_bytes())
     return _write_season_cards(ctx.results, m, y, ctx.params, out_root, formats)
 
 
@@ -267,9 +268,9 @@ def _run_seasons(work: list[tuple], cache_dir: Path, formats: tuple[str, ...], n
     cards: dict[tuple[str, int], list[CardOutcome]] = {}
     results: dict[int, ReportOutcome] = {}
 
-    def to_run(task: tuple, made: dict[int, list[CardOutcome] | None]) -> list[_Planned]:
+    def to_run(task: tuple, made: dict[int, list[CardOutcome] | Path]) -> list[_Planned]:
         m, planned, fmts, resume = task[1], task[6], task[7], task[8]
-        cards.update({(m, y): c for y, c in made.items() if c is not None})
+        cards.update({(m, y): c for y, c in made.items() if isinstance(c, list)})
         todo = []
         for p in (p for y in task[3] for p in planned[y]):
             kept = _unchanged(p, fmts) if resume else None
@@ -307,9 +308,10 @@ def _run_seasons(work: list[tuple], cache_dir: Path, formats: tuple[str, ...], n
                         bar.update(sum(len(ps) for ps in what[6].values()) - len(todo))
                         for p in todo:
                             pending[ex.submit(call_with_env, env, run_report, p.job, formats=formats)] = ("report", p)
-                        for y in (y for y, c in made.items() if c is None and what[9]):  # beside its report
-                            key = (what[1], y)
-                            pending[ex.submit(_season_cards, cache_dir, *key, what[4], formats)] = ("cards", key)
+                        for y, stored in made.items():  # the cards beside the notebooks
+                            if isinstance(stored, Path):
+                                key = (what[1], y)
+                                pending[ex.submit(_season_cards, stored, *key, what[4], formats)] = ("cards", key)
                     elif kind == "cards":
                         cards[what] = future.result()
                     else:
@@ -318,7 +320,7 @@ def _run_seasons(work: list[tuple], cache_dir: Path, formats: tuple[str, ...], n
                         except Exception as exc:  # the process running it died (a notebook's failure is an outcome)
                             if executor is not None:
                                 raise
-                            results[id(what)] = _crashed(what.job, exc)
+                            results[id(what)] = crashed_outcome(what.job, exc)
                         bar.update()
         except BaseException:
             for future in pending:
