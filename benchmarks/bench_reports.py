@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=None, help="the year reported (default: the last one)")
     ap.add_argument("--floor-runs", type=int, default=5, help="runs of the empty notebook (default 5)")
     ap.add_argument("--skip-cards", action="store_true", help="do not measure shnor report with school cards")
+    ap.add_argument("--pdf-only", action="store_true", help="shnor report runs with --format html,pdf only")
+    ap.add_argument("--skip-naive", action="store_true",
+                    help="measure shnor report only (no naive loop, no floor): e.g. goal 1, cards against none")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default $SHNOR_BENCH_DATA)")
     ap.add_argument("--no-append", action="store_true", help="print only, do not append to RESULTS.md")
     ap.add_argument("--breakdown", action="store_true", help="one report's cost by part (demo 2024) and stop")
@@ -183,16 +186,18 @@ def main(argv: list[str] | None = None) -> int:
 
         # floor: an empty notebook through the same commands
         empty = empty_notebook(work / "empty.ipynb")
-        floors = [one_report(empty, work / "floor", f"r{i}", {}, True, browser) for i in range(args.floor_runs)]
-        floor_html = sum(f["papermill"] + f["nbconvert"] for f in floors) / len(floors)
-        floor_pdf = sum(f.get("pdf", 0.0) for f in floors) / len(floors)
+        floors = [one_report(empty, work / "floor", f"r{i}", {}, True, browser)
+                  for i in range(0 if args.skip_naive else args.floor_runs)]
+        floor_html = sum(f["papermill"] + f["nbconvert"] for f in floors) / max(1, len(floors))
+        floor_pdf = sum(f.get("pdf", 0.0) for f in floors) / max(1, len(floors))
 
         # shnor report
         shnor: dict[str, Run] = {}
         counts: dict[str, tuple[int, int]] = {}
-        variants = [("html", "season reports only", False), ("html,pdf", "season reports only", False)]
+        variants = [("html", "season reports only", False)] * (not args.pdf_only) + [
+            ("html,pdf", "season reports only", False)]
         if CARDS.exists() and not args.skip_cards:
-            variants.append(("html", "as shipped (with school cards)", True))
+            variants.append(("html,pdf", "as shipped (with school cards)", True))
         for fmt, what, cards in variants:
             out = work / f"shnor-{fmt.replace(',', '-')}-{'cards' if cards else 'seasons'}"
             label = f"shnor report --format {fmt}{'' if cards else ' --no-cards'} — {what}"
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # the naive loop
         steps = []
-        for m in munis:
+        for m in [] if args.skip_naive else munis:
             folder = work / "naive" / m
             steps.append(one_report(NOTEBOOK, folder, "report", {
                 "municipality": m, "year": year, "data_root": data}, True, browser))
@@ -217,30 +222,39 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     naive_for = {"html": naive_html, "html,pdf": naive_pdf}
     floor_for = {"html": floor_html, "html,pdf": floor_html + floor_pdf}
-    rows.append([f"naive loop, HTML (papermill + nbconvert CLI, sequential; {naive_ok}/{n} written)",
-                 fmt_s(naive_html), fmt_s(naive_html / n), "1.00×", f"{naive_html / n / floor_html:.2f}×"])
-    if browser:
-        rows.append(["naive loop, HTML + PDF (+ headless Chromium)", fmt_s(naive_pdf), fmt_s(naive_pdf / n), "1.00×",
-                     f"{naive_pdf / n / floor_for['html,pdf']:.2f}×"])
+    naive = not args.skip_naive
+    if naive:
+        rows.append([f"naive loop, HTML (papermill + nbconvert CLI, sequential; {naive_ok}/{n} written)",
+                     fmt_s(naive_html), "", fmt_s(naive_html / n), "1.00×", f"{naive_html / n / floor_html:.2f}×"])
+    if naive and browser:
+        rows.append(["naive loop, HTML + PDF (+ headless Chromium)", fmt_s(naive_pdf), "", fmt_s(naive_pdf / n),
+                     "1.00×", f"{naive_pdf / n / floor_for['html,pdf']:.2f}×"])
     verdicts = []
     for label, r in shnor.items():
         fmt = label.split("--format ")[1].split(" ")[0]
         seasons, cards = counts[label]
         per = r.wall / n
-        speed = naive_for[fmt] / r.wall
+        speed = f"**{naive_for[fmt] / r.wall:.2f}×**" if naive else ""
+        ratio = f"**{per / floor_for[fmt]:.2f}×**" if naive else ""
         rows.append([f"{label} ({seasons} reports{f', {cards} cards' if cards else ''}; exit {r.returncode})",
-                     fmt_s(r.wall), fmt_s(per), f"**{speed:.2f}×**", f"**{per / floor_for[fmt]:.2f}×**"])
-        if "season reports only" in label:
-            verdicts.append(f"{fmt}: {speed:.2f}× faster than the naive loop (goal ≥ 2×: "
-                            f"{'met' if speed >= 2 else 'missed'}), {per / floor_for[fmt]:.2f}× the floor per report "
-                            f"(goal ≤ 1.5×: {'met' if per <= 1.5 * floor_for[fmt] else 'missed'})")
-    rows.append([f"floor: empty notebook, papermill + nbconvert CLI (mean of {args.floor_runs})", "",
-                 fmt_s(floor_html), "", "1.00×"])
-    if browser:
-        rows.append(["floor: … + headless Chromium PDF", "", fmt_s(floor_html + floor_pdf), "", "1.00×"])
+                     fmt_s(r.wall), fmt_s(r.cpu), fmt_s(per), speed, ratio])
+        if "season reports only" in label and naive:
+            verdicts.append(f"{fmt}: {naive_for[fmt] / r.wall:.2f}× faster than the naive loop (goal ≥ 2×: "
+                            f"{'met' if naive_for[fmt] / r.wall >= 2 else 'missed'}), {per / floor_for[fmt]:.2f}× "
+                            f"the floor per report (goal ≤ 1.5×: {'met' if per <= 1.5 * floor_for[fmt] else 'missed'})")
+    with_cards = next((r for k, r in shnor.items() if "as shipped" in k), None)
+    without = next((r for k, r in shnor.items() if "html,pdf --no-cards" in k), None)
+    if with_cards and without:
+        verdicts.append(f"issue 17 goal 1, HTML + PDF with cards against without: {with_cards.wall / without.wall:.2f}× "
+                        f"the wall, {with_cards.cpu / without.cpu:.2f}× the CPU (goal ≤ 1.5×)")
+    if naive:
+        rows.append([f"floor: empty notebook, papermill + nbconvert CLI (mean of {args.floor_runs})", "", "",
+                     fmt_s(floor_html), "", "1.00×"])
+    if naive and browser:
+        rows.append(["floor: … + headless Chromium PDF", "", "", fmt_s(floor_html + floor_pdf), "", "1.00×"])
     text = (f"{machine()}\n\nData: `make_region.py --preset region` — {n} of {info['municipalities']} municipalities, "
             f"year {year}; every report of the year.\n\n"
-            + table(["", "wall", "per report", "speed-up vs naive", "per report / floor"], rows)
+            + table(["", "wall", "CPU", "per report", "speed-up vs naive", "per report / floor"], rows)
             + "\n\n" + "\n".join(f"- {v}" for v in verdicts)
             + ("\n- with school cards: see the row «as shipped»; the cards are extra reports per school of "
                "interest, not counted in «per report»" if any("as shipped" in k for k in shnor)

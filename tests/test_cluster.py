@@ -1,4 +1,4 @@
-"""``--scheduler ADDRESS``: ``shnor compute`` runs its tasks on a real Dask distributed cluster
+"""``--scheduler ADDRESS``: ``shnor compute`` and ``shnor report`` run their tasks on a real Dask distributed cluster
 (a ``dask scheduler`` and ``dask worker`` processes started here, as an administrator would)
 and writes the same bytes as a run on this machine; a bad address is refused in Russian."""
 
@@ -111,3 +111,22 @@ def test_a_bad_scheduler_address_is_refused_in_russian_and_nothing_is_written(re
     assert code == 2
     assert words in err and "Traceback" not in err and "tcp://хост:8786" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.csv"))
+
+
+def test_report_on_a_dask_cluster_writes_the_same_pages_as_a_local_run(cluster, tmp_path, capsys):
+    # one municipality, one year, with school cards: the season compute, the report notebook and
+    # the cards each run as tasks on the cluster's workers
+    # (the generated region's tiny municipalities have no school with a status, so no cards: the demo has 12)
+    args = ["report", "--data-root", str(REPO / "data_raw"), "--municipality", "demo", "--year", "2024",
+            "--format", "html"]
+    assert main([*args, "--out", str(tmp_path / "local"), "--jobs", "2"]) == 0
+    assert main([*args, "--out", str(tmp_path / "cluster"), "--scheduler", cluster]) == 0
+    capsys.readouterr()
+
+    def pages(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.html"))}
+
+    local, remote = pages(tmp_path / "local"), pages(tmp_path / "cluster")
+    assert any("schools/" in name for name in local)  # cards were made, not only the report
+    assert sorted(remote) == sorted(local)
+    assert [n for n in local if remote[n] != local[n]] == []

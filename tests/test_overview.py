@@ -34,7 +34,8 @@ def region(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setattr(batch, "run_reports", notebooks_not_run)
     try:
-        outcomes, failed = batch.build_reports(root, out, "all", "all", formats=("html",), progress=False)
+        outcomes, failed = batch.build_reports(root, out, "all", "all", formats=("html",), progress=False,
+                                               n_jobs=1)  # in this process: the stand-in replaces the notebooks
     finally:
         mp.undo()
     return out, outcomes, failed

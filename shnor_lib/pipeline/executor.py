@@ -31,10 +31,12 @@ CONNECT_TIMEOUT = 10
 
 
 @contextmanager
-def local_executor(workers: int) -> Iterator[Executor]:
+def local_executor(workers: int, initializer: Callable[[], object] | None = None) -> Iterator[Executor]:
     """``workers`` processes on this machine, started with ``spawn`` (the parent may hold threads,
-    which must never be forked); shut down, after their tasks, on leaving the ``with`` block."""
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")) as pool:
+    which must never be forked); shut down, after their tasks, on leaving the ``with`` block.
+    ``initializer`` runs once in each process as it starts (e.g. to keep a browser for its life)."""
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+                             initializer=initializer) as pool:
         yield pool
 
 

@@ -1,5 +1,5 @@
 """``shnor report``: compute every selected season, run the report notebooks for each
-(municipality, year) in parallel, publish HTML/PDF and an index page.
+(municipality, year) and make its school cards in parallel, publish HTML/PDF and an index page.
 
 Per season the main notebook is ``notebooks/season_report.ipynb`` (→ ``<out>/M/Y/report.*``);
 a notebook named ``notebooks/<M>_<Y>.ipynb`` (e.g. the Pervouralsk reproduction) is run
@@ -15,13 +15,17 @@ successful run is not run again.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
+import pickle
 import sys
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
 
 from .. import __version__
 from ..config.folders import shipped_dir
@@ -31,13 +35,13 @@ from ..io.atomic import atomic_write_text
 from ..io.paths import check_selection
 from ..io.readers import list_seasons
 from ..pipeline import Dataset, compute_all, load_dataset, write_outputs
-from ..pipeline.executor import Executor, call_with_env, cluster_executor, run_tasks
+from ..pipeline.executor import Executor, call_with_env, cluster_executor, local_executor
 from ..pipeline.published import keep_published, record_published
 from ..pipeline.support import consecutive_years
 from .card_page import CardOutcome, write_cards
 from .context import CACHE_ENV, build_context, store_context
-from .export import persistent_browser
-from .runner import ReportJob, ReportOutcome, run_report, run_reports, write_index, write_overview
+from .export import keep_browser_for_process, persistent_browser
+from .runner import ReportJob, ReportOutcome, crashed_outcome, run_report, run_reports, write_index, write_overview
 
 __all__ = ["NOTEBOOKS_DIR", "SEASON_NOTEBOOK", "FORMATS", "build_reports", "check_report_arguments",
            "run_season_reports"]
@@ -206,6 +210,127 @@ def _record_reports(folder: Path, outcomes: list[ReportOutcome]) -> None:
     atomic_write_text(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
+def _compute_municipality(data: Dataset, m: str, params: dict, years: list[int], out_root: Path, cache_dir: Path,
+                          planned: dict[int, list[_Planned]], formats: tuple[str, ...], resume: bool,
+                          cards: bool, cards_here: bool = True) -> dict[int, list[CardOutcome] | Path]:
+    """One municipality's task: compute its seasons up to the last selected year (the earlier years
+    too, since a report reads the year before), store each selected season's context for its
+    notebooks, write its tables and (``cards_here``) every card of it.
+
+    Returns, per selected year written, the cards made, or (cards wanted but not made here) the
+    context file :func:`_season_cards` makes them from; a year left out has no cards this run
+    (``cards=False``) or was unchanged since its last run (``resume``: its cards of that run stand).
+    """
+    last = max(years)
+    # the support analyses of the selected seasons only, the earlier years sharing the work
+    mine = {r.year: r for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= last],
+                                           support=[(m, y) for y in years])}
+    made: dict[int, list[CardOutcome] | Path] = {}
+    for y in years:
+        result = mine[y]
+        stored = store_context(build_context(data, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
+                      data.data_root, cache_dir)
+        if resume and all(_unchanged(p, formats) for p in planned[y]) \
+                and (not cards or (out_root / m / str(y) / "schools" / "index.html").exists()):
+            continue
+        write_outputs(result, out_root)
+        if cards:
+            made[y] = _write_season_cards(mine, m, y, params, out_root, formats) if cards_here else stored
+    return made
+
+
+def _write_season_cards(results: dict, m: str, y: int, params: dict, out_root: Path,
+                        formats: tuple[str, ...]) -> list[CardOutcome]:
+    """Every card of season ``(m, y)`` in this process, from its computed years ``results``."""
+    history = [r for yy, r in sorted(results.items()) if yy <= y]
+    history = history[len(history) - len(consecutive_years([r.year for r in history], y)):]
+    return write_cards(history, results[y].support, out_root / m / str(y) / "schools",
+                       formats=formats, footer=f"{params.get('municipality_name') or m}, {y}")
+
+
+def _season_cards(stored: Path, m: str, y: int, out_root: Path, formats: tuple[str, ...]) -> list[CardOutcome]:
+    """A season's cards as a task of their own, from the context its municipality's task stored
+    (``stored``, a pickled ``(key, context)``), so that they print while report notebooks run."""
+    _, ctx = pickle.loads(Path(stored).read_bytes())
+    return _write_season_cards(ctx.results, m, y, ctx.params, out_root, formats)
+
+
+def _run_seasons(work: list[tuple], cache_dir: Path, formats: tuple[str, ...], n_jobs: int | None,
+                 executor: Executor | None, progress: bool
+                 ) -> tuple[dict[tuple[str, int], list[CardOutcome]], dict[int, ReportOutcome]]:
+    """Run every municipality's task (:func:`_compute_municipality`) and, as each finishes, the
+    report notebooks of its seasons, on ``executor`` or on ``n_jobs`` local processes: the cards
+    and the compute of one municipality overlap the notebooks of another, on every core.
+
+    Returns the cards made per season and each planned report's outcome by ``id`` of its
+    :class:`_Planned` (a report unchanged since its last run, with ``resume``, is not run again).
+    """
+    cards: dict[tuple[str, int], list[CardOutcome]] = {}
+    results: dict[int, ReportOutcome] = {}
+
+    def to_run(task: tuple, made: dict[int, list[CardOutcome] | Path]) -> list[_Planned]:
+        m, planned, fmts, resume = task[1], task[6], task[7], task[8]
+        cards.update({(m, y): c for y, c in made.items() if isinstance(c, list)})
+        todo = []
+        for p in (p for y in task[3] for p in planned[y]):
+            kept = _unchanged(p, fmts) if resume else None
+            if kept is not None:
+                results[id(p)] = kept
+            else:
+                todo.append(p)
+        return todo
+
+    workers = max(1, n_jobs or os.cpu_count() or 1)
+    if executor is None and workers == 1:  # one after another, in this process
+        jobs: list[_Planned] = []
+        for task in work:
+            jobs += to_run(task, _compute_municipality(*task))
+        results.update(zip((id(p) for p in jobs),
+                           run_reports([p.job for p in jobs], n_jobs=1, formats=formats, progress=progress)))
+        return cards, results
+    env = {CACHE_ENV: str(cache_dir)}  # a cluster's workers do not inherit this process's environment
+    total = sum(len(ps) for task in work for ps in task[6].values())
+    bar = tqdm(total=total, desc="Отчёты", unit="отч", disable=not progress)
+    pool = contextlib.nullcontext(executor) if executor is not None \
+        else local_executor(workers, initializer=keep_browser_for_process)
+    with pool as ex:
+        # what each running task is: ("season", task), ("cards", (m, y)) or ("report", planned)
+        pending: dict[Future, tuple[str, Any]] = {
+            ex.submit(call_with_env, env, _compute_municipality, *task, False): ("season", task) for task in work}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    kind, what = pending.pop(future)
+                    if kind == "season":  # a municipality computed: its notebooks and cards can run
+                        made = future.result()  # its failure (e.g. a table not written) stops the run
+                        todo = to_run(what, made)
+                        bar.update(sum(len(ps) for ps in what[6].values()) - len(todo))
+                        for p in todo:
+                            pending[ex.submit(call_with_env, env, run_report, p.job, formats=formats)] = ("report", p)
+                        for y, stored in made.items():  # the cards beside the notebooks
+                            if isinstance(stored, Path):
+                                key = (what[1], y)
+                                pending[ex.submit(_season_cards, stored, *key, what[4], formats)] = ("cards", key)
+                    elif kind == "cards":
+                        cards[what] = future.result()
+                    else:
+                        try:
+                            results[id(what)] = future.result()
+                        except Exception as exc:  # the process running it died (a notebook's failure is an outcome)
+                            if executor is not None:
+                                raise
+                            results[id(what)] = crashed_outcome(what.job, exc)
+                        bar.update()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            bar.close()
+    return cards, results
+
+
 def build_reports(data_root: Path, out_root: Path, municipality: str = "all", year: str | int = "all",
                   params_file: str | None = None, formats=("html", "pdf"), n_jobs: int | None = None,
                   strict: bool = False, progress: bool = True, resume: bool = False, cards: bool = True,
@@ -213,9 +338,12 @@ def build_reports(data_root: Path, out_root: Path, municipality: str = "all", ye
     """Compute, write tables and reports for every selected season.
 
     ``cards=False`` makes the season reports only (no card per school of interest, and the
-    reports then link no school code to a card). ``executor`` (e.g. a Dask cluster's, from
-    :func:`~shnor_lib.pipeline.executor.cluster_executor`) runs the notebooks there instead of on
-    ``n_jobs`` local processes; its workers must see ``data_root`` and ``out_root``.
+    reports then link no school code to a card). The work runs as tasks on ``n_jobs`` local
+    processes (one municipality's compute and tables; then, as soon as it is done, each of its
+    report notebooks and each season's cards), so that cards print while notebooks run;
+    ``n_jobs=1`` runs everything in this process, one after another. ``executor`` (e.g. a Dask
+    cluster's, from :func:`~shnor_lib.pipeline.executor.cluster_executor`) runs the same tasks
+    there; its workers must see ``data_root`` and ``out_root``.
 
     Returns
     -------
@@ -259,52 +387,24 @@ def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", y
                 if mm == m:
                     failed[(mm, y)] = _data_failure(mm, y, out_root, exc)
     planned: list[_Planned] = []
-    card_outcomes: dict[tuple[str, int], list[CardOutcome]] = {}
     # The notebooks read the results computed here instead of computing them again.
     cache_dir = out_root / ".cache"
     os.environ[CACHE_ENV] = str(cache_dir)
+    work: list[tuple] = []  # one task per municipality: its seasons computed, stored, written, carded
     if good:
         data = Dataset(loaded, data_root)
-        computed: dict[str, dict[int, object]] = {}
-        for m, y in seasons:
-            if m not in good:
-                continue
+        for m in good:
             params = load_project_params(data_root, m, params_file)
-            for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name"),
-                                    cards=cards):
-                planned.append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
-            mine = computed.setdefault(m, {})
-            # the earlier years too (the report reads the year before), sharing the work between them;
-            # the support analyses of the selected seasons only
-            last = max(yy for mm, yy in seasons if mm == m)
-            for r in compute_all(data, {m: params}, [(m, yy) for yy in data.years(m) if yy <= last and yy not in mine],
-                                 support=[k for k in seasons if k[0] == m]):
-                mine[r.year] = r
-            result = mine[y]
-            own = Dataset({k: v for k, v in data.seasons.items() if k[0] == m}, data.data_root)
-            store_context(build_context(own, m, y, params, {yy: r for yy, r in mine.items() if yy <= y}),
-                          data_root, cache_dir)
-            if resume and all(_unchanged(p, formats) for p in planned if p.job.key == (m, y)) \
-                    and (not cards or (out_root / m / str(y) / "schools" / "index.html").exists()):
-                continue
-            write_outputs(result, out_root)
-            if cards:  # every card of the season in this process, from what was just computed
-                history = [r for yy, r in sorted(mine.items()) if yy <= y]
-                history = history[len(history) - len(consecutive_years([r.year for r in history], y)):]
-                card_outcomes[(m, y)] = write_cards(history, result.support, out_root / m / str(y) / "schools",
-                                                    formats=formats, footer=f"{params.get('municipality_name') or m}, {y}")
-    skipped = {id(p): _unchanged(p, formats) for p in planned} if resume else {}
-    to_run = [p for p in planned if not skipped.get(id(p))]
-    if executor is None:
-        done = run_reports([p.job for p in to_run], n_jobs=n_jobs, formats=formats, progress=progress)
-    else:  # a cluster's workers do not inherit this process's environment (the cache folder)
-        tasks = [({CACHE_ENV: str(cache_dir)}, functools.partial(run_report, formats=formats), p.job) for p in to_run]
-        outcomes = run_tasks(executor, call_with_env, tasks)
-        failure = next((o.error for o in outcomes if o.error is not None), None)
-        if failure is not None:  # a worker died (a notebook's own failure is an outcome, not an error)
-            raise failure
-        done = [o.value for o in outcomes]
-    results = dict(zip((id(p) for p in to_run), done))
+            years = [y for mm, y in seasons if mm == m]
+            by_year: dict[int, list[_Planned]] = {}
+            for y in years:
+                for job in _season_jobs(m, y, out_root, data_root, params_file, params.get("municipality_name"),
+                                        cards=cards):
+                    by_year.setdefault(y, []).append(_Planned(job, _fingerprint(job, params, data, m, y, formats)))
+            planned += [p for y in years for p in by_year[y]]
+            own = Dataset({k: v for k, v in loaded.items() if k[0] == m}, data_root)
+            work.append((own, m, params, years, out_root, cache_dir, by_year, formats, resume, cards))
+    card_outcomes, results = _run_seasons(work, cache_dir, formats, n_jobs, executor, progress)
     ordered: list[ReportOutcome] = []
     by_key: dict[tuple, list[_Planned]] = {}
     for p in planned:
@@ -314,7 +414,7 @@ def _build_reports(data_root: Path, out_root: Path, municipality: str = "all", y
             ordered.append(failed[key])
             continue
         for p in by_key.get(key, []):
-            outcome = skipped.get(id(p)) or results[id(p)]
+            outcome = results[id(p)]
             if outcome.ok and not outcome.skipped:
                 atomic_write_text(_stamp(p.job), json.dumps(
                     {"fingerprint": p.fingerprint, "pdf": outcome.pdf is not None, "pdf_note": outcome.pdf_note},

@@ -49,6 +49,7 @@ __all__ = [
     "ReportOutcome",
     "ReportParameterError",
     "check_parameters",
+    "crashed_outcome",
     "run_report",
     "run_reports",
     "write_index",
@@ -392,7 +393,8 @@ def run_report(
 # --------------------------------------------------------------------------- many reports
 
 
-def _crashed(job: ReportJob, exc: BaseException) -> ReportOutcome:
+def crashed_outcome(job: ReportJob, exc: BaseException) -> ReportOutcome:
+    """The outcome of ``job`` when the process running it died (``exc``: what its future raised)."""
     html_path, pdf_path = job.output_dir / f"{job.name}.html", job.output_dir / f"{job.name}.pdf"
     return ReportOutcome(
         job=job,
@@ -481,7 +483,7 @@ def run_reports(
                         try:
                             results[i] = future.result()
                         except Exception as exc:  # a worker died (BrokenProcessPool, …)
-                            results[i] = _crashed(jobs[i], exc)
+                            results[i] = crashed_outcome(jobs[i], exc)
                         bar.update()
                 except BaseException:
                     pool.shutdown(wait=False, cancel_futures=True)
