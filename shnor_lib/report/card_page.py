@@ -37,7 +37,7 @@ from . import cards
 from . import html as nv
 from .common import has_card
 from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
-from .plots import plot_quality_vs_isbsh, set_style
+from .plots import plot_card_position, set_style
 from .plots.style import figure_title
 
 if TYPE_CHECKING:  # annotations only
@@ -136,16 +136,7 @@ def _card_figure(result: SeasonResult, school_id: str) -> Figure:
     """The school among all schools on quality against ИСБШ, beside the words on its position (its
     results by grade are the table above it, cell by cell)."""
     fig, ax = plt.subplots(figsize=(3.6, 1.8), layout="constrained")
-    plot_quality_vs_isbsh(result.schools, result.model, ax=ax, highlight=school_id, label_all=False,
-                          title="Качество и ИСБШ: школа среди всех ОО")
-    if ax.get_xlabel().startswith("ИСБШ ("):
-        ax.set_xlabel("ИСБШ (0 — среднее по округу)")
-    ax.title.set_fontsize(9)
-    ax.xaxis.label.set_fontsize(8)
-    ax.yaxis.label.set_fontsize(8)
-    ax.tick_params(labelsize=7.5)
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
+    plot_card_position(result, school_id, ax)
     return fig
 
 

@@ -31,7 +31,7 @@ Usage::
     plots.show_figure(ax)          # display in a notebook and close the figure
 """
 
-from .card import plot_school_results, school_card_figure
+from .card import plot_card_position, plot_school_results, school_card_figure
 from .clusters import plot_cluster_profiles
 from .context import plot_index_distribution
 from .model import plot_funnel, plot_quality_vs_isbsh, plot_school_effects
@@ -60,5 +60,5 @@ __all__ = [
     "set_style", "show_figure", "figure_title",
     "plot_status_counts", "plot_mark_distribution", "mark_distribution_figure", "plot_fail_heatmap",
     "fail_heatmap_figure", "plot_index_distribution", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel",
-    "plot_cluster_profiles", "plot_indicator_plan", "plot_risk_heatmap", "plot_school_results", "school_card_figure",
+    "plot_card_position", "plot_cluster_profiles", "plot_indicator_plan", "plot_risk_heatmap", "plot_school_results", "school_card_figure",
 ]

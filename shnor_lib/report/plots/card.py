@@ -118,15 +118,25 @@ def school_card_figure(result: SeasonResult, school_id: str) -> Figure:
                         min_participants=p["min_participants"], ax=a1,
                         title=f"Результаты {result.year}: доля «2» по классам")
     a1.set_xlabel(f"Доля «2» с {fmt_num(100 * p['confidence_level'], 0)}% интервалом Вильсона")
-    plot_quality_vs_isbsh(result.schools, result.model, ax=a2, highlight=school_id, label_all=False,
-                          title="Качество и ИСБШ: школа среди всех ОО")
-    if a2.get_xlabel().startswith("ИСБШ ("):
-        a2.set_xlabel("ИСБШ (0 — среднее по округу)")
-    for ax in (a1, a2):
-        ax.title.set_fontsize(9.5)
-        ax.xaxis.label.set_fontsize(8)
-        ax.yaxis.label.set_fontsize(8)
-        ax.tick_params(labelsize=7.5)
-    if a2.get_legend() is not None:
-        a2.get_legend().remove()
+    _small_type(a1, 9.5)
+    plot_card_position(result, school_id, a2, title_size=9.5)
     return fig
+
+
+def plot_card_position(result: SeasonResult, school_id: str, ax: Axes, *, title_size: float = 9) -> None:
+    """The school among all schools on quality against ИСБШ, in the card's small type and without
+    a legend (the card's words say which point is the school)."""
+    plot_quality_vs_isbsh(result.schools, result.model, ax=ax, highlight=school_id, label_all=False,
+                          title="Качество и ИСБШ: школа среди всех ОО")
+    if ax.get_xlabel().startswith("ИСБШ ("):
+        ax.set_xlabel("ИСБШ (0 — среднее по округу)")
+    _small_type(ax, title_size)
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+
+
+def _small_type(ax: Axes, title_size: float) -> None:
+    ax.title.set_fontsize(title_size)
+    ax.xaxis.label.set_fontsize(8)
+    ax.yaxis.label.set_fontsize(8)
+    ax.tick_params(labelsize=7.5)
