@@ -359,15 +359,19 @@ def test_social_passport_text_says_isbsh_and_table_2_cannot_be_checked(result, p
     assert "группы 5–7" in text  # identifier table: 11, 12, 16, 20, 29, 40 are in ИСБШ groups 5–7
 
 
-def test_summary_table_verdicts(result, published):
+def _summary(result, published, **extra):
+    """The reproduction's summary table as the notebook builds it, from this season's comparisons."""
     shares = rp.vpr_fail_shares(result)
-    summary = rp.summary_table(
+    return rp.summary_table(
         result, published,
         identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
         shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
         ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
-        clusters=rp.cluster_comparison(result, published, shares),
-        definitions=rp.quality_index_definitions(result))
+        clusters=rp.cluster_comparison(result, published, shares), **extra)
+
+
+def test_summary_table_verdicts(result, published):
+    summary = _summary(result, published, definitions=rp.quality_index_definitions(result))
     v = dict(zip(summary["Что сравнивается"], summary["Итог"], strict=True))
     assert v["Индекс качества ОГЭ школы № 1"] == "расходится"
     basis = dict(zip(summary["Что сравнивается"], summary["Основа"], strict=True))
@@ -385,13 +389,7 @@ def test_summary_table_verdicts(result, published):
 
 
 def test_summary_text_counts_recomputed_findings_apart_from_transcription_checks(result, published):
-    shares = rp.vpr_fail_shares(result)
-    summary = rp.summary_table(
-        result, published,
-        identifier=rp.compare_identifier_tables(result.identifier_table, rp.published_identifier_table(published)),
-        shares=shares, shares_objective=rp.vpr_fail_shares(result, exclude_flagged=True),
-        ranking=rp.residual_ranking(result), checks=rp.consistency_checks(result, published),
-        clusters=rp.cluster_comparison(result, published, shares))
+    summary = _summary(result, published)
     text = rp.summary_text(summary)
     n_rec = int(((summary["Основа"] == rp.RECOMPUTED) & (summary["Итог"] != "не проверяется")).sum())
     assert f"**Пересчитано** библиотекой из перенесённых данных (отметки ВПР, группы) и сопоставлено с выводами программы — {n_rec}:" in text
