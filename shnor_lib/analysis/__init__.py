@@ -39,7 +39,7 @@ _HOME = {
     "cluster_features": "clustering", "cluster_schools": "clustering", "describe_clusters": "clustering",
     "Indicator": "indicators", "Catalogue": "indicators", "POPULATIONS": "indicators", "DIAG_LEVELS": "indicators",
     "DYNAMICS_LABELS": "indicators", "load_catalogue": "indicators", "parse_catalogue": "indicators",
-    "compute_indicators": "indicators", "dynamics_level": "indicators", "diagnostics_summary": "indicators",
+    "compute_indicators": "indicators", "append_indicators": "indicators", "dynamics_level": "indicators", "diagnostics_summary": "indicators",
     "season_indicators": "indicators",
     "risk_profiles_of": "risk", "significance_matrix": "risk", "factor_groups": "risk", "high_factor_groups": "risk",
     "group_summary": "risk", "load_recommendations": "risk", "recommend": "risk",

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # for annotations only: the pipeline builds on analysis/
 
 __all__ = [
     "Indicator", "Catalogue", "POPULATIONS", "DIAG_LEVELS", "DYNAMICS_LABELS", "load_catalogue",
-    "parse_catalogue", "compute_indicators", "dynamics_level", "diagnostics_summary", "season_indicators",
+    "parse_catalogue", "compute_indicators", "append_indicators", "dynamics_level", "diagnostics_summary", "season_indicators",
 ]
 
 POPULATIONS = {"all": "все ОО", "shnor": "ШНОР", "shnsu": "ШНСУ", "shnor_shnsu": "ШНОР и ШНСУ",
@@ -492,7 +492,7 @@ def compute_indicators(monitoring: pd.DataFrame | None, statuses: pd.DataFrame, 
     settings = params.get("monitoring") or {}
     answers = settings.get("municipal_answers") or {}
     targets = _targets(params, catalogue)
-    strong = float(settings.get("strong_change_pp", 10.0))
+    strong = _strong_change(params)
     several = "year" in statuses.columns
     if several and monitoring is not None and len(monitoring) and "year" not in monitoring.columns:
         raise ValueError("statuses has a 'year' column: monitoring needs one too")
@@ -515,16 +515,35 @@ def compute_indicators(monitoring: pd.DataFrame | None, statuses: pd.DataFrame, 
     out = pd.DataFrame(rows)
     out[["plan", "baseline"]] = out[["plan", "baseline"]].astype(float)
     out["plan_met"] = out["plan_met"].astype(object)
-    out["dynamics_level"] = np.nan
-    if len(years) > 1:
-        for ind in catalogue:
-            idx = out.index[out["code"] == ind.code]
-            facts = out.loc[idx, "fact"].tolist()
-            out.loc[idx, "dynamics_level"] = [
-                dynamics_level(facts[: k + 1], direction=ind.direction, unit=ind.unit, strong_change_pp=strong)
-                for k in range(len(idx))]
+    out["dynamics_level"] = _dynamics_levels(out, strong) if len(years) > 1 else np.nan
     out["dynamics_label"] = out["dynamics_level"].map(DYNAMICS_LABELS).astype(object).fillna("")
     return out[RESULT_COLUMNS]
+
+
+def append_indicators(before: pd.DataFrame, now: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The indicators of earlier years (``before``, from :func:`compute_indicators`), then those of
+    one later year (``now``), whose dynamics level covers all of them — the rows
+    :func:`compute_indicators` gives for the years together, without computing the earlier ones again."""
+    facts = before.groupby("code", sort=False)["fact"].agg(list).to_dict()
+    now = now.copy()
+    now["dynamics_level"] = _dynamics_levels(now, _strong_change(params), facts)
+    now["dynamics_label"] = now["dynamics_level"].map(DYNAMICS_LABELS).astype(object).fillna("")
+    return pd.concat([before, now], ignore_index=True)
+
+
+def _strong_change(params: dict) -> float:
+    return float((params.get("monitoring") or {}).get("strong_change_pp", 10.0))
+
+
+def _dynamics_levels(rows: pd.DataFrame, strong: float, earlier: dict | None = None) -> list[float]:
+    """Each row's dynamics level over its indicator's ``earlier`` facts and its rows up to this one
+    (rows in year order)."""
+    seen = {code: list(v) for code, v in (earlier or {}).items()}
+    levels = []
+    for code, fact, direction, unit in zip(rows["code"], rows["fact"], rows["direction"], rows["unit"], strict=True):
+        seen.setdefault(code, []).append(fact)
+        levels.append(dynamics_level(seen[code], direction=direction, unit=unit, strong_change_pp=strong))
+    return levels
 
 
 def diagnostics_summary(monitoring: pd.DataFrame | None, statuses: pd.DataFrame,

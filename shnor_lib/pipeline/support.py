@@ -19,10 +19,9 @@ import pandas as pd
 
 from ..analysis.dynamics import explain_changes, fail_share_changes, status_transitions, support_view
 from ..analysis.indicators import (
-    DYNAMICS_LABELS,
     Catalogue,
+    append_indicators,
     diagnostics_summary,
-    dynamics_level,
     load_catalogue,
     season_indicators,
 )
@@ -174,7 +173,7 @@ def compute_support(data: Dataset, history: Sequence[SeasonResult], inputs: Supp
         # rows of every table below are per year (or per pair of years) and depend on nothing later,
         # so only this year (and its pair with the year before) is computed and appended.
         last = history[-2:]
-        indicators = _with_dynamics(prev.indicators, season_indicators(data, [res], catalogue=catalogue), params)
+        indicators = append_indicators(prev.indicators, season_indicators(data, [res], catalogue=catalogue), params)
         diagnostics = _appended(prev.diagnostics, diagnostics_summary(*_monitoring_and_statuses(data, [res])))
         transitions = _appended(prev.transitions, status_transitions(last))
         fail_changes = _appended(prev.fail_changes, fail_share_changes(last))
@@ -224,19 +223,6 @@ def _appended(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
         return now
     if not len(now):
         return before
-    return pd.concat([before, now], ignore_index=True)
-
-
-def _with_dynamics(before: pd.DataFrame, now: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """This year's indicators after the earlier years', with the level of each indicator's dynamics
-    over all of them (as :func:`~shnor_lib.analysis.indicators.compute_indicators` gives the last year)."""
-    strong = float((params.get("monitoring") or {}).get("strong_change_pp", 10.0))
-    facts = before.groupby("code", sort=False)["fact"].agg(list).to_dict()
-    now = now.copy()
-    now["dynamics_level"] = [
-        dynamics_level([*facts.get(code, []), fact], direction=direction, unit=unit, strong_change_pp=strong)
-        for code, fact, direction, unit in zip(now["code"], now["fact"], now["direction"], now["unit"], strict=True)]
-    now["dynamics_label"] = now["dynamics_level"].map(DYNAMICS_LABELS).astype(object).fillna("")
     return pd.concat([before, now], ignore_index=True)
 
 
