@@ -143,3 +143,13 @@ def test_english_small_sample_chatter_is_not_a_note():
         warnings.warn("omni_normtest is not valid with less than 8 observations; 6 samples were given.",
                       stacklevel=1)
     assert models._warning_notes(caught) == []
+
+
+def test_separated_fit_leaves_dispersion_undefined_and_flags_nobody_without_numpy_warnings():
+    d = _one_year()
+    d["quality_index"] = (d["isbsh"] > 0).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's 0/0 warning must not reach the user
+        res = fit_quality_model(d, load_params())
+    assert res is not None and np.isnan(res.dispersion)
+    assert set(res.predictions["resilience"]) == {"в пределах ожидаемого"}

@@ -480,7 +480,10 @@ def _moment_dispersion(y, mu, n, n_params: int, q: float = 0.0) -> float:
     dof = N / max(N - n_params, 1)
     known = np.isfinite(n) & (n >= 1)
     if known.all():
-        z = (y - mu) / np.sqrt(v0 / n)
+        # μ of exactly 0 or 1 (perfect separation, reported as a note) makes z 0/0: the dispersion
+        # is then undefined (NaN) and no school is singled out, without numpy's warning on stderr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (y - mu) / np.sqrt(v0 / n)
         rho = (_winsorised_sum_of_squares(z, q) * dof - N) / max(float(np.sum(n - 1)), 1.0)
     else:
         r = (y - mu) / np.sqrt(v0)

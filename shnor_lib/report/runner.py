@@ -289,7 +289,8 @@ def _failed_code_cell(notebook_out: Path) -> int | None:
     return None
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def _one_line(text: object, limit: int = 300) -> str:
+    """The first non-blank line of ``str(text)``, cut to ``limit`` characters."""
     lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
     line = lines[0] if lines else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
