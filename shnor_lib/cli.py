@@ -101,7 +101,7 @@ def _scheduler(p: argparse.ArgumentParser) -> None:
                         "dask[distributed] (pip install 'shnor[cluster]')")
 
 
-def cluster_or_local(address: str | None):
+def cluster_or_local(address: str | None) -> contextlib.AbstractContextManager:
     """``(executor, workers)`` of the cluster at ``address`` (a context manager), or ``(None, None)``:
     the run's own processes on this machine."""
     if not address:
@@ -285,7 +285,7 @@ _OS_REASONS = {
 
 def _os_message(exc: OSError, args) -> str:
     """An error of the file system (disk full, no permission) in words, with what to do."""
-    reason, hint = _OS_REASONS.get(exc.errno, (exc.strerror or str(exc), "Проверьте папку и запустите снова."))
+    reason, hint = _OS_REASONS.get(exc.errno or 0, (exc.strerror or str(exc), "Проверьте папку и запустите снова."))
     out = Path(args.out).resolve() if getattr(args, "out", None) else None
     name = Path(os.fsdecode(exc.filename)).resolve() if exc.filename else None
     if out is not None and name is not None and name.is_relative_to(out):
@@ -318,7 +318,7 @@ def _crash_message(exc: BaseException, argv: list[str] | None) -> str:
             f"Трассировка на экране — с --debug или {DEBUG_ENV}=1.")
 
 
-def save_full_list(exc: DataValidationError, args, shown: int) -> None:
+def save_full_list(exc: DataValidationError, args: argparse.Namespace, shown: int) -> None:
     """When the screen showed only ``shown`` problems, write them all to ``<out>/validation_errors.txt``
     (the system's temporary folder when there is no usable ``--out``) and print where."""
     if len(exc.problems) <= shown:

@@ -157,7 +157,9 @@ def _iter_core(data: Dataset, params_for: ParamsFor, keys: list[tuple[str, int]]
 
 def _split_by_rows(data: Dataset, munis: list[str], batch_rows: int) -> list[list[str]]:
     """Consecutive groups of municipalities with about ``batch_rows`` results rows each."""
-    groups, current, rows = [], [], 0
+    groups: list[list[str]] = []
+    current: list[str] = []
+    rows = 0
     for m in munis:
         n = sum(len(data.seasons[(m, y)].results) for y in data.years(m) if data.seasons[(m, y)].has("results"))
         if current and rows + n > batch_rows:
@@ -191,6 +193,7 @@ def _batches(data: Dataset, params: dict[str, dict], munis: list[str]) -> dict:
     for m in munis:
         p = params[m]
         digest = repr({k: v for k, v in p.items() if not k.startswith("_")})
+        key: tuple | None
         if p["isbsh"]["method"] == "regression":
             key = None
         elif _scope_is_all(p):
@@ -368,9 +371,8 @@ def _stage_in_tasks(executor: Executor, root: Path, out_root: Path, municipality
     done = [o.value for o in outcomes if o.error is None]
     problems = [p for _, probs in done for p in probs]
     failure = next((o.error for o in outcomes if o.error is not None), None)
-    if failure is not None or problems:
+    error = DataValidationError(problems) if problems else failure
+    if error is not None:
         _discard(item for staged, _ in done for item in staged)
-        if problems:
-            raise DataValidationError(problems)
-        raise failure
+        raise error
     return [item for staged, _ in done for item in staged]

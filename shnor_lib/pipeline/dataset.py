@@ -127,8 +127,8 @@ def load_dataset(data_root: str | Path, municipality: str | list[str] = "all", y
         rows += sum(len(f.frame) for f in raw.files.values())
         if rows >= 400_000 or i == len(keys) - 1:
             # consecutive seasons with the same limits together: the problems keep season order
-            for _, run in groupby(chunk, key=lambda r: limits[r.municipality]):
-                run = list(run)
+            for _, same_limits in groupby(chunk, key=lambda r: limits[r.municipality]):
+                run = list(same_limits)
                 try:
                     for season in validate_seasons(run, strict=strict, limits=limits[run[0].municipality]):
                         seasons[(season.municipality, season.year)] = season

@@ -140,7 +140,7 @@ class TaskOutcome:
 
 
 def run_tasks(executor: Executor, fn: Callable[..., Any], tasks: Sequence[tuple],
-              on_done: Callable[[Any], None] | None = None) -> list[TaskOutcome]:
+              on_done: Callable[[Any], object] | None = None) -> list[TaskOutcome]:
     """Run ``fn(*task)`` for every task on ``executor`` and wait for all of them.
 
     Parameters
