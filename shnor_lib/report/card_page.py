@@ -4,8 +4,9 @@
 from that :class:`~shnor_lib.pipeline.season.SeasonResult` with the same prose functions the
 ``school_card.ipynb`` notebook calls (:mod:`.cards`), through the Jinja2 template
 ``templates/school_card.html.j2`` (slim print CSS, one A4 page), and printed to PDF by the
-process's one browser (:func:`.export.html_to_pdf`, shrunk to one page when needed). A card
-costs its chart and its PDF, not a kernel start, imports and a notebook export.
+process's one browser in one print for all the cards, split into one PDF per school
+(:func:`.export.one_page_pdfs`, a card shrunk to one page when needed). A card costs its chart
+and its share of that print, not a kernel start, imports and a notebook export.
 
 The notebook stays for researchers who want one card interactively; the batch uses this path.
 """
@@ -36,7 +37,7 @@ from ..io.atomic import atomic_write_text
 from . import cards
 from . import html as nv
 from .common import has_card
-from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
+from .export import TEMPLATES_DIR, one_page_pdfs, persistent_browser
 from .plots import plot_card_position, set_style
 from .plots.style import figure_title
 
@@ -298,16 +299,22 @@ def _write_each(history: list[SeasonResult], ctx: SupportResult, folder: Path, s
         html_path = atomic_write_text(folder / f"{sid}.html", render_card(history, ctx, sid))
         for stale in (folder / f"{sid}.ipynb", folder / f".{sid}.shnor-run.json"):  # left by notebook cards
             stale.unlink(missing_ok=True)
-        pdf, note = None, None
-        if "pdf" in formats:
-            try:
-                pdf = html_to_pdf(html_path, folder / f"{sid}.pdf", footer=footer, one_page=True)
-            except PdfExportError as exc:  # PdfEngineMissing too: the HTML card is still good
-                note = str(exc)
-        if pdf is None:
-            (folder / f"{sid}.pdf").unlink(missing_ok=True)
-        outcomes.append(CardOutcome(**base, html=html_path, pdf=pdf, seconds=time.perf_counter() - start,
-                                    pdf_note=note))
+        outcomes.append(CardOutcome(**base, html=html_path, pdf=None, seconds=time.perf_counter() - start))
+    written = [o for o in outcomes if o.html is not None]
+    if "pdf" in formats and written:
+        start = time.perf_counter()
+        # one print for all the cards, split into one PDF per school (a print's fixed cost paid once)
+        pdfs = one_page_pdfs([(o.html, folder / f"{o.school_id}.pdf") for o in written], footer=footer)
+        share = (time.perf_counter() - start) / len(written)
+        for o, pdf in zip(written, pdfs, strict=True):
+            o.seconds += share
+            if isinstance(pdf, Path):
+                o.pdf = pdf
+            else:  # PdfEngineMissing too: the HTML card is still good
+                o.pdf_note = str(pdf)
+    for o in written:
+        if o.pdf is None:
+            (folder / f"{o.school_id}.pdf").unlink(missing_ok=True)
     return outcomes
 
 
