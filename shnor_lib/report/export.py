@@ -659,14 +659,14 @@ def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout:
     if exe is None or any(src.parent != folder or not src.is_file() for src, _ in sources):
         return None
     parts = [_DOCUMENT.match(_pdf_hrefs(src.read_text(encoding="utf-8"))) for src, _ in sources]
-    if any(m is None or (m[1], m[3]) != (parts[0][1], parts[0][3]) for m in parts):  # type: ignore[index]
+    if any(m is None or (m[1], m[3]) != (parts[0][1], parts[0][3]) for m in parts):
         return None
     printer = _printer(exe)
     if printer is None:
         return None
     first = parts[0]
-    document = (f"{first[1]}<title></title>{first[3]}{_SHEETS_CSS}</head>\n<body>\n"  # type: ignore[index]
-                + "".join(f'<div class="shnor-sheet">{m[4]}</div>\n' for m in parts)  # type: ignore[index]
+    document = (f"{first[1]}<title></title>{first[3]}{_SHEETS_CSS}</head>\n<body>\n"
+                + "".join(f'<div class="shnor-sheet">{m[4]}</div>\n' for m in parts)
                 + "</body>\n</html>\n")
     combined = folder / f".shnor-sheets-{os.getpid()}.html"
     printed = folder / f".shnor-sheets-{os.getpid()}.pdf"
@@ -679,7 +679,7 @@ def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout:
         reader = pypdf.PdfReader(printed)
         if len(reader.pages) != len(sources):  # a sheet ran over its page: print each on its own
             return None
-        titles = [html.unescape(m[2]) for m in parts]  # type: ignore[index]
+        titles = [html.unescape(m[2]) for m in parts]
         for number, (_, target) in enumerate(sources):
             with atomic_path(target) as tmp:
                 _one_page_of(reader, number, titles[number], target.parent).write(tmp)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..format import fmt_num
-from .model import plot_quality_vs_isbsh
+from .model import _model_x, _spread, plot_quality_vs_isbsh
 from .style import (
     WIDTH,
     latest_year,
@@ -28,7 +28,7 @@ from .style import (
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
 
-__all__ = ["plot_school_results", "school_card_figure"]
+__all__ = ["card_points", "plot_school_results", "school_card_figure"]
 
 
 _SUBJECT_STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "D"), ("#CC79A7", "^")]
@@ -133,6 +133,23 @@ def plot_card_position(result: SeasonResult, school_id: str, ax: Axes, *, title_
     _small_type(ax, title_size)
     if ax.get_legend() is not None:
         ax.get_legend().remove()
+
+
+def card_points(result: SeasonResult) -> dict[str, tuple[float, float]]:
+    """Where :func:`plot_card_position` puts each school (data coordinates): the point it rings when
+    the school is the card's. Empty when the chart shows no points (fewer than three schools)."""
+    data = result.schools
+    x = _model_x(result.model, data)  # as plot_quality_vs_isbsh chooses it
+    d = data.dropna(subset=[c for c in (x, "quality_index") if c in data]) if x in data else data.iloc[0:0]
+    if len(d) < 3 or "quality_index" not in d:
+        return {}
+    xv = d[x].astype(float).to_numpy()
+    yv = d["quality_index"].astype(float).to_numpy()
+    xs = _spread(xv, yv) if x.endswith("_group") else xv
+    points: dict[str, tuple[float, float]] = {}
+    for sid, px, py in zip(d["school_id"].astype(str), xs, yv, strict=True):
+        points.setdefault(sid, (float(px), float(py)))  # the first row of a code, as the plot rings it
+    return points
 
 
 def _small_type(ax: Axes, title_size: float) -> None:
