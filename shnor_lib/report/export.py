@@ -680,9 +680,10 @@ def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout:
         if len(reader.pages) != len(sources):  # a sheet ran over its page: print each on its own
             return None
         titles = [html.unescape(m[2]) for m in parts]
+        outline = _outline_by_page(reader, reader.outline)  # read once: pypdf parses it anew on each access
         for number, (_, target) in enumerate(sources):
             with atomic_path(target) as tmp:
-                _one_page_of(reader, number, titles[number], target.parent).write(tmp)
+                _one_page_of(reader, number, titles[number], outline, target.parent).write(tmp)
     finally:
         combined.unlink(missing_ok=True)
         printed.unlink(missing_ok=True)
@@ -691,7 +692,7 @@ def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout:
     return [target for _, target in sources]
 
 
-def _one_page_of(reader: Any, number: int, title: str, folder: Path) -> Any:
+def _one_page_of(reader: Any, number: int, title: str, outline: list, folder: Path) -> Any:
     """Page ``number`` of ``reader`` as a PDF of its own (a ``pypdf.PdfWriter``), links relative to ``folder``."""
     import pypdf  # here: loaded by _one_print, the only caller
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
@@ -705,7 +706,7 @@ def _one_page_of(reader: Any, number: int, title: str, folder: Path) -> Any:
         uri = action.get_object().get("/URI") if action is not None else None
         if isinstance(uri, str) and uri.startswith("file://"):
             action.get_object()[NameObject("/URI")] = TextStringObject(_relative_uri(uri, folder))
-    _copy_outline(reader, reader.outline, number, writer, None)
+    _copy_outline(outline, number, writer, None)
     root = reader.trailer["/Root"]
     for key in ("/Lang", "/ViewerPreferences"):
         if key in root:
@@ -718,17 +719,22 @@ def _one_page_of(reader: Any, number: int, title: str, folder: Path) -> Any:
     return writer
 
 
-def _copy_outline(reader: Any, items: list, number: int, writer: Any, parent: Any) -> None:
+def _outline_by_page(reader: Any, items: list) -> list:
+    """The outline as nested lists of (title, page number, left, top)."""
+    return [_outline_by_page(reader, item) if isinstance(item, list)
+            else (item.title, reader.get_destination_page_number(item), item.left, item.top) for item in items]
+
+
+def _copy_outline(items: list, number: int, writer: Any, parent: Any) -> None:
     """The bookmarks of page ``number`` (nested as they were) into ``writer``'s only page."""
     from pypdf.generic import Fit  # here: loaded by _one_print, the only caller
 
     last = None
     for item in items:
         if isinstance(item, list):  # the children of the item before
-            _copy_outline(reader, item, number, writer, last if last is not None else parent)
-        elif reader.get_destination_page_number(item) == number:
-            last = writer.add_outline_item(title=item.title, page_number=0, parent=parent,
-                                           fit=Fit.xyz(item.left, item.top))
+            _copy_outline(item, number, writer, last if last is not None else parent)
+        elif item[1] == number:
+            last = writer.add_outline_item(title=item[0], page_number=0, parent=parent, fit=Fit.xyz(item[2], item[3]))
         else:
             last = None
 
