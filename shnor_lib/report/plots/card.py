@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import PercentFormatter
 
 from ..format import fmt_num
-from .model import _model_x, _spread, plot_quality_vs_isbsh
+from .model import plot_quality_vs_isbsh
 from .style import (
     WIDTH,
     latest_year,
@@ -137,19 +138,14 @@ def plot_card_position(result: SeasonResult, school_id: str, ax: Axes, *, title_
 
 def card_points(result: SeasonResult) -> dict[str, tuple[float, float]]:
     """Where :func:`plot_card_position` puts each school (data coordinates): the point it rings when
-    the school is the card's. Empty when the chart shows no points (fewer than three schools)."""
-    data = result.schools
-    x = _model_x(result.model, data)  # as plot_quality_vs_isbsh chooses it
-    d = data.dropna(subset=[c for c in (x, "quality_index") if c in data]) if x in data else data.iloc[0:0]
-    if len(d) < 3 or "quality_index" not in d:
-        return {}
-    xv = d[x].astype(float).to_numpy()
-    yv = d["quality_index"].astype(float).to_numpy()
-    xs = _spread(xv, yv) if x.endswith("_group") else xv
-    points: dict[str, tuple[float, float]] = {}
-    for sid, px, py in zip(d["school_id"].astype(str), xs, yv, strict=True):
-        points.setdefault(sid, (float(px), float(py)))  # the first row of a code, as the plot rings it
-    return points
+    the school is the card's. Read from the chart itself: with every school labelled, each label
+    points at its school. Empty when the chart shows no points (fewer than three schools)."""
+    fig, ax = plt.subplots(figsize=(3.6, 1.8))
+    try:
+        plot_quality_vs_isbsh(result.schools, result.model, ax=ax, label_all=True)
+        return {t.get_text(): (float(t.xy[0]), float(t.xy[1])) for t in ax.texts if isinstance(t, Annotation)}
+    finally:
+        plt.close(fig)
 
 
 def _small_type(ax: Axes, title_size: float) -> None:
