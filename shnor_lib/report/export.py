@@ -676,14 +676,17 @@ def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout:
             printer.print_sheets(combined.as_uri(), printed, footer=footer, timeout=timeout)
         except PlaywrightError:
             return None
-        reader = pypdf.PdfReader(printed)
-        if len(reader.pages) != len(sources):  # a sheet ran over its page: print each on its own
+        try:
+            reader = pypdf.PdfReader(printed)
+            if len(reader.pages) != len(sources):  # a sheet ran over its page: print each on its own
+                return None
+            titles = [html.unescape(m[2]) for m in parts]
+            outline = _outline_by_page(reader, reader.outline)  # read once: pypdf parses it anew on each access
+            for number, (_, target) in enumerate(sources):
+                with atomic_path(target) as tmp:
+                    _one_page_of(reader, number, titles[number], outline, target.parent).write(tmp)
+        except pypdf.errors.PyPdfError:  # a PDF pypdf cannot split: print each on its own
             return None
-        titles = [html.unescape(m[2]) for m in parts]
-        outline = _outline_by_page(reader, reader.outline)  # read once: pypdf parses it anew on each access
-        for number, (_, target) in enumerate(sources):
-            with atomic_path(target) as tmp:
-                _one_page_of(reader, number, titles[number], outline, target.parent).write(tmp)
     finally:
         combined.unlink(missing_ok=True)
         printed.unlink(missing_ok=True)
