@@ -133,12 +133,14 @@ class CardCharts:
             png = self._base.draw(sid, self._points[sid])
             if png is not None:
                 return png, self._base.alt
+        if self._base is not None or self._tried or sid not in self._points:
+            return _own_chart(self.result, sid)
+        # the season's first card with a point: drawn on its own, then kept for the others
+        self._tried = True
         fig = _card_figure(self.result, sid)
         drawn = _png_tight(fig)
-        if self._base is None and not self._tried and sid in self._points:  # the season's first card
-            self._tried = True
-            self._base = _Base.keep(fig, sid, self._points[sid])
-        if self._base is None or self._base.fig is not fig:
+        self._base = _Base.keep(fig, sid, self._points[sid])
+        if self._base is None:
             plt.close(fig)
         return drawn
 
@@ -155,6 +157,15 @@ def _card_figure(result: SeasonResult, school_id: str) -> Figure:
     fig, ax = plt.subplots(figsize=(3.6, 1.8), layout="constrained")
     plot_card_position(result, school_id, ax)
     return fig
+
+
+def _own_chart(result: SeasonResult, school_id: str) -> tuple[bytes, str]:
+    """The card's chart laid out and drawn on its own."""
+    fig = _card_figure(result, school_id)
+    try:
+        return _png_tight(fig)
+    finally:
+        plt.close(fig)
 
 
 def _png_tight(fig: Figure) -> tuple[bytes, str]:
@@ -254,13 +265,7 @@ def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str,
         A complete, self-contained HTML document (no network, no script).
     """
     res, sid = history[-1], str(school_id)
-    own = charts is None
-    charts = CardCharts(res) if charts is None else charts
-    try:
-        data, alt = charts.png(sid)
-    finally:
-        if own:
-            charts.close()
+    data, alt = charts.png(sid) if charts is not None else _own_chart(res, sid)
     png = base64.b64encode(data).decode("ascii")
     sections = [
         ("Статус и основания", _md(cards.status_text(res, sid))),
