@@ -649,7 +649,7 @@ def one_page_pdfs(pages: Sequence[tuple[str | os.PathLike[str], str | os.PathLik
 def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout: float) -> list[Path] | None:
     """:func:`one_page_pdfs` in one print; None when it cannot be done so (the caller prints each)."""
     try:
-        # here: a PDF library only the cards' one print needs
+        # here: pypdf takes ~0.1 s to import and only the cards' one print needs it, not every report kernel
         import pypdf
         from playwright.sync_api import Error as PlaywrightError
     except ImportError:
