@@ -4,8 +4,9 @@
 from that :class:`~shnor_lib.pipeline.season.SeasonResult` with the same prose functions the
 ``school_card.ipynb`` notebook calls (:mod:`.cards`), through the Jinja2 template
 ``templates/school_card.html.j2`` (slim print CSS, one A4 page), and printed to PDF by the
-process's one browser (:func:`.export.html_to_pdf`, shrunk to one page when needed). A card
-costs its chart and its PDF, not a kernel start, imports and a notebook export.
+process's one browser in one print for all the cards, split into one PDF per school
+(:func:`.export.one_page_pdfs`, a card shrunk to one page when needed). A card costs its chart
+and its share of that print, not a kernel start, imports and a notebook export.
 
 The notebook stays for researchers who want one card interactively; the batch uses this path.
 """
@@ -17,7 +18,6 @@ import functools
 import io
 import re
 import time
-import weakref
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -27,24 +27,28 @@ from urllib.parse import quote
 import jinja2
 import matplotlib.pyplot as plt
 import mistune
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
+from matplotlib import image as mpl_image
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
+from matplotlib.text import Annotation
 
 from ..io.atomic import atomic_write_text
 from . import cards
 from . import html as nv
 from .common import has_card
-from .export import TEMPLATES_DIR, PdfExportError, html_to_pdf, persistent_browser
+from .export import TEMPLATES_DIR, one_page_pdfs, persistent_browser
 from .plots import plot_card_position, set_style
+from .plots.card import card_points
 from .plots.style import figure_title
 
 if TYPE_CHECKING:  # annotations only
     from ..pipeline.season import SeasonResult
     from ..pipeline.support import SupportResult
 
-__all__ = ["CardOutcome", "card_ids", "render_card", "write_cards", "write_cards_index"]
+__all__ = ["CardCharts", "CardOutcome", "card_ids", "render_card", "write_cards", "write_cards_index"]
 
 CARD_TEMPLATE = "school_card.html.j2"
 CARDS_INDEX_TEMPLATE = "cards_index.html.j2"
@@ -95,41 +99,56 @@ def _table(df: pd.DataFrame, empty: str | None = None, **kws) -> str:
     return obj.data if isinstance(obj, HTML) else _MARKDOWN(obj.data or "")
 
 
-@dataclass
-class _ChartLayout:
-    """Where the constrained layout put the card chart's axes and what the tight crop kept (inches)."""
-
-    positions: list[Bbox]
-    crop: Bbox
-
-
-#: id(season) → (a weak reference to the season, its cards' chart layout)
-_LAYOUTS: dict[int, tuple[weakref.ref, _ChartLayout]] = {}
 _PAD = 0.08  # inches around the chart, as show_figure's pad_inches
+_DPI = 100
 
 
-def _figure(result: SeasonResult, school_id: str) -> tuple[str, str]:
-    """The card's chart as a base64 PNG (as :func:`.plots.show_figure` renders it) and its alt text.
+class CardCharts:
+    """The card charts of one season: the scatter of all schools drawn once, each card's school
+    ringed and labelled on a copy of that drawing.
 
-    The first card of a season is laid out by matplotlib's constrained layout and cropped tight
-    (two draws with the layout solved in each); the others reuse its axes positions and crop, so
-    they are drawn once — the same labels, titles and figure size. A card whose drawing would
-    not fit that crop (e.g. wider labels) is laid out on its own, as the first one.
+    Every card shows the same chart but for the ringed school and its label «№ …», which are the
+    chart's topmost artists. The first card's chart is laid out by matplotlib's constrained layout
+    and cropped tight (as :func:`.plots.show_figure` renders it); that drawing without the ring and
+    the label is kept as pixels, and a card's chart is those pixels with its ring and label drawn
+    on top — what a full draw at that layout paints. A card whose school has no point in the
+    chart, or whose label would leave the crop, is drawn and laid out on its own.
+
+    Parameters
+    ----------
+    result : SeasonResult
+        The cards' season.
     """
-    fig = _card_figure(result, school_id)
-    alt = figure_title(fig) or "Рисунок"
-    known = _LAYOUTS.get(id(result))
-    layout = known[1] if known is not None and known[0]() is result else None
-    png = _png_in(fig, layout) if layout is not None else None
-    if png is None:
-        if layout is not None:  # did not fit: a fresh figure, since the reused positions are set on this one
+
+    def __init__(self, result: SeasonResult) -> None:
+        self.result = result
+        self._points = card_points(result)
+        self._base: _Base | None = None
+        self._tried = False
+
+    def png(self, school_id: str) -> tuple[bytes, str]:
+        """The card's chart as PNG bytes and its alt text."""
+        sid = str(school_id)
+        if self._base is not None and sid in self._points:
+            png = self._base.draw(sid, self._points[sid])
+            if png is not None:
+                return png, self._base.alt
+        if self._base is not None or self._tried or sid not in self._points:
+            return _own_chart(self.result, sid)
+        # the season's first card with a point: drawn on its own, then kept for the others
+        self._tried = True
+        fig = _card_figure(self.result, sid)
+        drawn = _png_tight(fig)
+        self._base = _Base.keep(fig, sid, self._points[sid])
+        if self._base is None:
             plt.close(fig)
-            fig = _card_figure(result, school_id)
-        png, layout = _png_tight(fig)
-        _LAYOUTS.clear()  # one season's cards at a time: keep no other season alive in this table
-        _LAYOUTS[id(result)] = (weakref.ref(result), layout)
-    plt.close(fig)
-    return base64.b64encode(png).decode("ascii"), alt
+        return drawn
+
+    def close(self) -> None:
+        """Release the kept figure."""
+        if self._base is not None:
+            plt.close(self._base.fig)
+            self._base = None
 
 
 def _card_figure(result: SeasonResult, school_id: str) -> Figure:
@@ -140,44 +159,81 @@ def _card_figure(result: SeasonResult, school_id: str) -> Figure:
     return fig
 
 
-def _png_tight(fig: Figure) -> tuple[bytes, _ChartLayout]:
-    """The chart laid out and cropped by matplotlib (``bbox_inches="tight"``), and that layout."""
+def _own_chart(result: SeasonResult, school_id: str) -> tuple[bytes, str]:
+    """The card's chart laid out and drawn on its own."""
+    fig = _card_figure(result, school_id)
+    try:
+        return _png_tight(fig)
+    finally:
+        plt.close(fig)
+
+
+def _png_tight(fig: Figure) -> tuple[bytes, str]:
+    """The chart laid out and cropped by matplotlib (``bbox_inches="tight"``), and its alt text."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", pad_inches=_PAD, metadata={"Software": None})
-    crop = fig.get_tightbbox().padded(_PAD)
-    return buf.getvalue(), _ChartLayout([Bbox(ax.get_position().get_points()) for ax in fig.axes], crop)
+    fig.savefig(buf, format="png", dpi=_DPI, bbox_inches="tight", pad_inches=_PAD, metadata={"Software": None})
+    return buf.getvalue(), figure_title(fig) or "Рисунок"
 
 
-def _png_in(fig: Figure, layout: _ChartLayout) -> bytes | None:
-    """The chart drawn once at ``layout``; None when a part of it falls outside the crop."""
-    if len(fig.axes) != len(layout.positions):
-        return None
-    with plt.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-        fig.set_layout_engine(None)  # no engine at all: savefig then draws once (a placeholder engine draws twice)
-    for ax, pos in zip(fig.axes, layout.positions, strict=True):
-        ax.set_position(pos)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches=layout.crop, metadata={"Software": None})
-    inside = layout.crop.padded(-_PAD / 4)  # a quarter of the margin may be taken
-    drawn = _drawn_extent(fig)
-    if drawn.x0 < inside.x0 or drawn.y0 < inside.y0 or drawn.x1 > inside.x1 or drawn.y1 > inside.y1:
-        return None
-    return buf.getvalue()
+@dataclass
+class _Base:
+    """A card chart fixed at its layout and crop, kept as pixels without its school's ring and label."""
 
+    fig: Figure
+    ring: PathCollection
+    label: Annotation
+    background: object  # the Agg canvas's saved region
+    alt: str
 
-def _drawn_extent(fig: Figure) -> Bbox:
-    """In inches, what a card chart draws around its axes: tick labels, axis labels, titles, notes,
-    legends — read from the texts the last draw laid out (``Figure.get_tightbbox`` would lay out
-    every axis again, costing as much as the draw)."""
-    renderer = fig.canvas.get_renderer()
-    boxes = []
-    for ax in fig.axes:
-        texts = [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts]
-        boxes += [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
-        boxes.append(ax.get_window_extent(renderer))
-        if ax.get_legend() is not None:
-            boxes.append(ax.get_legend().get_window_extent(renderer))
-    return Bbox.union(boxes).transformed(fig.dpi_scale_trans.inverted())
+    @classmethod
+    def keep(cls, fig: Figure, school_id: str, point: tuple[float, float]) -> _Base | None:
+        """``fig`` — just saved by :func:`_png_tight` — fixed at that layout and crop; None when its
+        ring and label cannot be told apart from the rest."""
+        if len(fig.axes) != 1:
+            return None
+        ax = fig.axes[0]
+        rings = [c for c in ax.collections if c.get_zorder() == 5]
+        labels = [t for t in ax.texts if isinstance(t, Annotation) and t.get_text() == f"№ {school_id}"]
+        tops = [a for a in ax.get_children() if a.get_zorder() >= 5 and a.get_visible()]
+        if (len(rings) != 1 or len(labels) != 1 or len(tops) != 2
+                or not np.allclose(np.asarray(rings[0].get_offsets())[0], point)):
+            return None
+        crop = fig.get_tightbbox().padded(_PAD)  # what savefig kept, from the draw it just made
+        w, h = fig.get_size_inches()
+        pos = ax.get_position()
+        with plt.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)  # the layout stays as solved
+        fig.set_dpi(_DPI)
+        fig.set_size_inches(crop.width, crop.height)  # the figure is the crop
+        ax.set_position([(pos.x0 * w - crop.x0) / crop.width, (pos.y0 * h - crop.y0) / crop.height,
+                         pos.width * w / crop.width, pos.height * h / crop.height])
+        for a in (rings[0], labels[0]):
+            a.set_visible(False)
+        fig.canvas.draw()
+        background = fig.canvas.copy_from_bbox(fig.bbox)
+        for a in (rings[0], labels[0]):
+            a.set_visible(True)
+        return cls(fig, rings[0], labels[0], background, figure_title(fig) or "Рисунок")
+
+    def draw(self, school_id: str, point: tuple[float, float]) -> bytes | None:
+        """The chart with ``school_id`` ringed; None when its label would leave the crop."""
+        canvas = self.fig.canvas
+        self.ring.set_offsets([point])
+        self.label.xy = point
+        self.label.set_text(f"№ {school_id}")
+        canvas.restore_region(self.background)
+        ax = self.fig.axes[0]
+        ax.draw_artist(self.ring)
+        ax.draw_artist(self.label)
+        box = self.label.get_window_extent()
+        margin = _PAD / 4 * _DPI  # a quarter of the margin may be taken
+        if box.width and (box.x0 < margin or box.y0 < margin or box.x1 > self.fig.bbox.x1 - margin
+                          or box.y1 > self.fig.bbox.y1 - margin):
+            return None
+        buf = io.BytesIO()
+        mpl_image.imsave(buf, np.asarray(canvas.buffer_rgba()), format="png", origin="upper",
+                         dpi=_DPI, metadata={"Software": None})
+        return buf.getvalue()
 
 
 def _first_line(markdown: str) -> str:
@@ -186,7 +242,7 @@ def _first_line(markdown: str) -> str:
 
 def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str, *,
                 report_href: str = "../report.html", index_href: str = "index.html",
-                top_href: str | None = "../../../index.html") -> str:
+                top_href: str | None = "../../../index.html", charts: CardCharts | None = None) -> str:
     """The HTML page of one school's card: the sections of ``school_card.ipynb``, one A4 page.
 
     Parameters
@@ -199,6 +255,9 @@ def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str,
         The school's code.
     report_href, index_href, top_href : str
         Relative links back to the season report, the cards' index and the overview of all reports.
+    charts : CardCharts, optional
+        The season's card charts, drawn once for all its cards; by default the chart is drawn
+        for this card alone (the same picture).
 
     Returns
     -------
@@ -206,7 +265,8 @@ def render_card(history: list[SeasonResult], ctx: SupportResult, school_id: str,
         A complete, self-contained HTML document (no network, no script).
     """
     res, sid = history[-1], str(school_id)
-    png, alt = _figure(res, sid)
+    data, alt = charts.png(sid) if charts is not None else _own_chart(res, sid)
+    png = base64.b64encode(data).decode("ascii")
     sections = [
         ("Статус и основания", _md(cards.status_text(res, sid))),
         ("Результаты по классам и предметам",
@@ -272,15 +332,19 @@ def write_cards(history: list[SeasonResult], ctx: SupportResult, folder: str | P
     folder.mkdir(parents=True, exist_ok=True)
     set_style()
     schools = res.schools.assign(_id=res.schools["school_id"].astype(str)).set_index("_id")
-    with persistent_browser():  # one browser prints all the cards
-        outcomes = _write_each(history, ctx, folder, schools, card_ids(res) if ids is None else [str(i) for i in ids],
-                               formats, footer)
+    charts = CardCharts(res)  # the season's chart drawn once, each card's school ringed on it
+    try:
+        with persistent_browser():  # one browser prints all the cards
+            outcomes = _write_each(history, ctx, folder, schools,
+                                   card_ids(res) if ids is None else [str(i) for i in ids], formats, footer, charts)
+    finally:
+        charts.close()
     write_cards_index(outcomes, folder, title=f"Карточки школ: {footer or res.municipality}")
     return outcomes
 
 
 def _write_each(history: list[SeasonResult], ctx: SupportResult, folder: Path, schools: pd.DataFrame,
-                ids: list[str], formats: tuple[str, ...], footer: str | None) -> list[CardOutcome]:
+                ids: list[str], formats: tuple[str, ...], footer: str | None, charts: CardCharts) -> list[CardOutcome]:
     from ..errors import PathError
     from ..io.paths import safe_component
 
@@ -295,19 +359,25 @@ def _write_each(history: list[SeasonResult], ctx: SupportResult, folder: Path, s
         except PathError as exc:
             outcomes.append(CardOutcome(**base, html=None, pdf=None, seconds=0.0, error=str(exc)))
             continue
-        html_path = atomic_write_text(folder / f"{sid}.html", render_card(history, ctx, sid))
+        html_path = atomic_write_text(folder / f"{sid}.html", render_card(history, ctx, sid, charts=charts))
         for stale in (folder / f"{sid}.ipynb", folder / f".{sid}.shnor-run.json"):  # left by notebook cards
             stale.unlink(missing_ok=True)
-        pdf, note = None, None
-        if "pdf" in formats:
-            try:
-                pdf = html_to_pdf(html_path, folder / f"{sid}.pdf", footer=footer, one_page=True)
-            except PdfExportError as exc:  # PdfEngineMissing too: the HTML card is still good
-                note = str(exc)
-        if pdf is None:
-            (folder / f"{sid}.pdf").unlink(missing_ok=True)
-        outcomes.append(CardOutcome(**base, html=html_path, pdf=pdf, seconds=time.perf_counter() - start,
-                                    pdf_note=note))
+        outcomes.append(CardOutcome(**base, html=html_path, pdf=None, seconds=time.perf_counter() - start))
+    written = [o for o in outcomes if o.html is not None]
+    if "pdf" in formats and written:
+        start = time.perf_counter()
+        # one print for all the cards, split into one PDF per school (a print's fixed cost paid once)
+        pdfs = one_page_pdfs([(o.html, folder / f"{o.school_id}.pdf") for o in written], footer=footer)
+        share = (time.perf_counter() - start) / len(written)
+        for o, pdf in zip(written, pdfs, strict=True):
+            o.seconds += share
+            if isinstance(pdf, Path):
+                o.pdf = pdf
+            else:  # PdfEngineMissing too: the HTML card is still good
+                o.pdf_note = str(pdf)
+    for o in written:
+        if o.pdf is None:
+            (folder / f"{o.school_id}.pdf").unlink(missing_ok=True)
     return outcomes
 
 

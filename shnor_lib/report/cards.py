@@ -156,15 +156,18 @@ def results_table(result: SeasonResult, school_id: str, compact: bool = False) -
     order = _procedure_order(p)
     keys = sorted({(pr, int(g)) for pr, g in zip(d["procedure"], d["grade"], strict=True)},
                   key=lambda t: (order.index(t[0]) if t[0] in order else 9, t[1]))
+    # each cell's row by its key, the first one as a filter would give it (one pass instead of a mask per cell)
+    cells: dict[tuple, pd.Series] = {}
+    for (_, c), key in zip(d.iterrows(), zip(d["procedure"], d["grade"], d["subject"], strict=True), strict=True):
+        cells.setdefault(key, c)
     rows = []
     for pr, g in keys:
         row = {"Процедура, класс": f"{pr}, {g} кл."}
         for s in subjects:
-            c = d[(d["procedure"] == pr) & (d["grade"] == g) & (d["subject"] == s)]
-            if c.empty:
+            c = cells.get((pr, g, s))
+            if c is None:
                 row[head(s)] = "—"
                 continue
-            c = c.iloc[0]
             small = " (мало участников)" if c["participants"] < p["min_participants"] else ""
             row[head(s)] = (f"{fmt_pct(c['fail_share'])} ({fmt_num(100 * c['fail_low'], 0)}–"
                             f"{fmt_num(100 * c['fail_high'], 0)}%), n = {int(c['participants'])}{small}")
@@ -404,12 +407,16 @@ def trend_table(history: list[SeasonResult], school_id: str) -> pd.DataFrame:
     rows = [status]
     m = history[-1].metrics
     m = m[(m["school_id"].astype(str) == sid) & m["in_scope"]]
+    # each cell's first row by its key (one pass instead of a mask per cell)
+    cells: dict[tuple, tuple] = {}
+    for c in zip(m["procedure"], m["subject"], m["year"], m["fail_share"], m["failed"], m["participants"], strict=True):
+        cells.setdefault(c[:3], c[3:])
     for pr, subj in _key_pairs(history):
         row = {"Показатель": f"{pr}, {subj}: доля «2»"}
         for r in history:
-            c = m[(m["procedure"] == pr) & (m["subject"] == subj) & (m["year"] == r.year)]
-            row[str(r.year)] = (f"{fmt_pct(c['fail_share'].iat[0])} ({int(c['failed'].iat[0])} из "
-                                f"{int(c['participants'].iat[0])})" if len(c) and c["participants"].iat[0] > 0 else "—")
+            c = cells.get((pr, subj, r.year))
+            row[str(r.year)] = (f"{fmt_pct(c[0])} ({int(c[1])} из {int(c[2])})" if c is not None and c[2] > 0
+                                else "—")
         if any(v != "—" for k, v in row.items() if k != "Показатель"):
             rows.append(row)
     return pd.DataFrame(rows, columns=cols)

@@ -31,7 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -52,6 +52,7 @@ __all__ = [
     "keep_browser_for_process",
     "persistent_browser",
     "notebook_to_html",
+    "one_page_pdfs",
 ]
 
 #: Folder holding the nbconvert template ``shnor_report``.
@@ -329,13 +330,17 @@ def _relative_uris(data: bytes, folder: Path) -> bytes:
     so the PDF's cross-reference offsets stay valid.
     """
     def swap(m: re.Match[bytes]) -> bytes:
-        url = urlsplit(m.group(1).decode("latin-1"))
-        rel = os.path.relpath(unquote(url.path), folder).replace(os.sep, "/")
-        new = quote(rel, safe="/.-_~") + (f"#{url.fragment}" if url.fragment else "")
-        padded = _padded(new.encode("ascii"), len(m.group(1)))
+        padded = _padded(_relative_uri(m.group(1).decode("latin-1"), folder).encode("ascii"), len(m.group(1)))
         return b"/URI (" + padded + b")" if padded is not None else b"/URI ()"
 
     return _URI.sub(swap, data)
+
+
+def _relative_uri(uri: str, folder: Path) -> str:
+    """A ``file://`` URL relative to ``folder``, percent-encoded, with its fragment."""
+    url = urlsplit(uri)
+    rel = os.path.relpath(unquote(url.path), folder).replace(os.sep, "/")
+    return quote(rel, safe="/.-_~") + (f"#{url.fragment}" if url.fragment else "")
 
 
 def pdf_page_count(path: str | os.PathLike[str]) -> int:
@@ -353,6 +358,17 @@ _FOOTER = ('<div style="font-family:\'DejaVu Sans\',sans-serif;font-size:7.5px;c
 PDF_MARGIN = {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}
 # the printable area of A4 within PDF_MARGIN, in CSS pixels (96 per inch)
 _A4_WIDTH_PX, _A4_HEIGHT_PX = round((210 - 24) / 25.4 * 96), round((297 - 30) / 25.4 * 96)
+
+
+# each sheet's own height (margins inside, display: flow-root) against the printable height; the same
+# 3% margin and 50% floor as a page shrunk by its print scale
+_ZOOM_SHEETS = """(height) => Array.from(document.querySelectorAll("div.shnor-sheet"), (sheet) => {
+  const own = Math.ceil(sheet.getBoundingClientRect().height);
+  if (own <= height) return 1;
+  const zoom = Math.max(0.5, Math.round(0.97 * height / own * 1000) / 1000);
+  sheet.style.zoom = String(zoom);
+  return zoom;
+})"""
 
 
 class _Printer:
@@ -391,15 +407,42 @@ class _Printer:
                 height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().bottom)")
                 if height > _A4_HEIGHT_PX:
                     scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
-            left = f"{html.escape(footer)} · " if footer else ""
-            made = f"сформировано {datetime.date.today():%d.%m.%Y}"
-            page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template=_FOOTER.format(left=left, right=made), margin=PDF_MARGIN, scale=scale)
+            self._pdf(target, footer=footer, scale=scale)
         except BaseException:
             page.close()  # a tab left mid-way (timeout, crash) is not reused
             raise
         return scale
+
+    def print_sheets(self, url: str, target: Path, *, footer: str | None, timeout: float) -> list[float]:
+        """Print a document of one-page sheets (``div.shnor-sheet``, each from a new page) to ``target``.
+
+        A sheet taller than the printable A4 area is shrunk with CSS ``zoom`` (as :meth:`print`
+        shrinks a page with its scale); the footer numbers every page «стр. 1 из 1», since each
+        page becomes a PDF of its own. Returns each sheet's zoom.
+        """
+        if self._page is None or self._page.is_closed():
+            self._page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
+        page = self._page
+        try:
+            page.goto(url, wait_until="load", timeout=timeout * 1000)
+            page.emulate_media(media="print")
+            zooms = page.evaluate(_ZOOM_SHEETS, _A4_HEIGHT_PX)
+            self._pdf(target, footer=footer, scale=1.0, one_of_one=True)
+        except BaseException:
+            page.close()
+            raise
+        return [float(z) for z in zooms]
+
+    def _pdf(self, target: Path, *, footer: str | None, scale: float, one_of_one: bool = False) -> None:
+        left = f"{html.escape(footer)} · " if footer else ""
+        made = f"сформировано {datetime.date.today():%d.%m.%Y}"
+        template = _FOOTER.format(left=left, right=made)
+        if one_of_one:
+            template = template.replace('<span class="pageNumber"></span>', "1").replace(
+                '<span class="totalPages"></span>', "1")
+        self._page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
+                       display_header_footer=True, header_template="<span></span>", footer_template=template,
+                       margin=PDF_MARGIN, scale=scale)
 
     def close(self) -> None:
         try:
@@ -554,6 +597,149 @@ def _print_playwright(printer: _Printer, source: Path, tmp: Path, *, footer: str
         raise PdfExportError(f"PDF не создан: браузер {printer.exe} сообщил об ошибке: {_one_line(str(exc))}") from exc
     if not (tmp.is_file() and tmp.read_bytes()[:5] == b"%PDF-"):
         raise PdfExportError(f"PDF не создан: браузер {printer.exe} не записал PDF.")
+
+
+_DOCUMENT = re.compile(r"(?s)\A(.*?)<title>(.*?)</title>(.*?)</head>\s*<body>(.*)</body>\s*</html>\s*\Z")
+_SHEETS_CSS = ("<style>div.shnor-sheet { display: flow-root; }\n"
+               "div.shnor-sheet + div.shnor-sheet { break-before: page; page-break-before: always; }</style>\n")
+
+
+def one_page_pdfs(pages: Sequence[tuple[str | os.PathLike[str], str | os.PathLike[str]]], *,
+                  footer: str | None = None, timeout: float = 120) -> list[Path | PdfExportError]:
+    """Print one-page HTML documents of one folder (school cards) to one A4 PDF each, in one print.
+
+    The pages' bodies are printed as one document, one page each (a page taller than A4 is shrunk
+    to fit, as ``html_to_pdf(..., one_page=True)`` does), and the PDF is split into one file per
+    page with its text, links (relative, as :func:`html_to_pdf` writes them), bookmarks, title,
+    language and the running footer («<footer> · стр. 1 из 1», the date made). One print of N pages
+    costs a fraction of N prints (a print has a fixed cost of loading and laying out a document).
+    The split files are not tagged (the browser's structure tree spans the whole document).
+
+    When the pages cannot go into one document (other folders or page heads, no Playwright or
+    ``pypdf``) or a page did not stay on one page, each is printed on its own by
+    :func:`html_to_pdf`.
+
+    Parameters
+    ----------
+    pages : sequence of (html_path, pdf_path)
+        HTML documents of one folder with the same ``<head>`` but for the title, and their PDFs.
+    footer : str, optional
+        Text before «стр. 1 из 1» in the footer, e.g. «Демо, 2024».
+    timeout : float, default 120
+        Seconds for the whole print.
+
+    Returns
+    -------
+    list of Path or PdfExportError
+        Per page, in order: its PDF, or why it has none (the PDF left as it was).
+    """
+    sources = [(Path(h).resolve(), Path(p).resolve()) for h, p in pages]
+    done = _one_print(sources, footer=footer, timeout=timeout) if len(sources) > 1 else None
+    if done is not None:
+        return list(done)
+    out: list[Path | PdfExportError] = []
+    for src, target in sources:
+        try:
+            out.append(html_to_pdf(src, target, footer=footer, timeout=timeout, one_page=True))
+        except PdfExportError as exc:
+            out.append(exc)
+    return out
+
+
+def _one_print(sources: list[tuple[Path, Path]], *, footer: str | None, timeout: float) -> list[Path] | None:
+    """:func:`one_page_pdfs` in one print; None when it cannot be done so (the caller prints each)."""
+    try:
+        # here: pypdf takes ~0.1 s to import and only the cards' one print needs it, not every report kernel
+        import pypdf
+        from playwright.sync_api import Error as PlaywrightError
+    except ImportError:
+        return None
+    folder = sources[0][0].parent
+    exe = find_browser()
+    if exe is None or any(src.parent != folder or not src.is_file() for src, _ in sources):
+        return None
+    parts = [_DOCUMENT.match(_pdf_hrefs(src.read_text(encoding="utf-8"))) for src, _ in sources]
+    if any(m is None or (m[1], m[3]) != (parts[0][1], parts[0][3]) for m in parts):
+        return None
+    printer = _printer(exe)
+    if printer is None:
+        return None
+    first = parts[0]
+    document = (f"{first[1]}<title></title>{first[3]}{_SHEETS_CSS}</head>\n<body>\n"
+                + "".join(f'<div class="shnor-sheet">{m[4]}</div>\n' for m in parts)
+                + "</body>\n</html>\n")
+    combined = folder / f".shnor-sheets-{os.getpid()}.html"
+    printed = folder / f".shnor-sheets-{os.getpid()}.pdf"
+    try:
+        combined.write_text(document, encoding="utf-8")
+        try:
+            printer.print_sheets(combined.as_uri(), printed, footer=footer, timeout=timeout)
+        except PlaywrightError:
+            return None
+        try:
+            reader = pypdf.PdfReader(printed)
+            if len(reader.pages) != len(sources):  # a sheet ran over its page: print each on its own
+                return None
+            titles = [html.unescape(m[2]) for m in parts]
+            outline = _outline_by_page(reader, reader.outline)  # read once: pypdf parses it anew on each access
+            for number, (_, target) in enumerate(sources):
+                with atomic_path(target) as tmp:
+                    _one_page_of(reader, number, titles[number], outline, target.parent).write(tmp)
+        except pypdf.errors.PyPdfError:  # a PDF pypdf cannot split: print each on its own
+            return None
+    finally:
+        combined.unlink(missing_ok=True)
+        printed.unlink(missing_ok=True)
+        if _KEEP[0] == 0:
+            _close_printers()
+    return [target for _, target in sources]
+
+
+def _one_page_of(reader: Any, number: int, title: str, outline: list, folder: Path) -> Any:
+    """Page ``number`` of ``reader`` as a PDF of its own (a ``pypdf.PdfWriter``), links relative to ``folder``."""
+    import pypdf  # here: loaded by _one_print, the only caller
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter()
+    page = writer.add_page(reader.pages[number])
+    if "/StructParents" in page:  # the structure tree stays behind with the whole document
+        del page[NameObject("/StructParents")]
+    for ref in page.get("/Annots", []):
+        action = ref.get_object().get("/A")
+        uri = action.get_object().get("/URI") if action is not None else None
+        if isinstance(uri, str) and uri.startswith("file://"):
+            action.get_object()[NameObject("/URI")] = TextStringObject(_relative_uri(uri, folder))
+    _copy_outline(outline, number, writer, None)
+    root = reader.trailer["/Root"]
+    for key in ("/Lang", "/ViewerPreferences"):
+        if key in root:
+            value = root[key].get_object()
+            writer.root_object[NameObject(key)] = (DictionaryObject(value) if isinstance(value, dict)
+                                                    else value)
+    meta = {k: v for k, v in (reader.metadata or {}).items() if k in ("/Creator", "/Producer", "/CreationDate",
+                                                                         "/ModDate")}
+    writer.add_metadata({**meta, "/Title": title})
+    return writer
+
+
+def _outline_by_page(reader: Any, items: list) -> list:
+    """The outline as nested lists of (title, page number, left, top)."""
+    return [_outline_by_page(reader, item) if isinstance(item, list)
+            else (item.title, reader.get_destination_page_number(item), item.left, item.top) for item in items]
+
+
+def _copy_outline(items: list, number: int, writer: Any, parent: Any) -> None:
+    """The bookmarks of page ``number`` (nested as they were) into ``writer``'s only page."""
+    from pypdf.generic import Fit  # here: loaded by _one_print, the only caller
+
+    last = None
+    for item in items:
+        if isinstance(item, list):  # the children of the item before
+            _copy_outline(item, number, writer, last if last is not None else parent)
+        elif item[1] == number:
+            last = writer.add_outline_item(title=item[0], page_number=0, parent=parent, fit=Fit.xyz(item[2], item[3]))
+        else:
+            last = None
 
 
 def _one_line(text: str) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 from matplotlib.ticker import PercentFormatter
 
 from ..format import fmt_num
@@ -28,7 +29,7 @@ from .style import (
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
 
-__all__ = ["plot_school_results", "school_card_figure"]
+__all__ = ["card_points", "plot_school_results", "school_card_figure"]
 
 
 _SUBJECT_STYLE = [("#0072B2", "o"), ("#D55E00", "s"), ("#009E73", "D"), ("#CC79A7", "^")]
@@ -133,6 +134,18 @@ def plot_card_position(result: SeasonResult, school_id: str, ax: Axes, *, title_
     _small_type(ax, title_size)
     if ax.get_legend() is not None:
         ax.get_legend().remove()
+
+
+def card_points(result: SeasonResult) -> dict[str, tuple[float, float]]:
+    """Where :func:`plot_card_position` puts each school (data coordinates): the point it rings when
+    the school is the card's. Read from the chart itself: with every school labelled, each label
+    points at its school. Empty when the chart shows no points (fewer than three schools)."""
+    fig, ax = plt.subplots(figsize=(3.6, 1.8))
+    try:
+        plot_quality_vs_isbsh(result.schools, result.model, ax=ax, label_all=True)
+        return {t.get_text(): (float(t.xy[0]), float(t.xy[1])) for t in ax.texts if isinstance(t, Annotation)}
+    finally:
+        plt.close(fig)
 
 
 def _small_type(ax: Axes, title_size: float) -> None:
