@@ -38,6 +38,7 @@ from .model import plot_funnel, plot_quality_vs_isbsh, plot_school_effects
 from .monitoring import plot_indicator_plan
 from .results import (
     fail_heatmap_figure,
+    fail_share_table,
     mark_distribution_figure,
     plot_fail_heatmap,
     plot_mark_distribution,
@@ -59,6 +60,6 @@ __all__ = [
     "PALETTE", "STATUS_ORDER", "STATUS_COLORS", "STATUS_LABELS", "MARK_COLORS",
     "set_style", "show_figure", "figure_title",
     "plot_status_counts", "plot_mark_distribution", "mark_distribution_figure", "plot_fail_heatmap",
-    "fail_heatmap_figure", "plot_index_distribution", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel",
+    "fail_heatmap_figure", "fail_share_table", "plot_index_distribution", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel",
     "plot_card_position", "plot_cluster_profiles", "plot_indicator_plan", "plot_risk_heatmap", "plot_school_results", "school_card_figure",
 ]
