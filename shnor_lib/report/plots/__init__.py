@@ -14,7 +14,7 @@ Nothing is random: labels are spread by a fixed rule, so the same data give the 
 module             charts
 =================  ====================================================================
 :mod:`.style`      the palette, :func:`set_style`, :func:`show_figure`, shared helpers
-:mod:`.results`    statuses, marks by school, the school × grade heat map (sections 1, 3)
+:mod:`.results`    statuses, marks by school, the school × grade heat map and its table (1, 3)
 :mod:`.context`    schools by group of ИСБШ / ИУРШ (section 5)
 :mod:`.model`      quality against ИСБШ, deviations with intervals, the funnel (section 6)
 :mod:`.clusters`   cluster profiles (section 7)

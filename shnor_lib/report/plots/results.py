@@ -1,5 +1,6 @@
 """Charts of the assessment results (report sections 1 and 3): schools by status, the
-distribution of marks «2»–«5» by school, and the school × grade heat map of the share of «2».
+distribution of marks «2»–«5» by school, and the school × grade share of «2» (a heat map, or the HTML
+table the report shows).
 """
 
 from __future__ import annotations
