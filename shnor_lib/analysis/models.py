@@ -67,13 +67,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 from numpy.typing import ArrayLike
 from patsy import EvalEnvironment, NAAction, PatsyError, build_design_matrices, dmatrices, dmatrix
 from scipy import stats
 from scipy.special import expit
 from statsmodels.base.data import PandasData
+
+# the model classes themselves, not statsmodels.api / statsmodels.formula.api: those import every
+# statsmodels family (time series, datasets, graphics...), 0.5 s of each report kernel's start
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS, WLS
+from statsmodels.regression.mixed_linear_model import MixedLM
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
@@ -686,11 +691,11 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
             warnings.simplefilter("ignore")
             if spec.family == "ols":
                 if spec.weights == "participants":
-                    return smf.wls(spec.formula, data=work, weights=n_, eval_env=_eval_env(), missing="none"), n_
-                return smf.ols(spec.formula, data=work, eval_env=_eval_env(), missing="none"), n_
+                    return WLS.from_formula(spec.formula, data=work, weights=n_, eval_env=_eval_env(), missing="none"), n_
+                return OLS.from_formula(spec.formula, data=work, eval_env=_eval_env(), missing="none"), n_
             work[info.outcome] = (work[info.outcome].to_numpy(float) - lo) / (hi - lo)
             kw = {"var_weights": n_} if (spec.weights == "participants" or spec.family == "binomial_counts") else {}
-            return smf.glm(spec.formula, data=work, family=sm.families.Binomial(), eval_env=_eval_env(),
+            return GLM.from_formula(spec.formula, data=work, family=Binomial(), eval_env=_eval_env(),
                            missing="none", **kw), n_
 
     def _array_model(rows: pd.DataFrame, n_: np.ndarray):
@@ -706,10 +711,10 @@ def fit_quality_model(data: pd.DataFrame, params: dict,
             warnings.simplefilter("ignore")
             if spec.family == "ols":
                 if spec.weights == "participants":
-                    return sm.WLS(yv, X, weights=n_, missing="none")
-                return sm.OLS(yv, X, missing="none")
+                    return WLS(yv, X, weights=n_, missing="none")
+                return OLS(yv, X, missing="none")
             kw = {"var_weights": n_} if (spec.weights == "participants" or spec.family == "binomial_counts") else {}
-            return sm.GLM((yv - lo) / (hi - lo), X, family=sm.families.Binomial(), missing="none", **kw)
+            return GLM((yv - lo) / (hi - lo), X, family=Binomial(), missing="none", **kw)
 
     if complete.empty:
         return None
@@ -973,7 +978,7 @@ def fit_school_effects(panel: pd.DataFrame, params: dict) -> SchoolEffects | Non
     if n_groups < 5 or len(data) < 1.5 * n_groups:
         return None
     try:
-        model = smf.mixedlm(formula, data=data, groups=data["school_key"], eval_env=_eval_env())
+        model = MixedLM.from_formula(formula, data=data, groups=data["school_key"], eval_env=_eval_env())
     except (PatsyError, ValueError, np.linalg.LinAlgError):  # a design patsy cannot build on these rows (one level of a factor)
         return None
     # Optimisers fail differently near a zero group variance: try the robust ones in turn and

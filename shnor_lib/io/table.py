@@ -32,12 +32,6 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-from openpyxl.packaging.manifest import Manifest
-from openpyxl.reader.excel import _find_workbook_part
-from openpyxl.reader.workbook import WorkbookParser
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.xml.functions import fromstring
 
 from ..contract.schema import FileSpec, normalize_label
 from ..errors import Problem
@@ -286,6 +280,13 @@ def _xlsx_uncached_formulas(raw: bytes) -> list[tuple[int, int]]:
     is not a text result), or when the book asks for every formula to be recalculated on
     opening (``fullCalcOnLoad``: the stored values were not computed by a spreadsheet).
     """
+    # here: openpyxl costs 0.15 s of every report kernel's start, which reads no file
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import _find_workbook_part  # here: as the line above
+    from openpyxl.reader.workbook import WorkbookParser  # here: as above
+    from openpyxl.utils.cell import coordinate_to_tuple  # here: as above
+    from openpyxl.xml.functions import fromstring  # here: as above
+
     with zipfile.ZipFile(io.BytesIO(raw)) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         if not any(_FORMULA_TAG.search(z.read(n)) for n in sheets):
@@ -455,6 +456,8 @@ class _Columns:
 
 
 def _letter(j: int) -> str:
+    from openpyxl.utils import get_column_letter  # here: as in _xlsx_uncached_formulas (import time)
+
     return get_column_letter(j + 1)
 
 

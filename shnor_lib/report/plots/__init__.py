@@ -14,7 +14,7 @@ Nothing is random: labels are spread by a fixed rule, so the same data give the 
 module             charts
 =================  ====================================================================
 :mod:`.style`      the palette, :func:`set_style`, :func:`show_figure`, shared helpers
-:mod:`.results`    statuses, marks by school, the school × grade heat map (sections 1, 3)
+:mod:`.results`    statuses, marks by school, the school × grade heat map and its table (1, 3)
 :mod:`.context`    schools by group of ИСБШ / ИУРШ (section 5)
 :mod:`.model`      quality against ИСБШ, deviations with intervals, the funnel (section 6)
 :mod:`.clusters`   cluster profiles (section 7)
@@ -38,6 +38,7 @@ from .model import plot_funnel, plot_quality_vs_isbsh, plot_school_effects
 from .monitoring import plot_indicator_plan
 from .results import (
     fail_heatmap_figure,
+    fail_share_table,
     mark_distribution_figure,
     plot_fail_heatmap,
     plot_mark_distribution,
@@ -59,6 +60,6 @@ __all__ = [
     "PALETTE", "STATUS_ORDER", "STATUS_COLORS", "STATUS_LABELS", "MARK_COLORS",
     "set_style", "show_figure", "figure_title",
     "plot_status_counts", "plot_mark_distribution", "mark_distribution_figure", "plot_fail_heatmap",
-    "fail_heatmap_figure", "plot_index_distribution", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel",
+    "fail_heatmap_figure", "fail_share_table", "plot_index_distribution", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel",
     "plot_card_position", "plot_cluster_profiles", "plot_indicator_plan", "plot_risk_heatmap", "plot_school_results", "school_card_figure",
 ]
