@@ -172,6 +172,22 @@ def test_figure_level_helpers_put_subjects_side_by_side(res):
     assert CYRILLIC.search(plots.figure_title(fig))
 
 
+def test_pale_rows_note_is_the_legend_title_and_overlaps_no_legend_entry(res):
+    # min_participants above every school's count: every row is pale, so the note must be shown
+    big = int(res.metrics["participants"].max()) + 1
+    fig = plots.mark_distribution_figure(res.metrics, procedure="ВПР", subjects=["русский язык", "математика"],
+                                         threshold=0.3, min_participants=big)
+    legend = fig.legends[0]
+    assert legend.get_title().get_text().startswith(f"Бледные строки — меньше {big} участников")
+    fig.draw_without_rendering()  # lay the figure out: the extents are those of the saved PNG
+    renderer = fig.canvas.get_renderer()
+    title = legend.get_title().get_window_extent(renderer)
+    assert not any(title.overlaps(t.get_window_extent(renderer)) for t in legend.get_texts())
+    assert not [t for t in fig.texts if "Бледные" in t.get_text()]  # no free text at the figure's bottom edge
+    fig = plots.mark_distribution_figure(res.metrics, procedure="ВПР", subjects=["русский язык"], threshold=0.3)
+    assert fig.legends[0].get_title().get_text() == ""  # no pale row, no note
+
+
 def test_indicator_plan_chart_draws_the_share_indicators_with_their_plans():
     ax = plots.plot_indicator_plan(indicators_frame(), year=2024)
     bars = [p for p in ax.patches if p.get_width() > 0]

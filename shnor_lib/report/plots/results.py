@@ -194,10 +194,11 @@ def mark_distribution_figure(data: pd.DataFrame, *, procedure: str, subjects: Se
     handles = mark_handles()
     if threshold is not None:
         handles.append(Line2D([], [], color="black", linestyle="--", label=f"порог ШНОР: {fmt_pct(threshold, 0)} «2»"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8)
-    if min_participants and (sel["participants"] < min_participants).any():
-        fig.text(0.01, 0.0, f"Бледные строки — меньше {min_participants} участников: в правиле не учитываются.",
-                 fontsize=7.5, color="#555555", ha="left", va="bottom")
+    # the note on pale rows is the legend's title: a free fig.text at the bottom overlapped the legend
+    note = (f"Бледные строки — меньше {min_participants} участников: в правиле не учитываются."
+            if min_participants and (sel["participants"] < min_participants).any() else None)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8,
+               title=note, title_fontsize=7.5)
     fig.suptitle(f"{procedure} {year}: распределение отметок по школам (n — число участников)",
                  fontsize=11, fontweight="bold", x=0.01, ha="left")
     return fig
