@@ -42,6 +42,7 @@ from .common import has_card
 from .export import TEMPLATES_DIR, one_page_pdfs, persistent_browser
 from .plots import plot_card_position, set_style
 from .plots.card import card_points
+from .plots.model import HIGHLIGHT_GID
 from .plots.style import figure_title
 
 if TYPE_CHECKING:  # annotations only
@@ -139,7 +140,7 @@ class CardCharts:
         self._tried = True
         fig = _card_figure(self.result, sid)
         drawn = _png_tight(fig)
-        self._base = _Base.keep(fig, sid, self._points[sid])
+        self._base = _Base.keep(fig, self._points[sid])
         if self._base is None:
             plt.close(fig)
         return drawn
@@ -186,15 +187,17 @@ class _Base:
     alt: str
 
     @classmethod
-    def keep(cls, fig: Figure, school_id: str, point: tuple[float, float]) -> _Base | None:
+    def keep(cls, fig: Figure, point: tuple[float, float]) -> _Base | None:
         """``fig`` — just saved by :func:`_png_tight` — fixed at that layout and crop; None when its
         ring and label cannot be told apart from the rest."""
         if len(fig.axes) != 1:
             return None
         ax = fig.axes[0]
-        rings = [c for c in ax.collections if c.get_zorder() == 5]
-        labels = [t for t in ax.texts if isinstance(t, Annotation) and t.get_text() == f"№ {school_id}"]
-        tops = [a for a in ax.get_children() if a.get_zorder() >= 5 and a.get_visible()]
+        rings = [c for c in ax.collections if c.get_gid() == HIGHLIGHT_GID]
+        labels = [t for t in ax.texts if isinstance(t, Annotation) and t.get_gid() == HIGHLIGHT_GID]
+        # the two must be the topmost artists: the kept pixels are everything drawn below them
+        low = min([a.get_zorder() for a in rings + labels], default=0)
+        tops = [a for a in ax.get_children() if a.get_zorder() >= low and a.get_visible()]
         if (len(rings) != 1 or len(labels) != 1 or len(tops) != 2
                 or not np.allclose(np.asarray(rings[0].get_offsets())[0], point)):
             return None

@@ -334,8 +334,8 @@ def measures_list(ctx: SupportContext, school_id: str, report_href: str | None =
     if d.empty:
         return ""
     # one paragraph: short items in a list would leave half of each line empty
-    items = " ".join(f"**{i}.**\u00a0{measure_short(t)}" + ("" if measure_short(t).endswith("…") else ".")
-                     for i, t in enumerate(d["recommendation"], 1))
+    shorts = [measure_short(t) for t in d["recommendation"]]
+    items = " ".join(f"**{i}.**\u00a0{t}" + ("" if t.endswith("…") else ".") for i, t in enumerate(shorts, 1))
     where = ("в справке, раздел 9 «Адресные рекомендации»" if report_href is None
              else f"[в справке, раздел 9 «Адресные рекомендации»]({report_href}#{quote(_MEASURES_ANCHOR)})")
     return items + f"\n\nПолный текст мер, исполнители и основание каждой — {where}."

@@ -352,7 +352,7 @@ def pdf_page_count(path: str | os.PathLike[str]) -> int:
 
 _FOOTER = ('<div style="font-family:\'DejaVu Sans\',sans-serif;font-size:7.5px;color:#555;width:100%;'
            'margin:0 12mm;display:flex;justify-content:space-between">'
-           '<span>{left}стр. <span class="pageNumber"></span> из <span class="totalPages"></span></span>'
+           '<span>{left}стр. {page} из {pages}</span>'
            '<span>{right}</span></div>')
 #: Page margins of the printed PDF (the bottom one holds the footer).
 PDF_MARGIN = {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}
@@ -360,15 +360,18 @@ PDF_MARGIN = {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}
 _A4_WIDTH_PX, _A4_HEIGHT_PX = round((210 - 24) / 25.4 * 96), round((297 - 30) / 25.4 * 96)
 
 
-# each sheet's own height (margins inside, display: flow-root) against the printable height; the same
-# 3% margin and 50% floor as a page shrunk by its print scale
-_ZOOM_SHEETS = """(height) => Array.from(document.querySelectorAll("div.shnor-sheet"), (sheet) => {
-  const own = Math.ceil(sheet.getBoundingClientRect().height);
-  if (own <= height) return 1;
-  const zoom = Math.max(0.5, Math.round(0.97 * height / own * 1000) / 1000);
-  sheet.style.zoom = String(zoom);
-  return zoom;
-})"""
+#: The browser's running page numbers in the footer; a one-page PDF cut from a longer print writes «1».
+_PAGE_NUMBERS = {"page": '<span class="pageNumber"></span>', "pages": '<span class="totalPages"></span>'}
+# each sheet's own height (margins inside, display: flow-root)
+_SHEET_HEIGHTS = """() => Array.from(document.querySelectorAll("div.shnor-sheet"),
+                                    (sheet) => Math.ceil(sheet.getBoundingClientRect().height))"""
+_ZOOM_SHEET = """([i, zoom]) => { document.querySelectorAll("div.shnor-sheet")[i].style.zoom = String(zoom); }"""
+
+
+def _fit_scale(height: float) -> float:
+    """The print scale (or CSS zoom) that brings content ``height`` px tall onto one A4 page: 1 when it
+    fits, else shrunk with a 3% margin, never below 50%."""
+    return 1.0 if height <= _A4_HEIGHT_PX else max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3))
 
 
 class _Printer:
@@ -394,52 +397,51 @@ class _Printer:
         """Print ``url`` to ``target``; with ``fit`` the scale shrinks the page's height to one A4 page.
 
         Returns the scale used."""
+        with self._tab(url, timeout) as page:
+            if fit:
+                page.emulate_media(media="print")
+                # the content's own height (the document's is at least the viewport's, one A4 page)
+                height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().bottom)")
+                if height > _A4_HEIGHT_PX:
+                    scale = min(scale, _fit_scale(height))
+            self._pdf(target, footer=footer, scale=scale)
+        return scale
+
+    def print_sheets(self, url: str, target: Path, *, footer: str | None, timeout: float) -> list[float]:
+        """Print a document of one-page sheets (``div.shnor-sheet``, each from a new page) to ``target``.
+
+        A sheet taller than the printable A4 area is shrunk with CSS ``zoom`` by the scale
+        :meth:`print` would use for it; the footer numbers every page «стр. 1 из 1», since each
+        page becomes a PDF of its own. Returns each sheet's zoom.
+        """
+        with self._tab(url, timeout) as page:
+            page.emulate_media(media="print")
+            zooms = [_fit_scale(height) for height in page.evaluate(_SHEET_HEIGHTS)]
+            for i, zoom in enumerate(zooms):
+                if zoom < 1:
+                    page.evaluate(_ZOOM_SHEET, [i, zoom])
+            self._pdf(target, footer=footer, scale=1.0, page_numbers={"page": "1", "pages": "1"})
+        return zooms
+
+    @contextlib.contextmanager
+    def _tab(self, url: str, timeout: float) -> Iterator[Any]:
+        """The process's one tab, loaded with ``url``; closed, not reused, when the print fails mid-way."""
         # One tab for every print: opening a tab costs more than printing a school card.
         if self._page is None or self._page.is_closed():
             self._page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
         page = self._page
         try:
             page.goto(url, wait_until="load", timeout=timeout * 1000)
-            if fit:
-                page.emulate_media(media="print")
-                # the content's own height (the document's is at least the viewport's, one A4 page):
-                # a page that fits prints at 100%, one that does not is shrunk with a 3% margin
-                height = page.evaluate("Math.ceil(document.body.getBoundingClientRect().bottom)")
-                if height > _A4_HEIGHT_PX:
-                    scale = min(scale, max(0.5, round(0.97 * _A4_HEIGHT_PX / max(height, 1), 3)))
-            self._pdf(target, footer=footer, scale=scale)
+            yield page
         except BaseException:
             page.close()  # a tab left mid-way (timeout, crash) is not reused
             raise
-        return scale
 
-    def print_sheets(self, url: str, target: Path, *, footer: str | None, timeout: float) -> list[float]:
-        """Print a document of one-page sheets (``div.shnor-sheet``, each from a new page) to ``target``.
-
-        A sheet taller than the printable A4 area is shrunk with CSS ``zoom`` (as :meth:`print`
-        shrinks a page with its scale); the footer numbers every page «стр. 1 из 1», since each
-        page becomes a PDF of its own. Returns each sheet's zoom.
-        """
-        if self._page is None or self._page.is_closed():
-            self._page = self.browser.new_page(viewport={"width": _A4_WIDTH_PX, "height": _A4_HEIGHT_PX})
-        page = self._page
-        try:
-            page.goto(url, wait_until="load", timeout=timeout * 1000)
-            page.emulate_media(media="print")
-            zooms = page.evaluate(_ZOOM_SHEETS, _A4_HEIGHT_PX)
-            self._pdf(target, footer=footer, scale=1.0, one_of_one=True)
-        except BaseException:
-            page.close()
-            raise
-        return [float(z) for z in zooms]
-
-    def _pdf(self, target: Path, *, footer: str | None, scale: float, one_of_one: bool = False) -> None:
+    def _pdf(self, target: Path, *, footer: str | None, scale: float,
+             page_numbers: dict[str, str] = _PAGE_NUMBERS) -> None:
         left = f"{html.escape(footer)} · " if footer else ""
         made = f"сформировано {datetime.date.today():%d.%m.%Y}"
-        template = _FOOTER.format(left=left, right=made)
-        if one_of_one:
-            template = template.replace('<span class="pageNumber"></span>', "1").replace(
-                '<span class="totalPages"></span>', "1")
+        template = _FOOTER.format(left=left, right=made, **page_numbers)
         self._page.pdf(path=str(target), format="A4", print_background=True, outline=True, tagged=True,
                        display_header_footer=True, header_template="<span></span>", footer_template=template,
                        margin=PDF_MARGIN, scale=scale)

@@ -28,7 +28,11 @@ from .style import (
     no_data,
 )
 
-__all__ = ["plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel"]
+__all__ = ["HIGHLIGHT_GID", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel"]
+
+#: The gid of the ring and label of the school :func:`plot_quality_vs_isbsh` highlights (the card
+#: charts find and redraw those two artists by it).
+HIGHLIGHT_GID = "shnor-highlight"
 
 
 def _spread(x: np.ndarray, y: np.ndarray, width: float = 0.32) -> np.ndarray:
@@ -219,9 +223,10 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model: QualityModelResults | None 
         i = int(np.flatnonzero(ids == str(highlight))[0])
         lo, hi = ax.get_ylim()  # room for the ring at the edge of the cloud
         ax.set_ylim(lo - 0.06 * (hi - lo), hi + 0.06 * (hi - lo))
-        ax.scatter([xs[i]], [yv[i]], s=240, facecolors="none", edgecolors="black", linewidths=1.8, zorder=5)
+        ax.scatter([xs[i]], [yv[i]], s=240, facecolors="none", edgecolors="black", linewidths=1.8, zorder=5,
+                   gid=HIGHLIGHT_GID)
         ax.annotate(f"№ {highlight}", (xs[i], yv[i]), xytext=(9, 7), textcoords="offset points", fontsize=8.5,
-                    fontweight="bold", zorder=6)
+                    fontweight="bold", zorder=6, gid=HIGHLIGHT_GID)
     if label_all:
         keep = ids != str(highlight) if highlight is not None else np.ones(len(ids), bool)
         _place_labels(ax, xs[keep], yv[keep], list(ids[keep]))

@@ -251,8 +251,7 @@ def plot_fail_heatmap(data: pd.DataFrame, *, procedure: str, subject: str, year:
     n = sel.pivot_table(index="school_id", columns="grade", values="participants", aggfunc="first")
     order = sorted_ids(share.index)
     share, n = share.loc[order], n.loc[order]
-    vmax = vmax or min(1.0, 2 * threshold)
-    cmap = sns.color_palette("YlOrRd", as_cmap=True)
+    vmax, cmap = _fail_scale(threshold, vmax)
     # pcolormesh rather than seaborn.heatmap: the latter draws the figure to test tick overlap (slow)
     mesh = ax.pcolormesh(np.ma.masked_invalid(share.to_numpy(dtype=float)),
                          **{"cmap": cmap, "vmin": 0, "vmax": vmax, "edgecolors": "white", "linewidth": 0.6, **kws})
@@ -273,11 +272,11 @@ def plot_fail_heatmap(data: pd.DataFrame, *, procedure: str, subject: str, year:
                         in_layout=False)
                 continue
             small = m < min_participants
-            dark = v / vmax > 0.62
+            dark = _dark(v, vmax)
             ax.text(j + 0.5, i + 0.5, f"{fmt_pct(v, 0)} (n={int(m)})", ha="center", va="center", fontsize=6.8,
                     color="#777777" if small else ("white" if dark else "#1a1a1a"),
                     fontstyle="italic" if small else "normal", in_layout=False)
-            if v >= threshold - 1e-12 and not small:
+            if _framed(v, threshold, small):
                 ax.add_patch(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, fill=False, edgecolor="black",
                                        linewidth=1.6))
     if cbar:
@@ -322,12 +321,28 @@ def fail_heatmap_figure(data: pd.DataFrame, *, procedure: str, subjects: Sequenc
     return fig
 
 
+def _fail_scale(threshold: float, vmax: float | None):
+    """The colour scale of the share of «2» (heat map and table): top ``vmax``, default twice the
+    threshold (capped at 1), and the YlOrRd colour map."""
+    return vmax or min(1.0, 2 * threshold), sns.color_palette("YlOrRd", as_cmap=True)
+
+
+def _dark(share: float, vmax: float) -> bool:
+    """Whether a cell's colour is dark enough for white text."""
+    return share / vmax > 0.62
+
+
+def _framed(share: float, threshold: float, small: bool) -> bool:
+    """Whether a cell is at or above the ШНОР threshold with enough participants to count."""
+    return share >= threshold - 1e-12 and not small
+
+
 def _cell_style(share: float, vmax: float, cmap, *, small: bool, framed: bool) -> str:
     """Inline CSS of one cell of :func:`fail_share_table`: the heat map's colour, its text colour and frame."""
     style = f"background:{to_hex(cmap(min(share / vmax, 1.0)))};"
     if small:
         return style + "color:#666;font-style:italic;"
-    style += "color:#fff;" if share / vmax > 0.62 else "color:#1a1a1a;"
+    style += "color:#fff;" if _dark(share, vmax) else "color:#1a1a1a;"
     return style + ("outline:2px solid #000;outline-offset:-3px;font-weight:700;" if framed else "")
 
 
@@ -373,8 +388,7 @@ def fail_share_table(data: pd.DataFrame, *, procedure: str, subjects: Sequence[s
     cols = [(s, g) for s in present for g in sorted(sel.loc[sel["subject"] == s, "grade"].unique())]
     cells = sel.drop_duplicates(["school_id", "subject", "grade"]).set_index(["school_id", "subject", "grade"])
     share, n = cells["fail_share"].to_dict(), cells["participants"].to_dict()
-    vmax = vmax or min(1.0, 2 * threshold)
-    cmap = sns.color_palette("YlOrRd", as_cmap=True)
+    vmax, cmap = _fail_scale(threshold, vmax)
     esc = html.escape
     cell = "padding:0.15em 0.3em;text-align:center;white-space:nowrap;"
     head = ['<th rowspan="2" style="vertical-align:bottom;white-space:nowrap">Код ОО</th>']
@@ -394,7 +408,7 @@ def fail_share_table(data: pd.DataFrame, *, procedure: str, subjects: Sequence[s
                 continue
             m = int(n[(sid, s, g)])
             small = m < min_participants
-            style = _cell_style(float(v), vmax, cmap, small=small, framed=v >= threshold - 1e-12 and not small)
+            style = _cell_style(float(v), vmax, cmap, small=small, framed=_framed(float(v), threshold, small))
             tds.append(f'<td style="{cell}{sep[s, g]}{style}">{fmt_pct(v, 0)} ({m})</td>')
         rows.append(f"<tr><th>{esc(sid)}</th>{''.join(tds)}</tr>")
     steps = np.linspace(0, vmax, 7)

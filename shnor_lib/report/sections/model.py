@@ -234,12 +234,13 @@ def resilience_text(result: SeasonResult) -> str:
              "статистически незначимые отличия не считаются."]
     s = result.schools.set_index(result.schools["school_id"].astype(str))
     years = _effects_years(result)
-    if resilience_table(result, RESILIENT).empty and resilience_table(result, BELOW).empty:
+    tables = {kind: resilience_table(result, kind) for kind in (RESILIENT, BELOW)}
+    if tables[RESILIENT].empty and tables[BELOW].empty:
         lines.append("В этом году таких школ нет: ни одна школа не оказалась устойчиво выше или ниже ожидаемого.")
         return "\n\n".join(lines)
     for kind, word in ((RESILIENT, "Резильентные (выше ожидаемого с учётом контекста)"),
                        (BELOW, "Ниже ожидаемого с учётом контекста")):
-        t = resilience_table(result, kind)
+        t = tables[kind]
         if t.empty:
             lines.append(f"- {word}: нет.")
             continue

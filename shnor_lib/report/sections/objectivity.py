@@ -14,7 +14,7 @@ from ..common import (
     name_of,
     sorted_ids,
 )
-from ..format import fmt_pct, plural
+from ..format import fmt_g, fmt_pct, plural
 
 if TYPE_CHECKING:  # annotations only: reading a computed season needs no pipeline loaded
     from ...pipeline.season import SeasonResult
@@ -48,16 +48,12 @@ def objectivity_table(result: SeasonResult) -> pd.DataFrame:
     return out.iloc[order].reset_index(drop=True)
 
 
-def _num(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
-
-
 def _sd(x: float) -> str:
     """«2 стандартных отклонения», «1,5 стандартного отклонения» (a fraction takes the genitive singular)."""
     if float(x).is_integer():
         n = int(x)
         return f"{n} " + plural(n, "стандартное отклонение", "стандартных отклонения", "стандартных отклонений")
-    return f"{_num(x)} стандартного отклонения"
+    return f"{fmt_g(x)} стандартного отклонения"
 
 
 def _rules_text(result: SeasonResult) -> str:
@@ -66,7 +62,7 @@ def _rules_text(result: SeasonResult) -> str:
     return (f"\n\nРезкое отличие параллели: доля «2» в классе вне {fmt_pct(o['jump_confidence'], 0)} "
             f"биномиального интервала вокруг других классов школы и отличается не менее чем на "
             f"{o['jump_min_pp']} п.п. Завышенный результат: показатель класса выше верхней границы по округу "
-            f"(Q3 + {_num(o['iqr_k'])}·IQR), а "
+            f"(Q3 + {fmt_g(o['iqr_k'])}·IQR), а "
             + ("ГИА школы по тому же предмету (ОГЭ, ЕГЭ), если она есть, иначе другие процедуры школы, "
                if o.get("inflated_reference", "gia") == "gia" else "другие процедуры школы ")
             + "ниже медианы по округу. Расхождение ВПР и ГИА: по одному предмету ВПР школы и её ОГЭ или ЕГЭ "
