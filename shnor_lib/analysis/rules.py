@@ -20,6 +20,7 @@ from .metrics import group_sum
 __all__ = [
     "objectivity_flags",
     "inflated_exemptions",
+    "objectivity_tables",
     "exempt_kind",
     "GIA_PROCEDURES",
     "triggered_procedures",
@@ -348,9 +349,10 @@ def _vpr_gia_mismatch(grades: pd.DataFrame, keys: list[str], params: dict) -> li
 
     For each school, year and subject of ``objectivity.vpr_gia_subjects``: ВПР pooled over the
     grades of ``vpr_grades`` (mean mark weighted by participants) and each ГИА procedure (ОГЭ mean
-    mark, ЕГЭ mean score), each with at least ``min_participants`` participants. Each value is
-    standardised among the municipality's schools of the same year, procedure and subject
-    (z = (x − mean) / sd with the sample sd, at least four schools). A flag when the two lie on
+    mark, ЕГЭ mean score), each with at least ``min_participants`` participants. Each value gets a
+    funnel-plot z among the municipality's schools of the same year, procedure and subject
+    (:func:`_funnel_z`: the school's own sampling variance plus the between-school variance, at least
+    four schools). A flag when the two lie on
     opposite sides of the municipal mean and z_high − z_low ≥ ``vpr_gia_gap``; it goes on the
     higher (suspect) result: the ВПР rows when ВПР is high, the ГИА rows when ГИА is high.
     """
@@ -455,9 +457,18 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict,
     DataFrame
         One row per flag: keys, ``flag``, ``flag_label`` and ``detail`` (words and numbers).
     """
+    return objectivity_tables(grades, results, params, schools)[0]
+
+
+def objectivity_tables(grades: pd.DataFrame, results: pd.DataFrame, params: dict,
+                       schools: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`objectivity_flags` and :func:`inflated_exemptions` of the same tables, the ``inflated``
+    rule (which yields both) run once."""
     p = params["objectivity"]
     keys = ["municipality", "school_id", "year", "procedure", "subject"]
     rows: list[dict] = []
+    exempt = _exempt_schools(schools, params)
+    inflated, exempted = _inflated(grades, keys, p, exempt)
 
     # parallel_jump: one grade against the pooled share of the school's other grades. Tested
     # iteratively — the most deviant grade is flagged first and leaves the pool — so that one
@@ -476,7 +487,7 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict,
 
     # inflated: above the municipal upper fence while the school's other procedures (its ГИА of the
     # subject, where present) are below the median; schools with selection (гимназия …) exempt.
-    rows += _inflated(grades, keys, p, _exempt_schools(schools, params))[0]
+    rows += inflated
 
     # vpr_gia_mismatch: ВПР and ГИА of one subject on opposite sides of the municipality.
     rows += _vpr_gia_mismatch(grades, keys, params)
@@ -486,7 +497,7 @@ def objectivity_flags(grades: pd.DataFrame, results: pd.DataFrame, params: dict,
         rows += _journal_mismatch(results, keys, p)
     out = pd.DataFrame(rows, columns=[*keys, "grade", "flag", "detail"])
     out["flag_label"] = out["flag"].map(FLAG_LABELS)
-    return out.sort_values([*keys, "grade", "flag"]).reset_index(drop=True)
+    return out.sort_values([*keys, "grade", "flag"]).reset_index(drop=True), _exemptions_frame(exempted if exempt else [])
 
 
 def inflated_exemptions(grades: pd.DataFrame, schools: pd.DataFrame | None, params: dict) -> pd.DataFrame:
@@ -510,7 +521,11 @@ def inflated_exemptions(grades: pd.DataFrame, schools: pd.DataFrame | None, para
     """
     keys = ["municipality", "school_id", "year", "procedure", "subject"]
     exempt = _exempt_schools(schools, params)
-    rows = _inflated(grades, keys, params["objectivity"], exempt)[1] if exempt else []
+    return _exemptions_frame(_inflated(grades, keys, params["objectivity"], exempt)[1] if exempt else [])
+
+
+def _exemptions_frame(rows: list[dict]) -> pd.DataFrame:
+    keys = ["municipality", "school_id", "year", "procedure", "subject"]
     out = pd.DataFrame(rows, columns=[*keys, "grade", "kind", "would_flag", "detail"])
     return out.sort_values([*keys, "grade"]).reset_index(drop=True)
 

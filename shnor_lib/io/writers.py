@@ -55,18 +55,17 @@ def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
 
 def _make_safe(out: pd.DataFrame) -> pd.DataFrame:
     """:func:`safe_cells` on ``out`` itself (a frame of this module's own making)."""
-    df = out
-    for i, dtype in enumerate(df.dtypes):
+    for i, dtype in enumerate(out.dtypes):
         if _plain_dtype(dtype):
             continue
         # one pass over the column's values in plain Python (a pandas map per column costs more than the test)
-        values = df.iloc[:, i].to_numpy(dtype=object)
+        values = out.iloc[:, i].to_numpy(dtype=object)
         unsafe = [j for j, v in enumerate(values) if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
         if unsafe:
             values = values.copy()
             for j in unsafe:
-                values[j] = "'" + values[j]
-            out.isetitem(i, pd.Series(values, index=df.index, dtype=object))
+                values[j] = _safe(values[j])
+            out.isetitem(i, pd.Series(values, index=out.index, dtype=object))
     if out.index.dtype == object:
         out.index = out.index.map(_safe)
     return out

@@ -39,7 +39,7 @@ from ..analysis.metrics import KEY, grade_metrics, pooled_metrics, work_metrics
 from ..analysis.model_frame import build_model_frame, formula_info, quality_outcomes
 from ..analysis.models import QualityModelResults, SchoolEffects, fit_quality_model, fit_school_effects
 from ..analysis.robustness import SpecificationComparison, compare_specifications
-from ..analysis.rules import identify, inflated_exemptions, objectivity_flags, triggered_by_school, triggered_procedures
+from ..analysis.rules import identify, objectivity_tables, triggered_by_school, triggered_procedures
 from ..contract.schema import school_id_order
 from ..io.writers import csv_text
 from .dataset import Dataset
@@ -194,11 +194,11 @@ class SeasonResult:
                 "share_shnor_shnsu": union / n if n else np.nan}
 
 
-def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame,
+def _indices_frame(data: Dataset, params: dict, pooled_all: pd.DataFrame, schools: pd.DataFrame,
                    scope: str | list[str] | None = None) -> tuple[pd.DataFrame, dict]:
-    """ИСБШ, ИУРШ, quality index and groups for every school of the loaded seasons
-    (of municipality ``scope`` only, or of a list of them, when given)."""
-    base = data.table("schools", scope)[["municipality", "year", "school_id"]]
+    """ИСБШ, ИУРШ, quality index and groups for every school of ``schools`` (the schools tables
+    of the loaded seasons of municipality ``scope`` only, or of a list of them, when given)."""
+    base = schools[["municipality", "year", "school_id"]]
     quality = compute_quality_index(pooled_all, params)
     frame = base.merge(quality, on=["municipality", "year", "school_id"], how="left")
     info: dict = {}
@@ -253,8 +253,8 @@ class _Shared:
     pooled: pd.DataFrame
     frame: pd.DataFrame
     isbsh_info: dict
+    exempt: pd.DataFrame  # high results of schools exempt from `inflated` (inflated_exemptions)
     works: pd.DataFrame | None = None  # metrics per work, for shnor_rule.procedure_unit: work
-    exempt: pd.DataFrame | None = None  # high results of schools exempt from `inflated` (inflated_exemptions)
     _parts: dict = field(default_factory=dict)
     _triggered: tuple | None = None
     _csv: dict = field(default_factory=dict)
@@ -314,8 +314,6 @@ class _Shared:
         if not self._parts:
             for name in ("grades", "flags", "excluded", "pooled", "frame", "exempt"):
                 table = getattr(self, name)
-                if table is None:
-                    continue
                 index = table.groupby("municipality", sort=False).indices if len(table) else {}
                 self._parts[name] = (table, index)
         out = {}
@@ -333,7 +331,7 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
         results = results[results["year"] <= up_to]
     grades = grade_metrics(results, params["confidence_level"], by=["municipality"])
     schools = data.table("schools", scope)
-    flags = objectivity_flags(grades, results, params, schools)
+    flags, exempt = objectivity_tables(grades, results, params, schools)
     excluded = pd.DataFrame(columns=["municipality", *KEY, "grade"])
     used = results
     if params["exclude_nonobjective"] and len(flags):
@@ -341,11 +339,10 @@ def _shared_tables(data: Dataset, params: dict, scope: list[str] | None, up_to: 
         mark = used.merge(excluded.assign(_x=True), on=["municipality", *KEY, "grade"], how="left")["_x"].fillna(False)
         used = used[~mark.values.astype(bool)]
     pooled_all = pooled_metrics(used, params, by=["municipality"])
-    frame, isbsh_info = _indices_frame(data, params, pooled_all, scope)
+    frame, isbsh_info = _indices_frame(data, params, pooled_all, schools, scope)
     works = (work_metrics(used, params, by=["municipality"])
              if (params.get("shnor_rule") or {}).get("procedure_unit", "kind") == "work" else None)
-    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info, works,
-                   inflated_exemptions(grades, schools, params))
+    return _Shared(scope, grades, flags, excluded, pooled_all, frame, isbsh_info, exempt, works)
 
 
 def compute_season(data: Dataset, municipality: str, year: int, params: dict, *, support: bool = True
@@ -493,13 +490,11 @@ def _season_result(data: Dataset, municipality: str, year: int, params: dict, sh
         shared.isbsh_info, checksums, notes, year - 1 if has_prev else None,
         time.perf_counter() - started, data.data_root, season.fisoko_reference, model_frame, robustness,
         official_lists=season.tables.get("official_lists"),
-        inflated_exempt=_of_year(part.get("exempt"), year))
+        inflated_exempt=_of_year(part["exempt"], year))
 
 
-def _of_year(table: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
-    """The rows of ``year`` without ``municipality`` (None stays None)."""
-    if table is None:
-        return None
+def _of_year(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of ``year`` without ``municipality``."""
     return table[table["year"] == year].drop(columns="municipality").reset_index(drop=True)
 
 
