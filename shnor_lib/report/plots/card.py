@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.text import Annotation
 from matplotlib.ticker import PercentFormatter
 
 from ..format import fmt_num
-from .model import plot_quality_vs_isbsh
+from .model import plot_quality_vs_isbsh, quality_points
 from .style import (
     WIDTH,
     latest_year,
@@ -138,14 +137,8 @@ def plot_card_position(result: SeasonResult, school_id: str, ax: Axes, *, title_
 
 def card_points(result: SeasonResult) -> dict[str, tuple[float, float]]:
     """Where :func:`plot_card_position` puts each school (data coordinates): the point it rings when
-    the school is the card's. Read from the chart itself: with every school labelled, each label
-    points at its school. Empty when the chart shows no points (fewer than three schools)."""
-    fig, ax = plt.subplots(figsize=(3.6, 1.8))
-    try:
-        plot_quality_vs_isbsh(result.schools, result.model, ax=ax, label_all=True)
-        return {t.get_text(): (float(t.xy[0]), float(t.xy[1])) for t in ax.texts if isinstance(t, Annotation)}
-    finally:
-        plt.close(fig)
+    the school is the card's. Empty when the chart shows no points (fewer than three schools)."""
+    return quality_points(result.schools, result.model)
 
 
 def _small_type(ax: Axes, title_size: float) -> None:

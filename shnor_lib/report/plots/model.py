@@ -28,7 +28,7 @@ from .style import (
     no_data,
 )
 
-__all__ = ["HIGHLIGHT_GID", "plot_quality_vs_isbsh", "plot_school_effects", "plot_funnel"]
+__all__ = ["HIGHLIGHT_GID", "plot_quality_vs_isbsh", "quality_points", "plot_school_effects", "plot_funnel"]
 
 #: The gid of the ring and label of the school :func:`plot_quality_vs_isbsh` highlights (the card
 #: charts find and redraw those two artists by it).
@@ -132,6 +132,34 @@ def _fitted_line(model, x: str, grid: np.ndarray) -> pd.DataFrame | None:
                          "high": sf["mean_ci_upper"].values})
 
 
+def _plotted(data: pd.DataFrame, x: str) -> pd.DataFrame | None:
+    """The schools :func:`plot_quality_vs_isbsh` draws (both values present); None for fewer than three."""
+    d = data.dropna(subset=[c for c in (x, "quality_index") if c in data]) if x in data else data.iloc[0:0]
+    if len(d) < 3 or "quality_index" not in d:
+        return None
+    return d.reset_index(drop=True)
+
+
+def _positions(d: pd.DataFrame, x: str) -> np.ndarray:
+    """The points' horizontal positions: the value, spread within its group when ``x`` is a group."""
+    xv = d[x].astype(float).to_numpy()
+    return _spread(xv, d["quality_index"].astype(float).to_numpy()) if x.endswith("_group") else xv
+
+
+def quality_points(data: pd.DataFrame, model: QualityModelResults | None = None, *,
+                   x: str | None = None) -> dict[str, tuple[float, float]]:
+    """Where :func:`plot_quality_vs_isbsh` puts each school (data coordinates), by school code —
+    the point it rings for ``highlight``; empty when it draws no points (fewer than three schools)."""
+    x = x or _model_x(model, data)
+    d = _plotted(data, x)
+    if d is None:
+        return {}
+    points: dict[str, tuple[float, float]] = {}
+    for sid, px, py in zip(d["school_id"].astype(str), _positions(d, x), d["quality_index"].astype(float), strict=True):
+        points.setdefault(sid, (float(px), float(py)))  # the first row of a code, as the ring takes
+    return points
+
+
 def plot_quality_vs_isbsh(data: pd.DataFrame, model: QualityModelResults | None = None, *, x: str | None = None,
                           ax: Axes | None = None,
                           title: str | None = None, ylabel: str = "Индекс качества", highlight: str | None = None,
@@ -164,14 +192,13 @@ def plot_quality_vs_isbsh(data: pd.DataFrame, model: QualityModelResults | None 
     xname = "ИСБШ" if x == "isbsh" else "Группа ИСБШ"
     title = title or ("Качество подготовки и ИСБШ" if x == "isbsh" else "Качество подготовки и группа ИСБШ")
     ax = new_ax(ax, WIDTH, 5.0)
-    d = data.dropna(subset=[c for c in (x, "quality_index") if c in data]) if x in data else data.iloc[0:0]
-    if len(d) < 3 or "quality_index" not in d:
+    d = _plotted(data, x)
+    if d is None:
         return no_data(ax, title, "нужны индекс качества и ИСБШ хотя бы для трёх школ")
-    d = d.reset_index(drop=True)
     xv = d[x].astype(float).to_numpy()
     yv = d["quality_index"].astype(float).to_numpy()
     discrete = x.endswith("_group")
-    xs = _spread(xv, yv) if discrete else xv
+    xs = _positions(d, x)
     line_note = None
     if model is not None and x in formula_variables(model.formula, data.columns):
         grid = np.linspace(np.nanmin(xv) - (0.4 if discrete else 0.1), np.nanmax(xv) + (0.4 if discrete else 0.1), 60)
